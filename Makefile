@@ -1,0 +1,13 @@
+.PHONY: run test lint format bench
+
+run:  ## run Attune (web app, API, worker when REDIS_URL is set) with demo data
+	bin/run
+
+test:  ## the whole test suite against PostgreSQL and Redis
+	bin/test
+
+lint:
+	bin/venv && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -1,0 +1,367 @@
+"""API views for people and tenancy: login, my clinics, members, clients, couples, audit."""
+
+import django_filters
+from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
+from knox.views import LogoutAllView as KnoxLogoutAllView
+from knox.views import LogoutView as KnoxLogoutView
+from rest_framework import generics, mixins, status
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from clinic import serializers as s
+from clinic import services
+from clinic.api_base import ClinicAPIView, ClinicViewSet
+from clinic.audit import record_event, record_reads
+from clinic.filtering import TenantFilterSet
+from clinic.models import AuditEvent, Client, Couple, CoupleStatus, Membership, Role
+from clinic.portal_api_base import PortalAPIView
+from clinic.selectors import clients_visible_to, clinics_for_user, couples_for_caseload
+
+
+class LoginView(APIView):
+    """Exchange email and password for an expiring API token (stored hashed by knox)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.LoginSerializer, responses={200: s.TokenSerializer})
+    def post(self, request):
+        serializer = s.LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        instance, token = AuthToken.objects.create(user)
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+class LogoutView(KnoxLogoutView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format)
+
+
+class LogoutAllView(KnoxLogoutAllView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format)
+
+
+class MyClinicsView(generics.ListAPIView):
+    """The clinics I belong to, with my role in each."""
+
+    serializer_class = s.ClinicSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return clinics_for_user(user=self.request.user)
+
+    def get_serializer_context(self):
+        roles = dict(
+            Membership.objects.with_scopes_disabled()
+            .filter(user=self.request.user, is_active=True)
+            .values_list("clinic_id", "role")
+        )
+        return {**super().get_serializer_context(), "roles": roles}
+
+
+class ClinicDetailView(ClinicAPIView):
+    """The clinic's settings; admins may change them."""
+
+    @extend_schema(responses=s.ClinicSerializer)
+    def get(self, request, clinic_slug):
+        return Response(
+            s.ClinicSerializer(
+                self.clinic, context={"roles": {self.clinic.pk: self.membership.role}}
+            ).data
+        )
+
+    @extend_schema(request=s.ClinicSerializer, responses=s.ClinicSerializer)
+    def patch(self, request, clinic_slug):
+        if not self.is_admin:
+            self.permission_denied(
+                request, message="Only a clinic admin can change clinic settings."
+            )
+        serializer = s.ClinicSerializer(self.clinic, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="update",
+            obj=self.clinic,
+            request=request,
+            detail={"fields": sorted(serializer.validated_data)},
+        )
+        return Response(
+            s.ClinicSerializer(
+                self.clinic, context={"roles": {self.clinic.pk: self.membership.role}}
+            ).data
+        )
+
+
+class MemberFilter(TenantFilterSet):
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active"]
+
+
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+    """Clinic members (admin only): add, change role or supervision, deactivate."""
+
+    model = Membership
+    allowed_roles = (Role.ADMIN,)
+    serializer_class = s.MembershipSerializer
+    filterset_class = MemberFilter
+    search_fields = ["user__email", "user__full_name"]
+    ordering_fields = ["user__email", "role"]
+
+    def clinic_queryset(self):
+        return super().clinic_queryset().select_related("user")
+
+    @extend_schema(request=s.MemberCreateSerializer, responses={201: s.MembershipSerializer})
+    def create(self, request, clinic_slug):
+        data = s.MemberCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        membership = services.member_add(
+            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+        )
+        return Response(
+            s.MembershipSerializer(membership, context=self.get_serializer_context()).data,
+            status=201,
+        )
+
+    def partial_update(self, request, clinic_slug, pk):
+        membership = self.get_object()
+        data = s.MembershipSerializer(
+            membership, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        membership = services.member_update(
+            membership=membership, by=request.user, request=request, **data.validated_data
+        )
+        return Response(
+            s.MembershipSerializer(membership, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, clinic_slug, pk):
+        services.member_deactivate(membership=self.get_object(), by=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuditedReadsMixin:
+    """Audit every record a list page or a detail shows."""
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record_reads(clinic=self.clinic, actor=request.user, objects=self._shown, request=request)
+        return response
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._shown = page if page is not None else list(queryset)
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        record_event(
+            clinic=self.clinic, actor=request.user, action="read", obj=obj, request=request
+        )
+        return Response(self.get_serializer(obj).data)
+
+
+class ClientFilter(TenantFilterSet):
+    archived = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Client
+        fields = ["status", "archived"]
+
+
+class ClientViewSet(
+    AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet
+):
+    """Clients of the clinic. DELETE archives (soft-delete); nothing is removed."""
+
+    model = Client
+    serializer_class = s.ClientSerializer
+    filterset_class = ClientFilter
+    search_fields = ["legal_name", "preferred_name", "email"]
+    ordering_fields = ["legal_name", "preferred_name", "created_at"]
+    ordering = ["legal_name"]
+
+    def clinic_queryset(self):
+        qs = clients_visible_to(clinic=self.clinic, membership=self.membership)
+        if self.action == "list" and "archived" not in self.request.query_params:
+            qs = qs.live()
+        return qs
+
+    def create(self, request, clinic_slug):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = services.client_create(
+            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+        )
+        return Response(self.get_serializer(client).data, status=201)
+
+    def partial_update(self, request, clinic_slug, pk):
+        client = self.get_object()
+        data = self.get_serializer(client, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        client = services.client_update(
+            client=client, by=request.user, request=request, **data.validated_data
+        )
+        return Response(self.get_serializer(client).data)
+
+    def update(self, request, clinic_slug, pk):
+        client = self.get_object()
+        data = self.get_serializer(client, data=request.data)
+        data.is_valid(raise_exception=True)
+        client = services.client_update(
+            client=client, by=request.user, request=request, **data.validated_data
+        )
+        return Response(self.get_serializer(client).data)
+
+    @extend_schema(responses={200: s.ClientSerializer})
+    def destroy(self, request, clinic_slug, pk):
+        client = services.client_archive(client=self.get_object(), by=request.user, request=request)
+        return Response(self.get_serializer(client).data)
+
+
+class CoupleFilter(TenantFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=CoupleStatus.choices)
+    therapist = django_filters.UUIDFilter(field_name="therapists__id")
+    archived = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Couple
+        fields = ["status", "therapist", "archived"]
+
+
+class CoupleViewSet(
+    AuditedReadsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet
+):
+    """The caseload: couples assigned to me (all of the clinic for an admin).
+    DELETE archives (soft-delete)."""
+
+    model = Couple
+    serializer_class = s.CoupleSerializer
+    filterset_class = CoupleFilter
+    search_fields = [
+        "partner_a__legal_name",
+        "partner_a__preferred_name",
+        "partner_b__legal_name",
+        "partner_b__preferred_name",
+    ]
+    ordering_fields = ["created_at", "status", "intake_date", "partner_a__legal_name"]
+    ordering = ["-created_at"]
+
+    def clinic_queryset(self):
+        include_archived = self.action != "list" or "archived" in self.request.query_params
+        return couples_for_caseload(
+            clinic=self.clinic, membership=self.membership, include_archived=include_archived
+        )
+
+    @extend_schema(request=s.CoupleWriteSerializer, responses={201: s.CoupleSerializer})
+    def create(self, request, clinic_slug):
+        data = s.CoupleWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        couple = services.couple_create(
+            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+        )
+        return Response(self.get_serializer(couple).data, status=201)
+
+    @extend_schema(request=s.CoupleWriteSerializer, responses={200: s.CoupleSerializer})
+    def partial_update(self, request, clinic_slug, pk):
+        couple = self.get_object()
+        data = s.CoupleWriteSerializer(
+            couple, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        couple = services.couple_update(
+            couple=couple, by=request.user, request=request, **data.validated_data
+        )
+        return Response(self.get_serializer(couple).data)
+
+    @extend_schema(responses={200: s.CoupleSerializer})
+    def destroy(self, request, clinic_slug, pk):
+        couple = services.couple_archive(couple=self.get_object(), by=request.user, request=request)
+        return Response(self.get_serializer(couple).data)
+
+    @extend_schema(request=s.CoupleStatusSerializer, responses={200: s.CoupleSerializer})
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, clinic_slug, pk):
+        couple = self.get_object()
+        data = s.CoupleStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        couple = services.couple_set_status(
+            couple=couple, by=request.user, request=request, **data.validated_data
+        )
+        return Response(self.get_serializer(couple).data)
+
+    @extend_schema(responses={200: s.CoupleStatusChangeSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="status-history")
+    def status_history(self, request, clinic_slug, pk):
+        couple = self.get_object()
+        changes = couple.status_changes.select_related("changed_by")
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="read",
+            obj=couple,
+            request=request,
+            detail={"view": "status-history"},
+        )
+        return Response(s.CoupleStatusChangeSerializer(changes, many=True).data)
+
+
+class AuditEventFilter(TenantFilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    actor = django_filters.UUIDFilter(field_name="actor_id")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "object_type", "object_id", "actor", "since", "until"]
+
+
+class AuditEventViewSet(mixins.ListModelMixin, ClinicViewSet):
+    """The clinic's audit trail (admin only, read only)."""
+
+    model = AuditEvent
+    allowed_roles = (Role.ADMIN,)
+    serializer_class = s.AuditEventSerializer
+    filterset_class = AuditEventFilter
+    search_fields = []
+    ordering_fields = ["at"]
+    ordering = ["-at"]
+
+    def clinic_queryset(self):
+        return super().clinic_queryset().select_related("actor")
+
+
+class PortalMeView(PortalAPIView):
+    """The logged-in client's own record and current couple (portal)."""
+
+    @extend_schema(responses=s.PortalMeSerializer)
+    def get(self, request):
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="read",
+            obj=self.client,
+            request=request,
+            channel="portal",
+        )
+        return Response(s.PortalMeSerializer({"client": self.client, "couple": self.couple}).data)

@@ -1,0 +1,89 @@
+"""The base every clinic-scoped API view stands on.
+
+It resolves the clinic from the URL, checks the user's membership and role, activates the
+clinic scope for the whole request (so tenant managers filter by it and refuse without it),
+and hands subclasses `self.clinic` and `self.membership`. A clinic the user is not a member
+of is a 404, exactly like a clinic that does not exist.
+"""
+
+from contextlib import ExitStack
+
+from django.http import Http404
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.views import APIView
+
+from clinic.models import Clinic, Role
+from clinic.selectors import membership_for
+from clinic.tenancy import scope
+
+
+class ClinicScopedMixin:
+    """Mixin for APIView/ViewSet under /api/v1/clinics/<clinic_slug>/."""
+
+    #: roles allowed to use this view at all
+    allowed_roles: tuple[str, ...] = (Role.ADMIN, Role.THERAPIST)
+    #: URL kwargs (besides clinic_slug and the router's pk) -> model, for the tenancy route walk
+    url_models: dict = {}
+
+    clinic: Clinic
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        clinic = Clinic.objects.filter(slug=kwargs.get("clinic_slug", "")).first()
+        membership = membership_for(clinic=clinic, user=request.user) if clinic else None
+        if membership is None:
+            raise Http404("No such clinic.")
+        if membership.role not in self.allowed_roles:
+            raise PermissionDenied("Your role in this clinic does not allow this.")
+        self.clinic = request.clinic = clinic
+        self.membership = request.membership = membership
+        self._scope.enter_context(scope(clinic=clinic))
+
+    def dispatch(self, request, *args, **kwargs):
+        self._scope = ExitStack()
+        with self._scope:
+            return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.membership.role == Role.ADMIN
+
+
+class ClinicAPIView(ClinicScopedMixin, APIView):
+    pass
+
+
+class ClinicViewSet(ClinicScopedMixin, viewsets.GenericViewSet):
+    """Generic clinic-scoped viewset; the lookup is a UUID (malformed ids never reach the DB)."""
+
+    lookup_value_converter = "uuid"
+    model = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no clinic
+            return self.model.objects.none()
+        return self.clinic_queryset()
+
+    def clinic_queryset(self):
+        """What this view may reach; override to narrow (e.g. to the member's couples)."""
+        return self.model.objects.for_clinic(self.clinic)
+
+
+class ClinicScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A relation that accepts only the request clinic's own objects (others read as 'does not exist')."""
+
+    def __init__(self, model=None, scoped_queryset=None, **kwargs):
+        self.model = model
+        self.scoped_queryset = scoped_queryset
+        kwargs.setdefault("pk_field", serializers.UUIDField())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        view = self.context["view"]
+        if self.scoped_queryset is not None:
+            return self.scoped_queryset(view)
+        return self.model.objects.for_clinic(view.clinic)
+
+    def use_pk_only_optimization(self):
+        return True

@@ -1,0 +1,67 @@
+"""Writing the audit trail: who read or changed which clinical record, when, from where."""
+
+from collections.abc import Iterable
+
+from django.db import models
+
+from clinic.models import AuditEvent, Clinic
+
+
+def client_ip(request) -> str | None:
+    """The peer address; behind a proxy, configure it to set REMOTE_ADDR (never trust XFF blindly)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _object_type(obj: models.Model) -> str:
+    return obj._meta.label_lower
+
+
+def record_event(
+    *,
+    clinic: Clinic,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    request=None,
+    channel: str = "api",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one audit event; call it inside the transaction of the change it records."""
+    if obj is not None:
+        object_type, object_id = _object_type(obj), str(obj.pk)
+    return AuditEvent.objects.with_scopes_disabled().create(
+        clinic=clinic,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        ip=client_ip(request),
+        channel=channel,
+        detail=detail or {},
+    )
+
+
+def record_reads(
+    *, clinic: Clinic, actor, objects: Iterable[models.Model], request=None, channel: str = "api"
+) -> None:
+    """Audit a read of each record shown (one INSERT however many rows a page lists)."""
+    ip = client_ip(request)
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    events = [
+        AuditEvent(
+            clinic=clinic,
+            actor=actor,
+            action="read",
+            object_type=_object_type(obj),
+            object_id=str(obj.pk),
+            ip=ip,
+            channel=channel,
+        )
+        for obj in objects
+    ]
+    if events:
+        AuditEvent.objects.with_scopes_disabled().bulk_create(events)

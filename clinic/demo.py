@@ -1,0 +1,146 @@
+"""Demo data: two clinics, each with an admin, two therapists and several couples whose
+partners have portal logins. Idempotent: running it again changes nothing."""
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from clinic.models import (
+    Client,
+    Clinic,
+    Couple,
+    CoupleStatus,
+    CoupleStatusChange,
+    Membership,
+    Role,
+    User,
+)
+from clinic.tenancy import scopes_disabled
+
+DEMO_PASSWORD = "attune-demo-2026"  # noqa: S105 (demo data only, printed for the user)
+
+CLINICS = [
+    {
+        "slug": "harbour",
+        "name": "Harbour Couples Clinic",
+        "time_zone": "Europe/London",
+        "couples": [
+            (
+                ("Zoë Ångström", "Zoë", "she/her"),
+                ("Marcus Bell", "", "he/him"),
+                CoupleStatus.ACTIVE,
+            ),
+            (
+                ("Priya Nair", "", "she/her"),
+                ("Daniel Okafor", "Dan", "he/him"),
+                CoupleStatus.ACTIVE,
+            ),
+            (("Sam Rivera", "", "they/them"), ("Alex Chen", "", "he/him"), CoupleStatus.INTAKE),
+            (
+                ("Ελένη Παππά", "Eleni", "she/her"),
+                ("Jonas Weber", "", "he/him"),
+                CoupleStatus.PAUSED,
+            ),
+        ],
+    },
+    {
+        "slug": "riverside",
+        "name": "Riverside Relationship Therapy",
+        "time_zone": "America/New_York",
+        "couples": [
+            (
+                ("Дмитрий Иванов", "Dima", "he/him"),
+                ("Laura Costa", "", "she/her"),
+                CoupleStatus.ACTIVE,
+            ),
+            (("Maya Goldberg", "", "she/her"), ("Tom Hughes", "", "he/him"), CoupleStatus.ACTIVE),
+            (("Kenji Sato", "", "he/him"), ("Aisha Khan", "", "she/her"), CoupleStatus.INTAKE),
+        ],
+    },
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    clinic: str
+    role: str
+    email: str
+
+
+def _user(email: str, full_name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name)
+    return user
+
+
+def _slugify_email(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name.lower())
+    ascii_part = "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
+    return ascii_part or "partner"
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoLogin]:
+    """Create (or find) the demo clinics, staff, clients and couples; return the logins."""
+    logins: list[DemoLogin] = []
+    with scopes_disabled():
+        for spec in CLINICS:
+            clinic, _ = Clinic.objects.get_or_create(
+                slug=spec["slug"], defaults={"name": spec["name"], "time_zone": spec["time_zone"]}
+            )
+            staff = [
+                ("admin", Role.ADMIN, "Avery Admin"),
+                ("therapist1", Role.THERAPIST, "Robin Therapist"),
+                ("therapist2", Role.THERAPIST, "Jordan Therapist"),
+            ]
+            users = {}
+            for key, role, name in staff:
+                email = f"{key}@{spec['slug']}.example"
+                users[key] = _user(email, f"{name} ({spec['name'].split()[0]})")
+                Membership.objects.get_or_create(
+                    clinic=clinic, user=users[key], defaults={"role": role}
+                )
+                logins.append(DemoLogin(clinic.slug, role, email))
+            for index, (a, b, status) in enumerate(spec["couples"]):
+                therapist = users["therapist1"] if index % 2 == 0 else users["therapist2"]
+                partners = []
+                for legal, preferred, pronouns in (a, b):
+                    email = f"{_slugify_email(preferred or legal)}.{index}@{spec['slug']}.example"
+                    client = Client.objects.filter(clinic=clinic, legal_name=legal).first()
+                    if client is None:
+                        client = Client.objects.create(
+                            clinic=clinic,
+                            legal_name=legal,
+                            preferred_name=preferred,
+                            pronouns=pronouns,
+                            email=email,
+                            date_of_birth=date(1985 + index, 3 + index, 10 + index),
+                            portal_user=_user(email, preferred or legal),
+                            created_by=therapist,
+                        )
+                    partners.append(client)
+                    logins.append(DemoLogin(clinic.slug, "client", client.portal_user.email))
+                couple = Couple.objects.filter(
+                    clinic=clinic, partner_a=partners[0], partner_b=partners[1]
+                ).first()
+                if couple is None:
+                    couple = Couple.objects.create(
+                        clinic=clinic,
+                        partner_a=partners[0],
+                        partner_b=partners[1],
+                        status=status,
+                        intake_date=date(2026, 9, 1 + index),
+                        start_date=None
+                        if status == CoupleStatus.INTAKE
+                        else date(2026, 9, 15 + index),
+                        presenting_concerns="Escalating conflict; one partner withdraws, the other pursues.",
+                        created_by=therapist,
+                    )
+                    couple.therapists.set([therapist])
+                    CoupleStatusChange.objects.create(
+                        clinic=clinic, couple=couple, to_status=status, changed_by=therapist
+                    )
+    return logins

@@ -1,0 +1,288 @@
+"""People and tenancy: clinics, staff, clients, couples and the audit trail."""
+
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not a known time zone (e.g. Europe/London).")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who logs in: clinic staff (through Membership) or a client (through Client.portal_user)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Clinic(models.Model):
+    """A tenant: one practice. Nothing of one clinic is visible to another."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Default for new couples: may partners see each other's individual material?
+    partners_see_individual_results = models.BooleanField(default=False)
+    show_score_bands_to_clients = models.BooleanField(default=False)
+    crisis_text = models.TextField(
+        blank=True,
+        default="If you are in danger or thinking of harming yourself, call your local emergency "
+        "number now, or contact a crisis line.",
+    )
+    report_retention_days = models.PositiveIntegerField(default=30)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Clinic admin"
+    THERAPIST = "therapist", "Therapist"
+
+
+class Membership(TenantModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+    # A supervised therapist's notes await co-signature by their supervisor.
+    is_supervised = models.BooleanField(default=False)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervisees",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "user"], name="membership_unique_user_per_clinic"
+            )
+        ]
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.clinic_id}"
+
+
+class ArchivableQuerySet(TenantQuerySet):
+    def live(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Client(TenantModel):
+    """A person in treatment: a clinical record, optionally linked to a portal login."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+
+    legal_name = models.CharField(max_length=200)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True, max_length=500)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_record",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = tenant_manager(ArchivableQuerySet)
+
+    class Meta:
+        ordering = ["legal_name"]
+        indexes = [models.Index(fields=["clinic", "legal_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.legal_name
+
+
+class CoupleStatus(models.TextChoices):
+    INTAKE = "intake", "Intake"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    DISCHARGED = "discharged", "Discharged"
+
+
+# A client may belong to only one couple in these states at a time.
+OPEN_COUPLE_STATUSES = (CoupleStatus.INTAKE, CoupleStatus.ACTIVE, CoupleStatus.PAUSED)
+
+
+class IndividualMaterialPolicy(models.TextChoices):
+    INHERIT = "inherit", "Clinic default"
+    SHARED = "shared", "No secrets: partners may see each other's individual material"
+    PRIVATE = "private", "Private: individual material stays with its partner"
+
+
+class Couple(TenantModel):
+    """One case: two partners treated together."""
+
+    partner_a = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="couples_as_a")
+    partner_b = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="couples_as_b")
+    therapists = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="assigned_couples", blank=True
+    )
+    status = models.CharField(
+        max_length=20, choices=CoupleStatus.choices, default=CoupleStatus.INTAKE
+    )
+    intake_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    presenting_concerns = models.TextField(blank=True, max_length=5000)
+    individual_material_policy = models.CharField(
+        max_length=20,
+        choices=IndividualMaterialPolicy.choices,
+        default=IndividualMaterialPolicy.INHERIT,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = tenant_manager(ArchivableQuerySet)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(partner_a=models.F("partner_b")), name="couple_partners_differ"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.partner_a.display_name} & {self.partner_b.display_name}"
+
+    @property
+    def partners(self) -> tuple[Client, Client]:
+        return (self.partner_a, self.partner_b)
+
+
+class CoupleStatusChange(TenantModel):
+    """Who moved a couple between intake, active, paused and discharged, and when."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=CoupleStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=CoupleStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["changed_at"]
+
+
+class AuditEvent(TenantModel):
+    """Append-only record of who read or changed which clinical record, from where.
+
+    Rows are never updated or deleted by the application; on PostgreSQL a trigger refuses it too.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    channel = models.CharField(max_length=10, default="api")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["clinic", "object_type", "object_id"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit events are append-only.")

@@ -1,0 +1,71 @@
+"""Access for server-rendered pages: the same tenancy rules as the API.
+
+`clinic_member_required` resolves the clinic from the URL, checks membership (404 when none),
+and runs the view inside that clinic's scope. `portal_client_required` does the same for a
+client from their own login, never from ids in the URL.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+
+from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple
+from clinic.selectors import membership_for
+from clinic.tenancy import scope
+
+
+def clinic_member_required(view):
+    @wraps(view)
+    def wrapper(request, clinic_slug, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        clinic = Clinic.objects.filter(slug=clinic_slug).first()
+        membership = membership_for(clinic=clinic, user=request.user) if clinic else None
+        if membership is None:
+            raise Http404("No such clinic.")
+        request.clinic, request.membership = clinic, membership
+        with scope(clinic=clinic):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def portal_client_for(user) -> Client | None:
+    """The live client record behind a portal login, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Client.objects.with_scopes_disabled()
+        .select_related("clinic")
+        .filter(portal_user=user, archived_at__isnull=True)
+        .first()
+    )
+
+
+def current_couple_for(client: Client) -> Couple | None:
+    """The client's open couple (intake, active or paused), else their most recent one."""
+    couples = (
+        Couple.objects.for_clinic(client.clinic).live().select_related("partner_a", "partner_b")
+    )
+    mine = couples.filter(partner_a=client) | couples.filter(partner_b=client)
+    return (
+        mine.filter(status__in=OPEN_COUPLE_STATUSES).order_by("-created_at").first()
+        or mine.order_by("-created_at").first()
+    )
+
+
+def portal_client_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        client = portal_client_for(request.user)
+        if client is None:
+            raise Http404("No portal record for this login.")
+        with scope(clinic=client.clinic):
+            request.client, request.clinic = client, client.clinic
+            request.couple = current_couple_for(client)
+            return view(request, *args, **kwargs)
+
+    return wrapper

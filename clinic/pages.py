@@ -1,0 +1,167 @@
+"""Server-rendered staff pages: login, caseload, couple page, and the intake forms."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from clinic import services
+from clinic.audit import record_event, record_reads
+from clinic.extensions import CASELOAD_ENRICHERS, PORTAL_SECTIONS, couple_panels, enrich_caseload
+from clinic.forms import ClientForm, CoupleForm, EmailLoginForm
+from clinic.models import CoupleStatus, Membership
+from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
+from clinic.selectors import couples_for_caseload, get_couple_for_member
+
+
+class LoginPage(auth_views.LoginView):
+    template_name = "clinic/login.html"
+    authentication_form = EmailLoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutPage(auth_views.LogoutView):
+    pass
+
+
+def home(request):
+    """Send each person to where they work: staff to a caseload, clients to the portal."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if portal_client_for(request.user) is not None:
+        return redirect("portal-home")
+    membership = (
+        Membership.objects.with_scopes_disabled()
+        .filter(user=request.user, is_active=True)
+        .select_related("clinic")
+        .order_by("created_at")
+        .first()
+    )
+    if membership is None:
+        return render(request, "clinic/no_clinic.html", status=403)
+    return redirect("caseload", clinic_slug=membership.clinic.slug)
+
+
+def leave_quickly(request):
+    """A neutral page for a client who must hide the portal at once; it also ends the session."""
+    logout(request)
+    return render(request, "clinic/leave.html")
+
+
+@clinic_member_required
+def caseload(request):
+    status = request.GET.get("status", "")
+    couples = couples_for_caseload(clinic=request.clinic, membership=request.membership)
+    if status in CoupleStatus.values:
+        couples = couples.filter(status=status)
+    couples = list(couples.order_by("status", "-created_at")[:500])
+    enrich_caseload(clinic=request.clinic, membership=request.membership, couples=couples)
+    urgent = [e.key for e in CASELOAD_ENRICHERS.values() if e.urgent]
+    # Couples with anything urgent (e.g. an unacknowledged risk alert) come first.
+    couples.sort(key=lambda c: not any(c.caseload.get(k) for k in urgent))
+    record_reads(
+        clinic=request.clinic, actor=request.user, objects=couples, request=request, channel="page"
+    )
+    enrichers = [e for e in CASELOAD_ENRICHERS.values() if e.template]
+    return render(
+        request,
+        "clinic/caseload.html",
+        {
+            "couples": couples,
+            "status": status,
+            "statuses": CoupleStatus.choices,
+            "enrichers": enrichers,
+        },
+    )
+
+
+@clinic_member_required
+def couple_detail(request, couple_id):
+    couple = get_couple_for_member(
+        clinic=request.clinic, membership=request.membership, couple_id=couple_id
+    )
+    record_event(
+        clinic=request.clinic,
+        actor=request.user,
+        action="read",
+        obj=couple,
+        request=request,
+        channel="page",
+    )
+    panels = couple_panels(request=request, couple=couple)
+    return render(
+        request,
+        "clinic/couple_detail.html",
+        {"couple": couple, "therapists": couple.therapists.all(), "panels": panels},
+    )
+
+
+def _apply(form, action):
+    """Run a service; put its domain errors back on the form instead of failing."""
+    try:
+        return action()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def client_new(request):
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        client = _apply(
+            form,
+            lambda: services.client_create(
+                clinic=request.clinic, by=request.user, request=request, **form.cleaned_data
+            ),
+        )
+        if client:
+            messages.success(request, f"{client.display_name} was added.")
+            return redirect("couple-new", clinic_slug=request.clinic.slug)
+    return render(
+        request,
+        "clinic/form_page.html",
+        {"form": form, "title": "Add a client", "submit": "Add client"},
+    )
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def couple_new(request):
+    form = CoupleForm(request.POST or None, clinic=request.clinic, membership=request.membership)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        couple = _apply(
+            form,
+            lambda: services.couple_create(
+                clinic=request.clinic, by=request.user, request=request, **data
+            ),
+        )
+        if couple:
+            messages.success(request, f"{couple.label} was opened as a new case.")
+            return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+    return render(
+        request,
+        "clinic/form_page.html",
+        {"form": form, "title": "Open a couple's case", "submit": "Open case"},
+    )
+
+
+@portal_client_required
+def portal_home(request):
+    sections = [
+        (s, s.context(request=request))
+        for s in sorted(PORTAL_SECTIONS.values(), key=lambda s: s.order)
+    ]
+    return render(
+        request,
+        "clinic/portal_home.html",
+        {"client": request.client, "couple": request.couple, "sections": sections},
+    )

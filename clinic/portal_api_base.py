@@ -1,0 +1,42 @@
+"""Base for /api/v1/portal/ views: the client comes from the login, never from the URL."""
+
+from contextlib import ExitStack
+
+from django.http import Http404
+from rest_framework import viewsets
+from rest_framework.views import APIView
+
+from clinic.page_access import current_couple_for, portal_client_for
+from clinic.tenancy import scope
+
+
+class PortalMixin:
+    """Sets self.client, self.clinic and self.couple (may be None) inside the client's clinic scope.
+
+    Every queryset of a portal view must start from self.client / self.couple; another
+    partner's or client's object is then a 404.
+    """
+
+    url_models: dict = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        self._scope = ExitStack()
+        with self._scope:
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        client = portal_client_for(request.user)
+        if client is None:
+            raise Http404("No portal record for this login.")
+        self._scope.enter_context(scope(clinic=client.clinic))
+        self.client, self.clinic = client, client.clinic
+        self.couple = current_couple_for(client)
+
+
+class PortalAPIView(PortalMixin, APIView):
+    pass
+
+
+class PortalViewSet(PortalMixin, viewsets.GenericViewSet):
+    lookup_value_converter = "uuid"

@@ -1,0 +1,44 @@
+"""Routes of the clinic app (see clinic/urls.py for where each list is mounted)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from clinic import api, pages
+
+router = SimpleRouter(use_regex_path=False)
+router.register("members", api.MemberViewSet, basename="member")
+router.register("clients", api.ClientViewSet, basename="client")
+router.register("couples", api.CoupleViewSet, basename="couple")
+router.register("audit-events", api.AuditEventViewSet, basename="audit-event")
+
+api_root_urlpatterns = [
+    path("auth/login/", api.LoginView.as_view(), name="api-login"),
+    path("auth/logout/", api.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", api.LogoutAllView.as_view(), name="api-logout-all"),
+    path("clinics/", api.MyClinicsView.as_view(), name="api-my-clinics"),
+]
+
+api_urlpatterns = [
+    path("", api.ClinicDetailView.as_view(), name="api-clinic"),
+    *router.urls,
+]
+portal_api_urlpatterns = [
+    path("me/", api.PortalMeView.as_view(), name="api-portal-me"),
+]
+
+page_root_urlpatterns = [
+    path("", pages.home, name="home"),
+    path("accounts/login/", pages.LoginPage.as_view(), name="login"),
+    path("accounts/logout/", pages.LogoutPage.as_view(), name="logout"),
+    path("leave", pages.leave_quickly, name="leave-quickly"),
+]
+
+page_urlpatterns = [
+    path("caseload/", pages.caseload, name="caseload"),
+    path("couples/new/", pages.couple_new, name="couple-new"),
+    path("couples/<uuid:couple_id>/", pages.couple_detail, name="couple-detail"),
+    path("clients/new/", pages.client_new, name="client-new"),
+]
+portal_page_urlpatterns = [
+    path("", pages.portal_home, name="portal-home"),
+]

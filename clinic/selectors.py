@@ -1,0 +1,79 @@
+"""Reads that need care: what a member of a clinic may see. Every selector takes the clinic."""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from clinic.models import Client, Clinic, Couple, Membership, Role, User
+
+
+def membership_for(*, clinic: Clinic, user) -> Membership | None:
+    """The user's active membership of the clinic, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Membership.objects.with_scopes_disabled()
+        .filter(clinic=clinic, user=user, is_active=True)
+        .select_related("user")
+        .first()
+    )
+
+
+def clinics_for_user(*, user) -> QuerySet[Clinic]:
+    """Clinics where the user is an active member."""
+    return Clinic.objects.filter(
+        id__in=Membership.objects.with_scopes_disabled()
+        .filter(user=user, is_active=True)
+        .values("clinic_id")
+    )
+
+
+def couples_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[Couple]:
+    """Admins see the whole clinic; a therapist sees the couples assigned to them."""
+    qs = Couple.objects.for_clinic(clinic)
+    if membership.role != Role.ADMIN:
+        qs = qs.filter(therapists=membership.user)
+    return qs
+
+
+def clients_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[Client]:
+    """Admins see every client; a therapist sees partners of their couples and clients they
+    registered who are not yet in a couple (intake in progress)."""
+    qs = Client.objects.for_clinic(clinic)
+    if membership.role == Role.ADMIN:
+        return qs
+    user = membership.user
+    return qs.filter(
+        Q(couples_as_a__therapists=user) | Q(couples_as_b__therapists=user) | Q(created_by=user)
+    ).distinct()
+
+
+def couples_for_caseload(
+    *, clinic: Clinic, membership: Membership, include_archived: bool = False
+) -> QuerySet[Couple]:
+    """The caseload: couples with both partners and therapists loaded in a fixed number of
+    queries, whatever the number of couples. Archived couples only when asked for."""
+    therapists = Prefetch("therapists", queryset=User.objects.order_by("full_name", "email"))
+    qs = couples_visible_to(clinic=clinic, membership=membership)
+    if not include_archived:
+        qs = qs.live()
+    return qs.select_related("partner_a", "partner_b").prefetch_related(therapists)
+
+
+def get_couple_for_member(*, clinic: Clinic, membership: Membership, couple_id) -> Couple:
+    """The couple if this member may see it, else Http404 (never 403: existence stays hidden)."""
+    couple = (
+        couples_visible_to(clinic=clinic, membership=membership)
+        .select_related("partner_a", "partner_b")
+        .filter(pk=couple_id)
+        .first()
+    )
+    if couple is None:
+        raise Http404("No such couple.")
+    return couple
+
+
+def therapists_of(*, clinic: Clinic) -> QuerySet[User]:
+    """Users with an active membership of the clinic (admins may also carry a caseload)."""
+    return User.objects.filter(memberships__clinic=clinic, memberships__is_active=True).order_by(
+        "full_name", "email"
+    )

@@ -1,0 +1,266 @@
+"""API input and output shapes for people and tenancy."""
+
+from django.contrib.auth import authenticate
+from rest_framework import serializers
+
+from clinic.api_base import ClinicScopedRelatedField
+from clinic.models import (
+    AuditEvent,
+    Client,
+    Clinic,
+    Couple,
+    CoupleStatus,
+    CoupleStatusChange,
+    Membership,
+    Role,
+)
+from clinic.selectors import clients_visible_to, therapists_of
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+    def validate(self, attrs):
+        user = authenticate(
+            self.context.get("request"), email=attrs["email"].lower(), password=attrs["password"]
+        )
+        if user is None or not user.is_active:
+            raise serializers.ValidationError("Unable to log in with these credentials.")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()
+
+
+class ClinicSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "time_zone",
+            "partners_see_individual_results",
+            "show_score_bands_to_clients",
+            "crisis_text",
+            "report_retention_days",
+            "role",
+        ]
+        read_only_fields = ["id", "slug", "role"]
+
+    def get_role(self, clinic) -> str | None:
+        roles = self.context.get("roles", {})
+        return roles.get(clinic.pk)
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    full_name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+    user_id = serializers.UUIDField(source="user.id", read_only=True)
+    supervisor = ClinicScopedRelatedField(
+        scoped_queryset=lambda view: therapists_of(clinic=view.clinic),
+        allow_null=True,
+        required=False,
+    )
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "user_id",
+            "email",
+            "full_name",
+            "role",
+            "is_supervised",
+            "supervisor",
+            "is_active",
+        ]
+        read_only_fields = ["id", "is_active"]
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    password = serializers.CharField(
+        max_length=256,
+        min_length=10,
+        required=False,
+        write_only=True,
+        style={"input_type": "password"},
+    )
+    is_supervised = serializers.BooleanField(default=False)
+    supervisor = ClinicScopedRelatedField(
+        scoped_queryset=lambda view: therapists_of(clinic=view.clinic),
+        allow_null=True,
+        required=False,
+    )
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+    has_portal_login = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "legal_name",
+            "preferred_name",
+            "display_name",
+            "pronouns",
+            "date_of_birth",
+            "email",
+            "phone",
+            "address",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "emergency_contact_relationship",
+            "status",
+            "has_portal_login",
+            "created_at",
+            "updated_at",
+            "archived_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at", "archived_at"]
+
+    def get_has_portal_login(self, client) -> bool:
+        return client.portal_user_id is not None
+
+
+class PartnerSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    display_name = serializers.CharField()
+    pronouns = serializers.CharField()
+
+
+class CoupleSerializer(serializers.ModelSerializer):
+    """Read shape of a couple, with partners and therapists inline for the caseload."""
+
+    partner_a = PartnerSummarySerializer(read_only=True)
+    partner_b = PartnerSummarySerializer(read_only=True)
+    therapists = UserSummarySerializer(many=True, read_only=True)
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Couple
+        fields = [
+            "id",
+            "label",
+            "partner_a",
+            "partner_b",
+            "therapists",
+            "status",
+            "intake_date",
+            "start_date",
+            "end_date",
+            "presenting_concerns",
+            "individual_material_policy",
+            "created_at",
+            "updated_at",
+            "archived_at",
+        ]
+        read_only_fields = fields
+
+
+class CoupleWriteSerializer(serializers.ModelSerializer):
+    partner_a = ClinicScopedRelatedField(
+        scoped_queryset=lambda v: clients_visible_to(clinic=v.clinic, membership=v.membership)
+    )
+    partner_b = ClinicScopedRelatedField(
+        scoped_queryset=lambda v: clients_visible_to(clinic=v.clinic, membership=v.membership)
+    )
+    therapists = ClinicScopedRelatedField(
+        scoped_queryset=lambda view: therapists_of(clinic=view.clinic), many=True, required=False
+    )
+
+    class Meta:
+        model = Couple
+        fields = [
+            "partner_a",
+            "partner_b",
+            "therapists",
+            "status",
+            "intake_date",
+            "start_date",
+            "presenting_concerns",
+            "individual_material_policy",
+        ]
+
+
+class CoupleStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CoupleStatus.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    on = serializers.DateField(required=False)
+
+
+class CoupleStatusChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.CharField(source="changed_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = CoupleStatusChange
+        fields = ["id", "from_status", "to_status", "changed_by", "changed_at", "note"]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.email", default=None, read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "ip",
+            "channel",
+            "detail",
+        ]
+        read_only_fields = fields
+
+
+class PortalClientSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "legal_name",
+            "preferred_name",
+            "display_name",
+            "pronouns",
+            "email",
+            "phone",
+        ]
+        read_only_fields = fields
+
+
+class PortalCoupleSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    partner_names = serializers.SerializerMethodField()
+
+    def get_partner_names(self, couple) -> list[str]:
+        return [p.display_name for p in couple.partners]
+
+
+class PortalMeSerializer(serializers.Serializer):
+    client = PortalClientSerializer()
+    couple = PortalCoupleSerializer(allow_null=True)

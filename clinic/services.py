@@ -1,0 +1,348 @@
+"""Writes with rules for people and tenancy. Each service takes the clinic and the acting user,
+validates the domain rules, and records its audit event in the same transaction."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.audit import record_event
+from clinic.models import (
+    OPEN_COUPLE_STATUSES,
+    Client,
+    Clinic,
+    Couple,
+    CoupleStatus,
+    CoupleStatusChange,
+    Membership,
+    Role,
+    User,
+)
+
+CLIENT_FIELDS = (
+    "legal_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "status",
+)
+
+
+def _check_client_fields(fields: dict) -> None:
+    dob = fields.get("date_of_birth")
+    if dob and dob > timezone.localdate():
+        raise ValidationError({"date_of_birth": "Date of birth cannot be in the future."})
+
+
+@transaction.atomic
+def client_create(*, clinic: Clinic, by: User, request=None, **fields) -> Client:
+    """Register a client in the clinic."""
+    _check_client_fields(fields)
+    client = Client.objects.create(clinic=clinic, created_by=by, **fields)
+    record_event(clinic=clinic, actor=by, action="create", obj=client, request=request)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, by: User, request=None, **fields) -> Client:
+    """Change a client's record; archived records are read-only."""
+    if client.archived_at:
+        raise ValidationError("This client is archived; restore it before editing.")
+    _check_client_fields(fields)
+    changed = [name for name, value in fields.items() if getattr(client, name) != value]
+    for name in changed:
+        setattr(client, name, fields[name])
+    client.save()
+    record_event(
+        clinic=client.clinic,
+        actor=by,
+        action="update",
+        obj=client,
+        request=request,
+        detail={"fields": sorted(changed)},
+    )
+    return client
+
+
+@transaction.atomic
+def client_archive(*, client: Client, by: User, request=None) -> Client:
+    """Soft-delete: the record stays, hidden from working lists. Clinical records are never removed."""
+    if client.archived_at is None:
+        client.archived_at = timezone.now()
+        client.status = Client.Status.INACTIVE
+        client.save(update_fields=["archived_at", "status", "updated_at"])
+        record_event(clinic=client.clinic, actor=by, action="archive", obj=client, request=request)
+    return client
+
+
+def _check_partners(
+    *, clinic: Clinic, partner_a: Client, partner_b: Client, exclude: Couple | None
+) -> None:
+    errors = {}
+    if partner_a.pk == partner_b.pk:
+        errors["partner_b"] = "The two partners must be different people."
+    for field, partner in (("partner_a", partner_a), ("partner_b", partner_b)):
+        if partner.clinic_id != clinic.pk:
+            errors[field] = "This client does not belong to this clinic."
+        elif partner.archived_at:
+            errors[field] = f"{partner.display_name} is archived."
+    if errors:
+        raise ValidationError(errors)
+    # Lock both client rows so two concurrent requests cannot each put one client into a couple.
+    list(
+        Client.objects.for_clinic(clinic)
+        .select_for_update()
+        .filter(pk__in=[partner_a.pk, partner_b.pk])
+    )
+    open_couples = Couple.objects.for_clinic(clinic).live().filter(status__in=OPEN_COUPLE_STATUSES)
+    if exclude is not None:
+        open_couples = open_couples.exclude(pk=exclude.pk)
+    for field, partner in (("partner_a", partner_a), ("partner_b", partner_b)):
+        if (
+            open_couples.filter(partner_a=partner).exists()
+            or open_couples.filter(partner_b=partner).exists()
+        ):
+            errors[field] = (
+                f"{partner.display_name} is already in an open couple (intake, active or paused)."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_therapists(*, clinic: Clinic, therapists) -> None:
+    member_ids = set(
+        Membership.objects.for_clinic(clinic)
+        .filter(is_active=True)
+        .values_list("user_id", flat=True)
+    )
+    if any(t.pk not in member_ids for t in therapists):
+        raise ValidationError(
+            {"therapists": "Every assigned therapist must be a member of this clinic."}
+        )
+
+
+@transaction.atomic
+def couple_create(
+    *,
+    clinic: Clinic,
+    by: User,
+    partner_a: Client,
+    partner_b: Client,
+    therapists=(),
+    request=None,
+    **fields,
+) -> Couple:
+    """Open a case for two partners of this clinic; the creating therapist is assigned to it."""
+    _check_partners(clinic=clinic, partner_a=partner_a, partner_b=partner_b, exclude=None)
+    therapists = list(therapists)
+    by_membership = Membership.objects.for_clinic(clinic).filter(user=by).first()
+    if by_membership and by_membership.role == Role.THERAPIST and by not in therapists:
+        therapists.append(by)
+    _check_therapists(clinic=clinic, therapists=therapists)
+    fields.setdefault("intake_date", timezone.localdate())
+    couple = Couple.objects.create(
+        clinic=clinic, partner_a=partner_a, partner_b=partner_b, created_by=by, **fields
+    )
+    couple.therapists.set(therapists)
+    CoupleStatusChange.objects.create(
+        clinic=clinic, couple=couple, from_status="", to_status=couple.status, changed_by=by
+    )
+    record_event(clinic=clinic, actor=by, action="create", obj=couple, request=request)
+    return couple
+
+
+@transaction.atomic
+def couple_update(*, couple: Couple, by: User, request=None, therapists=None, **fields) -> Couple:
+    """Change a couple's details (not its status: see couple_set_status)."""
+    if couple.archived_at:
+        raise ValidationError("This couple is archived; it can no longer be edited.")
+    clinic = couple.clinic
+    new_a = fields.pop("partner_a", couple.partner_a)
+    new_b = fields.pop("partner_b", couple.partner_b)
+    status = fields.pop("status", None)
+    changed = []
+    if (new_a.pk, new_b.pk) != (couple.partner_a_id, couple.partner_b_id):
+        _check_partners(clinic=clinic, partner_a=new_a, partner_b=new_b, exclude=couple)
+        couple.partner_a, couple.partner_b = new_a, new_b
+        changed += ["partner_a", "partner_b"]
+    for name, value in fields.items():
+        if getattr(couple, name) != value:
+            setattr(couple, name, value)
+            changed.append(name)
+    couple.save()
+    if therapists is not None:
+        _check_therapists(clinic=clinic, therapists=therapists)
+        couple.therapists.set(therapists)
+        changed.append("therapists")
+    record_event(
+        clinic=clinic,
+        actor=by,
+        action="update",
+        obj=couple,
+        request=request,
+        detail={"fields": sorted(changed)},
+    )
+    if status is not None and status != couple.status:
+        couple_set_status(couple=couple, by=by, status=status, request=request)
+    return couple
+
+
+ALLOWED_TRANSITIONS = {
+    CoupleStatus.INTAKE: {CoupleStatus.ACTIVE, CoupleStatus.PAUSED, CoupleStatus.DISCHARGED},
+    CoupleStatus.ACTIVE: {CoupleStatus.PAUSED, CoupleStatus.DISCHARGED},
+    CoupleStatus.PAUSED: {CoupleStatus.ACTIVE, CoupleStatus.DISCHARGED},
+    CoupleStatus.DISCHARGED: {CoupleStatus.ACTIVE},
+}
+
+
+@transaction.atomic
+def couple_set_status(
+    *, couple: Couple, by: User, status: str, note: str = "", on: date | None = None, request=None
+) -> Couple:
+    """Move a couple through intake -> active <-> paused -> discharged, recording who and when."""
+    if status not in CoupleStatus.values:
+        raise ValidationError({"status": f"Unknown status '{status}'."})
+    if status == couple.status:
+        return couple
+    if status not in ALLOWED_TRANSITIONS[couple.status]:
+        raise ValidationError({"status": f"A couple cannot move from {couple.status} to {status}."})
+    if couple.status == CoupleStatus.DISCHARGED:
+        # Re-opening must respect the one-open-couple-per-client rule.
+        _check_partners(
+            clinic=couple.clinic,
+            partner_a=couple.partner_a,
+            partner_b=couple.partner_b,
+            exclude=couple,
+        )
+    on = on or timezone.localdate()
+    previous = couple.status
+    couple.status = status
+    if status == CoupleStatus.ACTIVE and couple.start_date is None:
+        couple.start_date = on
+    if status == CoupleStatus.DISCHARGED:
+        couple.end_date = on
+    elif previous == CoupleStatus.DISCHARGED:
+        couple.end_date = None
+    couple.save()
+    CoupleStatusChange.objects.create(
+        clinic=couple.clinic,
+        couple=couple,
+        from_status=previous,
+        to_status=status,
+        changed_by=by,
+        note=note,
+    )
+    record_event(
+        clinic=couple.clinic,
+        actor=by,
+        action="status",
+        obj=couple,
+        request=request,
+        detail={"from": previous, "to": status},
+    )
+    return couple
+
+
+@transaction.atomic
+def couple_archive(*, couple: Couple, by: User, request=None) -> Couple:
+    """Soft-delete a couple (e.g. opened by mistake); its clinical history stays in the database."""
+    if couple.archived_at is None:
+        couple.archived_at = timezone.now()
+        couple.save(update_fields=["archived_at", "updated_at"])
+        record_event(clinic=couple.clinic, actor=by, action="archive", obj=couple, request=request)
+    return couple
+
+
+@transaction.atomic
+def member_add(
+    *,
+    clinic: Clinic,
+    by: User,
+    email: str,
+    role: str,
+    full_name: str = "",
+    password: str | None = None,
+    is_supervised: bool = False,
+    supervisor: User | None = None,
+    request=None,
+) -> Membership:
+    """Give a person (new or existing user) a role in the clinic."""
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        if not password:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+    if hasattr(user, "client_record") and user.client_record is not None:
+        raise ValidationError({"email": "This login belongs to a client's portal account."})
+    membership = Membership.objects.for_clinic(clinic).filter(user=user).first()
+    if membership and membership.is_active:
+        raise ValidationError({"email": "This person is already a member of the clinic."})
+    if membership is None:
+        membership = Membership(clinic=clinic, user=user)
+    membership.role, membership.is_active = role, True
+    membership.is_supervised, membership.supervisor = is_supervised, supervisor
+    membership.save()
+    record_event(
+        clinic=clinic,
+        actor=by,
+        action="member_add",
+        obj=membership,
+        request=request,
+        detail={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_update(*, membership: Membership, by: User, request=None, **fields) -> Membership:
+    """Change a member's role or supervision; the last admin cannot demote themselves."""
+    _guard_last_admin(membership, new_role=fields.get("role", membership.role))
+    for name, value in fields.items():
+        setattr(membership, name, value)
+    membership.save()
+    record_event(
+        clinic=membership.clinic,
+        actor=by,
+        action="member_update",
+        obj=membership,
+        request=request,
+        detail={"fields": sorted(fields)},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_deactivate(*, membership: Membership, by: User, request=None) -> Membership:
+    """End a membership (kept for the record); the person loses access to the clinic."""
+    _guard_last_admin(membership, new_role=None)
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    record_event(
+        clinic=membership.clinic,
+        actor=by,
+        action="member_deactivate",
+        obj=membership,
+        request=request,
+    )
+    return membership
+
+
+def _guard_last_admin(membership: Membership, *, new_role: str | None) -> None:
+    if membership.role != Role.ADMIN or new_role == Role.ADMIN:
+        return
+    other_admins = (
+        Membership.objects.for_clinic(membership.clinic)
+        .filter(role=Role.ADMIN, is_active=True)
+        .exclude(pk=membership.pk)
+    )
+    if not other_admins.exists():
+        raise ValidationError({"role": "A clinic needs at least one active admin."})

@@ -1,0 +1,11 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    """Look a key up in a dict from a template (the caseload enrichers' values)."""
+    if not mapping:
+        return None
+    return mapping.get(key)

@@ -1,0 +1,44 @@
+"""The tenancy core: every clinic-owned row carries `clinic`, and its default manager refuses
+to query unless a clinic scope is active (django-scopes), so a forgotten filter raises instead
+of leaking another clinic's records.
+
+Views activate the scope from the URL's clinic (see clinic.api_base / clinic.page_access),
+Celery tasks from the row they load, management commands and tests with `scopes_disabled()`.
+"""
+
+import uuid
+
+from django.db import models
+from django_scopes import ScopedManager, scope, scopes_disabled
+
+__all__ = ["TenantModel", "TenantQuerySet", "clinic_scope", "scope", "scopes_disabled"]
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_clinic(self, clinic) -> "TenantQuerySet":
+        """Rows of one clinic; the entry point every view and selector starts from."""
+        return self.filter(clinic=clinic)
+
+
+def tenant_manager(queryset_class: type[TenantQuerySet] = TenantQuerySet):
+    """A manager that filters by, and requires, the active clinic scope."""
+    return ScopedManager(
+        clinic="clinic", _manager_class=models.Manager.from_queryset(queryset_class)
+    )
+
+
+class TenantModel(models.Model):
+    """Abstract base for clinic-owned rows: UUID public id and a non-null, indexed clinic."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
+
+    objects = tenant_manager()
+
+    class Meta:
+        abstract = True
+
+
+def clinic_scope(clinic):
+    """Context manager activating the scope of one clinic (for tasks and commands)."""
+    return scope(clinic=clinic)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TherapySessionsConfig(AppConfig):
+    # "sessions" would clash with django.contrib.sessions; the label is fixed from the first migration.
+    name = "sessions"
+    label = "therapy_sessions"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Therapy sessions and homework"

@@ -1,0 +1,92 @@
+import pytest
+from django.urls import reverse
+
+from clinic.models import AuditEvent
+from tests.factories import PASSWORD, CoupleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_has_labelled_fields(client):
+    html = client.get(reverse("login")).content.decode()
+    assert '<label for="id_username">Email' in html
+    assert '<label for="id_password">Password' in html
+    assert 'name="viewport"' in html
+
+
+def test_therapist_logs_in_and_lands_on_caseload(client, therapist, couple, clinic):
+    response = client.post(
+        reverse("login"), {"username": therapist.email, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == f"/c/{clinic.slug}/caseload/"
+    html = response.content.decode()
+    assert couple.partner_a.display_name in html
+    assert AuditEvent.objects.filter(object_id=str(couple.pk), channel="page").exists()
+
+
+def test_wrong_password_shows_a_message(client, therapist):
+    response = client.post(reverse("login"), {"username": therapist.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "correct email and password" in response.content.decode()
+
+
+def test_couple_page_shows_partners_and_is_audited(client, therapist, couple, clinic):
+    client.force_login(therapist)
+    response = client.get(reverse("couple-detail", args=[clinic.slug, couple.pk]))
+    assert response.status_code == 200
+    assert couple.partner_b.display_name in response.content.decode()
+    assert (
+        AuditEvent.objects.filter(object_id=str(couple.pk), action="read", channel="page").count()
+        == 1
+    )
+
+
+def test_unassigned_and_foreign_couple_pages_are_404(
+    client, other_therapist, couple, clinic, other_clinic
+):
+    client.force_login(other_therapist)
+    assert client.get(reverse("couple-detail", args=[clinic.slug, couple.pk])).status_code == 404
+    foreign = CoupleFactory(clinic=other_clinic)
+    assert (
+        client.get(reverse("couple-detail", args=[other_clinic.slug, foreign.pk])).status_code
+        == 404
+    )
+    assert client.get(reverse("caseload", args=[other_clinic.slug])).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, clinic):
+    response = client.get(reverse("caseload", args=[clinic.slug]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_open_case_form_shows_rule_errors_on_the_page(client, therapist, clinic, couple):
+    client.force_login(therapist)
+    response = client.post(
+        reverse("couple-new", args=[clinic.slug]),
+        {"partner_a": str(couple.partner_a.pk), "partner_b": str(couple.partner_a.pk)},
+    )
+    assert response.status_code == 200
+    assert "must be different people" in response.content.decode()
+
+
+def test_add_client_then_open_case_through_pages(client, therapist, clinic):
+    client.force_login(therapist)
+    for name in ("Ines Duarte", "Karl Berg"):
+        r = client.post(reverse("client-new", args=[clinic.slug]), {"legal_name": name})
+        assert r.status_code == 302
+    page = client.get(reverse("couple-new", args=[clinic.slug])).content.decode()
+    assert "Ines Duarte" in page and "Karl Berg" in page
+
+
+def test_portal_user_lands_on_portal_and_leave_quickly_logs_out(client, couple):
+    client.force_login(couple.partner_a.portal_user)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/portal/"
+    assert "Leave quickly" in response.content.decode()
+    client.get(reverse("leave-quickly"))
+    assert client.get("/portal/").status_code == 302
+
+
+def test_client_cannot_open_staff_pages(client, couple, clinic):
+    client.force_login(couple.partner_a.portal_user)
+    assert client.get(reverse("caseload", args=[clinic.slug])).status_code == 404

@@ -1,0 +1,85 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _clean_env(**extra):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECURE_SSL_REDIRECT",
+            "ALLOWED_HOSTS",
+        }
+    }
+    env.update(extra)
+    return env
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = _manage("check", env=_clean_env(DEBUG="false"))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production_configuration():
+    env = _clean_env(
+        DEBUG="false",
+        SECRET_KEY="k" * 20 + "Zq8-Hx_31vNaPw0-sTlYbRmCdE4fGj7u",
+        ALLOWED_HOSTS="attune.example",
+    )
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_embedded_default_uses_sqlite_and_in_process_tasks():
+    code = (
+        "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='clinic.settings';django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_clean_env(DEBUG="true"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"], result.stderr
+
+
+@pytest.mark.django_db
+def test_openapi_schema_builds_without_warnings():
+    result = _manage("spectacular", "--fail-on-warn", "--validate", env=os.environ.copy())
+    assert result.returncode == 0, result.stderr[-3000:]
+    schema = yaml.safe_load(result.stdout)
+    assert "/api/v1/clinics/{clinic_slug}/couples/" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served(client):
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200

@@ -1,0 +1,72 @@
+"""Shared fixtures: two clinics (ours and another), staff of each, couples, API clients.
+
+Tests run with django-scopes disabled at the top level so fixtures can build rows freely;
+every view activates its own clinic scope, so the API and pages are still exercised scoped.
+"""
+
+import pytest
+from django_scopes import scopes_disabled
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from clinic.models import Role
+from tests.factories import ClinicFactory, CoupleFactory, MembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def _no_scope_for_fixtures():
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(slug="harbour", name="Harbour")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(slug="elsewhere", name="Elsewhere")
+
+
+@pytest.fixture
+def admin(clinic):
+    return MembershipFactory(clinic=clinic, role=Role.ADMIN).user
+
+
+@pytest.fixture
+def therapist(clinic):
+    return MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
+
+
+@pytest.fixture
+def other_therapist(clinic):
+    """A therapist of the same clinic who is not assigned to `couple`."""
+    return MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
+
+
+@pytest.fixture
+def outsider(other_clinic):
+    return MembershipFactory(clinic=other_clinic, role=Role.ADMIN).user
+
+
+@pytest.fixture
+def couple(clinic, therapist):
+    return CoupleFactory(clinic=clinic, therapists=[therapist])
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    _, token = AuthToken.objects.create(user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def api_as():
+    return api_client_for
