@@ -1,0 +1,41 @@
+from clinic.confidentiality import Material, Viewer, ViewerKind, effective_policy, may_view
+
+A, B = "partner-a", "partner-b"
+partner_a = Viewer(ViewerKind.PARTNER, A)
+staff = Viewer(ViewerKind.STAFF)
+
+
+def test_couple_policy_inherits_clinic_default_unless_set():
+    assert effective_policy(couple_policy="inherit", clinic_shares_by_default=False) == "private"
+    assert effective_policy(couple_policy="inherit", clinic_shares_by_default=True) == "shared"
+    assert effective_policy(couple_policy="private", clinic_shares_by_default=True) == "private"
+    assert effective_policy(couple_policy="shared", clinic_shares_by_default=False) == "shared"
+
+
+def test_partner_sees_own_and_couple_material():
+    assert may_view(viewer=partner_a, material=Material.CHECKIN, owner_id=A, policy="private")
+    assert may_view(viewer=partner_a, material=Material.HOMEWORK, owner_id=None, policy="private")
+
+
+def test_private_policy_hides_other_partners_logs_and_results():
+    for material in (Material.CHECKIN, Material.PRACTICE_LOG, Material.QUESTIONNAIRE_RESULT):
+        assert not may_view(viewer=partner_a, material=material, owner_id=B, policy="private")
+
+
+def test_shared_policy_shows_other_partners_logs_and_results():
+    for material in (Material.CHECKIN, Material.PRACTICE_LOG, Material.QUESTIONNAIRE_RESULT):
+        assert may_view(viewer=partner_a, material=material, owner_id=B, policy="shared")
+
+
+def test_individual_session_notes_and_safety_screens_never_cross_partners():
+    for material in (Material.INDIVIDUAL_SESSION_NOTE, Material.SAFETY_SCREEN):
+        assert not may_view(viewer=partner_a, material=material, owner_id=B, policy="shared")
+
+
+def test_clients_see_no_clinical_notes_staff_see_everything():
+    assert not may_view(
+        viewer=partner_a, material=Material.SESSION_NOTE, owner_id=None, policy="shared"
+    )
+    assert may_view(
+        viewer=staff, material=Material.INDIVIDUAL_SESSION_NOTE, owner_id=B, policy="private"
+    )
