@@ -1,0 +1,5 @@
+"""Models of the sessions app (label `therapy_sessions`), one module per area."""
+
+from sessions.models.homework import *  # noqa: F403
+from sessions.models.measurements import *  # noqa: F403
+from sessions.models.therapy import *  # noqa: F403

@@ -1,0 +1,2 @@
+"""(models of this area are added here)"""
+__all__: list[str] = []
