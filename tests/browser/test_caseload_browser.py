@@ -1,0 +1,28 @@
+import pytest
+
+from clinic.demo import DEMO_PASSWORD, seed_demo
+from tests.browser.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_seeded_therapist_logs_in_and_sees_caseload_on_a_phone(page, live_server, tmp_path):
+    seed_demo()
+    login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD)
+    assert page.url.endswith("/c/harbour/caseload/")
+    cards = page.locator("#caseload article.couple")
+    assert cards.count() == 2  # therapist1 carries couples 0 and 2 of the Harbour demo
+    assert page.get_by_text("Zoë & Marcus Bell").is_visible()
+    # Nothing wider than the phone's screen: the layout does not force sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "caseload.png"), full_page=True)
+
+    page.get_by_role("link", name="Zoë & Marcus Bell").click()
+    assert page.get_by_role("heading", name="Zoë & Marcus Bell").is_visible()
+
+
+def test_other_clinics_therapist_cannot_open_this_caseload(page, live_server):
+    seed_demo()
+    login(page, live_server, "therapist1@riverside.example", DEMO_PASSWORD)
+    response = page.goto(f"{live_server.url}/c/harbour/caseload/")
+    assert response.status == 404
