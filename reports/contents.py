@@ -1,0 +1,270 @@
+"""What a progress report shows, as plain frozen dataclasses.
+
+`reports/data.py` fills these from the database; `reports/pdf.py` and `reports/html.py`
+render them and know nothing of the ORM. Every value is a plain type (str, float, int,
+date, aware datetime, tuple) so the renderers stay pure and the contents are easy to build
+in tests.
+
+Conventions:
+- A partner is named by index (0 or 1) into `ReportContents.partners`, so two partners who
+  share a first name never get mixed up.
+- A section field set to `None` means "not part of this report" (the audience rules removed
+  it) and the renderers omit it; an empty tuple means "part of the report, nothing recorded
+  in this period" and the renderers say so.
+- Strings are as the user wrote them (unescaped); the renderers escape them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+Audience = Literal["clinical", "couple", "partner"]
+Zone = Literal["hyper", "within", "hypo"]
+SessionStatus = Literal["held", "cancelled", "no_show"]
+SessionKind = Literal["joint", "individual"]
+
+AUDIENCES: tuple[Audience, ...] = ("clinical", "couple", "partner")
+ZONES: tuple[Zone, ...] = ("hyper", "within", "hypo")
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """One scheduled session in the period; `partner` is set for individual sessions."""
+
+    on: date
+    kind: SessionKind
+    status: SessionStatus
+    partner: int | None = None
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Counts of held, cancelled and no-show sessions, and the sessions themselves."""
+
+    held: int
+    cancelled: int
+    no_show: int
+    sessions: tuple[SessionEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    """One scored administration: total, subscale scores by name, and the descriptive band."""
+
+    on: date
+    total: float | None
+    subscales: Mapping[str, float] = field(default_factory=dict)
+    band: str | None = None
+    prorated: bool = False
+
+
+@dataclass(frozen=True)
+class BaselineChange:
+    """Change from the first to the latest score with the reliable-change verdict as text.
+
+    `reliable` is None when no reliability reference is configured (the verdict then says so);
+    `improved` is None when there was no change.
+    """
+
+    baseline_on: date
+    baseline_total: float
+    latest_on: date
+    latest_total: float
+    change: float
+    verdict: str
+    reliable: bool | None = None
+    improved: bool | None = None
+
+
+@dataclass(frozen=True)
+class PartnerSeries:
+    """One partner's chronological scores on one instrument."""
+
+    partner: int
+    points: tuple[ScorePoint, ...]
+    change: BaselineChange | None = None
+
+
+@dataclass(frozen=True)
+class SideBySideRow:
+    """Both partners' totals on one occasion; `beyond_error` is None without parameters."""
+
+    on: date
+    totals: tuple[float | None, float | None]
+    difference: float | None
+    beyond_error: bool | None = None
+
+
+@dataclass(frozen=True)
+class BandRange:
+    """A descriptive band as published, for shading charts: inclusive score range."""
+
+    label: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class InstrumentResults:
+    """Everything shown for one instrument: each partner's series and the side-by-side rows."""
+
+    code: str
+    name: str
+    score_min: float
+    score_max: float
+    higher_is_better: bool
+    series: tuple[PartnerSeries, ...]
+    subscale_names: tuple[str, ...] = ()
+    bands: tuple[BandRange, ...] = ()
+    side_by_side: tuple[SideBySideRow, ...] | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentPoint:
+    """Attachment anxiety and avoidance means (1-7) on one occasion."""
+
+    on: date
+    anxiety: float
+    avoidance: float
+
+
+@dataclass(frozen=True)
+class AttachmentTrack:
+    """One partner's attachment points, oldest first."""
+
+    partner: int
+    points: tuple[AttachmentPoint, ...]
+
+
+@dataclass(frozen=True)
+class AttachmentMap:
+    """The anxiety-versus-avoidance map; `instrument` names the source (e.g. "ECR-R")."""
+
+    instrument: str
+    tracks: tuple[AttachmentTrack, ...]
+    scale_min: float = 1.0
+    scale_max: float = 7.0
+    midpoint: float = 4.0
+
+
+@dataclass(frozen=True)
+class ZoneDay:
+    """A day's window-of-tolerance zone from the check-in (the day's last, if several)."""
+
+    on: date
+    zone: Zone
+    distress: float | None = None
+
+
+@dataclass(frozen=True)
+class PracticeEntry:
+    """One logged practice with the 0-10 arousal rated before and after it."""
+
+    on: date
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
+class RegulationSummary:
+    """One partner's regulation over the period: days per zone and practice arousal."""
+
+    partner: int
+    days_hyper: int
+    days_within: int
+    days_hypo: int
+    days_without_checkin: int
+    practices_logged: int
+    arousal_before_mean: float | None
+    arousal_after_mean: float | None
+    days: tuple[ZoneDay, ...] = ()
+    practices: tuple[PracticeEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class AdherenceRow:
+    """One homework's adherence; `partner` is None for couple-level homework."""
+
+    title: str
+    target_per_week: float
+    logged: int
+    expected: int
+    percent: float | None
+    partner: int | None = None
+
+
+@dataclass(frozen=True)
+class TimeOutSummary:
+    """How often each partner called a time-out, and how often the couple reconvened."""
+
+    called_by: tuple[int, int]
+    reconvened: int
+
+    @property
+    def called(self) -> int:
+        """Total time-outs called by either partner."""
+        return sum(self.called_by)
+
+
+@dataclass(frozen=True)
+class MeasurementPoint:
+    """One physiological reading on a day (clinic-local date)."""
+
+    on: date
+    value: float
+
+
+@dataclass(frozen=True)
+class PhysiologySeries:
+    """One partner's readings of one kind, e.g. kind="hrv_rmssd", label="HRV (RMSSD)"."""
+
+    partner: int
+    kind: str
+    label: str
+    unit: str
+    points: tuple[MeasurementPoint, ...]
+
+
+@dataclass(frozen=True)
+class ReportContents:
+    """Everything one progress report shows, already filtered for its audience.
+
+    `viewer` is the partner the report is for when audience is "partner".
+    `generated_at` is aware; `time_zone` is the clinic's IANA zone name for display.
+    """
+
+    audience: Audience
+    clinic_name: str
+    therapist_names: tuple[str, ...]
+    couple_label: str
+    partners: tuple[str, str]
+    period_start: date
+    period_end: date
+    generated_at: datetime
+    time_zone: str
+    confidentiality_notice: str
+    viewer: int | None = None
+    attendance: Attendance | None = None
+    assessments: tuple[InstrumentResults, ...] | None = None
+    attachment: AttachmentMap | None = None
+    regulation: tuple[RegulationSummary, ...] | None = None
+    both_out_of_window: tuple[date, ...] | None = None
+    adherence: tuple[AdherenceRow, ...] | None = None
+    time_outs: TimeOutSummary | None = None
+    physiology: tuple[PhysiologySeries, ...] | None = None
+    session_dates: tuple[date, ...] = ()
+    summary: str | None = None
+    plan: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.generated_at.tzinfo is None or self.generated_at.utcoffset() is None:
+            raise ValueError("generated_at must be timezone-aware")
+        if self.audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {self.audience!r}")
+        if self.audience == "partner" and self.viewer not in (0, 1):
+            raise ValueError("a partner report needs viewer 0 or 1")
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
