@@ -140,10 +140,24 @@ def with_cjk_fallback(markup: str) -> str:
     return _CJK_RUN.sub(lambda m: f'<font name="{name}">{m.group(0)}</font>', markup)
 
 
-def font_for(text: str, *, bold: bool = False) -> str:
-    """The font to draw a whole single-run label (chart text) in."""
-    if has_cjk(text):
-        name = cjk_font()
-        if name is not None:
-            return name
-    return BOLD if bold else REGULAR
+def font_runs(text: str, *, bold: bool = False) -> list[tuple[str, str]]:
+    """Text cut into (run, font name) pieces for drawing outside a Paragraph (chart labels).
+
+    CJK fallback fonts often lack Latin letters, so a mixed label is drawn run by run.
+    """
+    base = BOLD if bold else REGULAR
+    if not has_cjk(text):
+        return [(text, base)]
+    name = cjk_font()
+    if name is None:
+        return [(text, base)]
+    runs: list[tuple[str, str]] = []
+    position = 0
+    for match in _CJK_RUN.finditer(text):
+        if match.start() > position:
+            runs.append((text[position : match.start()], base))
+        runs.append((match.group(0), name))
+        position = match.end()
+    if position < len(text):
+        runs.append((text[position:], base))
+    return runs

@@ -1,0 +1,826 @@
+"""Report charts as ReportLab Drawings, drawn from plain shapes, and their SVG form.
+
+The same Drawing goes into the PDF (a Drawing is a platypus Flowable) and, through
+`drawing_to_svg`, into the web pages as inline SVG. Shapes are drawn by hand rather than
+with LinePlot: it is several times faster for a year of daily data and lets the axes say
+exactly what a clinician needs (dates, score ranges, bands).
+
+Partners are told apart by colour (Okabe-Ito, safe for colour-blind readers) and also by
+marker and dash, so a greyscale printout still reads.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any, TypeVar, cast
+from xml.dom.minidom import Element
+
+from reportlab import rl_config
+from reportlab.graphics import renderSVG
+from reportlab.graphics.shapes import (
+    Circle,
+    Drawing,
+    Group,
+    Line,
+    Path,
+    Polygon,
+    PolyLine,
+    Rect,
+    String,
+)
+from reportlab.lib.colors import Color, HexColor, white
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from reports import fonts
+from reports.contents import (
+    AttachmentMap,
+    InstrumentResults,
+    PhysiologySeries,
+    RegulationSummary,
+)
+from reports.formatting import DASH, MONTHS, format_date, format_number, format_short_date
+
+INK = HexColor("#222222")
+MUTED = HexColor("#666666")
+GRID = HexColor("#DDDDDD")
+FRAME = HexColor("#999999")
+PARTNER_COLOURS = (HexColor("#0072B2"), HexColor("#D55E00"))
+PARTNER_DASHES: tuple[tuple[float, ...] | None, ...] = (None, (4, 2))
+ZONE_COLOURS = {
+    "hyper": HexColor("#E69F00"),
+    "within": HexColor("#009E73"),
+    "hypo": HexColor("#56B4E9"),
+}
+ZONE_LABELS = {
+    "hyper": "Hyperaroused",
+    "within": "Within window",
+    "hypo": "Hypoaroused",
+}
+NO_CHECKIN = HexColor("#EEEEEE")
+BOTH_OUT = HexColor("#444444")
+BAND_SHADES = (HexColor("#F4F4F4"), HexColor("#FAFAFA"))
+
+DEFAULT_WIDTH = 480.0
+TITLE_ATTR = "_attune_title"
+
+
+_checking_lock = threading.Lock()
+_checking = {"depth": 0, "saved": 1}
+_Builder = TypeVar("_Builder", bound=Callable[..., Drawing])
+
+
+@contextmanager
+def _unchecked_shapes() -> Iterator[None]:
+    """Skip ReportLab's per-attribute validation while building charts.
+
+    It is ReportLab's documented speed switch, and the validation was most of the build time
+    of a year's charts; our shapes come from fixed code, not user input.
+    """
+    with _checking_lock:
+        if _checking["depth"] == 0:
+            _checking["saved"] = rl_config.shapeChecking
+            rl_config.shapeChecking = 0
+        _checking["depth"] += 1
+    try:
+        yield
+    finally:
+        with _checking_lock:
+            _checking["depth"] -= 1
+            if _checking["depth"] == 0:
+                rl_config.shapeChecking = _checking["saved"]
+
+
+def _unchecked(builder: _Builder) -> _Builder:
+    @functools.wraps(builder)
+    def build(*args: Any, **kwargs: Any) -> Drawing:
+        with _unchecked_shapes():
+            return builder(*args, **kwargs)
+
+    return cast(_Builder, build)
+
+
+# --- text and layout primitives -------------------------------------------------------
+
+
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: float = 7.5,
+    anchor: str = "start",
+    colour: Color = INK,
+    bold: bool = False,
+) -> String | Group:
+    """A label; a label mixing CJK and other scripts becomes one String per font run."""
+    runs = fonts.font_runs(text, bold=bold)
+    if len(runs) == 1:
+        return String(
+            x, y, text, fontName=runs[0][1], fontSize=size, fillColor=colour, textAnchor=anchor
+        )
+    widths = [stringWidth(run, font, size) for run, font in runs]
+    total = sum(widths)
+    left = x - total if anchor == "end" else x - total / 2 if anchor == "middle" else x
+    group = Group()
+    for (run, font), run_width in zip(runs, widths, strict=True):
+        group.add(String(left, y, run, fontName=font, fontSize=size, fillColor=colour))
+        left += run_width
+    return group
+
+
+def _width(text: str, size: float, *, bold: bool = False) -> float:
+    return sum(stringWidth(run, font, size) for run, font in fonts.font_runs(text, bold=bold))
+
+
+def _fit(text: str, size: float, max_width: float) -> str:
+    """Shorten text with an ellipsis so it fits max_width (long names in narrow legends)."""
+    if _width(text, size) <= max_width:
+        return text
+    while text and _width(text + "…", size) > max_width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _vertical_text(x: float, y: float, text: str, *, size: float = 7.5) -> Group:
+    group = Group(_text(0, 0, text, size=size, anchor="middle", colour=MUTED))
+    group.transform = (0, 1, -1, 0, x, y)  # rotated a quarter turn, reading upwards
+    return group
+
+
+# Control-point distance for a circle drawn as four Bezier curves.
+_KAPPA = 0.5523
+
+
+def _markers(
+    partner: int, coords: Sequence[float], *, size: float = 2.6, hollow: bool = False
+) -> Path:
+    """All of a partner's markers at coords (x0, y0, x1, y1, ...) as one path: circles for the
+    first partner, squares for the second. One path is far cheaper to render than many shapes."""
+    colour = PARTNER_COLOURS[partner % 2]
+    path = Path(fillColor=white if hollow else colour, strokeColor=colour, strokeWidth=0.9)
+    k = size * _KAPPA
+    for index in range(0, len(coords) - 1, 2):
+        x, y = coords[index], coords[index + 1]
+        if partner % 2 == 0:
+            path.moveTo(x + size, y)
+            path.curveTo(x + size, y + k, x + k, y + size, x, y + size)
+            path.curveTo(x - k, y + size, x - size, y + k, x - size, y)
+            path.curveTo(x - size, y - k, x - k, y - size, x, y - size)
+            path.curveTo(x + k, y - size, x + size, y - k, x + size, y)
+        else:
+            path.moveTo(x - size, y - size)
+            path.lineTo(x + size, y - size)
+            path.lineTo(x + size, y + size)
+            path.lineTo(x - size, y + size)
+        path.closePath()
+    return path
+
+
+def _marker(partner: int, x: float, y: float, *, size: float = 2.6, hollow: bool = False) -> Path:
+    return _markers(partner, (x, y), size=size, hollow=hollow)
+
+
+def _new_drawing(width: float, height: float, title: str) -> Drawing:
+    fonts.register_fonts()
+    drawing = Drawing(width, height)
+    setattr(drawing, TITLE_ATTR, title)  # read by drawing_to_svg for the SVG <title>
+    return drawing
+
+
+def _legend(
+    drawing: Drawing | Group,
+    x: float,
+    y: float,
+    entries: Sequence[tuple[str, Color, tuple[float, ...] | None, int | None]],
+    *,
+    max_label: float = 150,
+) -> None:
+    """Draw a one-row legend: (label, colour, dash, partner-marker or None for a swatch)."""
+    for label, colour, dash, partner in entries:
+        shown = _fit(label, 7.5, max_label)
+        if partner is None:
+            drawing.add(Rect(x, y - 1, 8, 7, fillColor=colour, strokeColor=None))
+            x += 11
+        else:
+            drawing.add(
+                Line(
+                    x,
+                    y + 2.5,
+                    x + 16,
+                    y + 2.5,
+                    strokeColor=colour,
+                    strokeWidth=1.4,
+                    strokeDashArray=dash,
+                )
+            )
+            drawing.add(_marker(partner, x + 8, y + 2.5, size=2.2))
+            x += 20
+        drawing.add(_text(x, y, shown))
+        x += _width(shown, 7.5) + 14
+
+
+# --- axes ----------------------------------------------------------------------------
+
+
+def _nice_ticks(low: float, high: float, max_ticks: int = 6) -> list[float]:
+    span = high - low
+    if span <= 0:
+        return [low]
+    raw = span / max_ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = magnitude
+    for multiple in (1, 2, 2.5, 5, 10):
+        step = multiple * magnitude
+        if span / step <= max_ticks:
+            break
+    first = math.ceil(low / step - 1e-9) * step
+    ticks = []
+    value = first
+    while value <= high + 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def _date_ticks(start: date, end: date) -> list[tuple[date, str, str]]:
+    """Tick dates with a main label and a second line (the year where it changes)."""
+    span = (end - start).days
+    ticks: list[tuple[date, str, str]] = []
+    if span <= 62:
+        step = 7 if span > 10 else 1
+        day = start
+        while day <= end:
+            ticks.append((day, format_short_date(day), ""))
+            day += timedelta(days=step)
+        return ticks
+    months: list[date] = []
+    day = date(start.year, start.month, 1)
+    if day < start:
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    while day <= end:
+        months.append(day)
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    stride = max(1, math.ceil(len(months) / 13))
+    shown = months[::stride]
+    for index, month in enumerate(shown):
+        year = str(month.year) if index == 0 or month.month <= stride else ""
+        ticks.append((month, MONTHS[month.month - 1], year))
+    return ticks
+
+
+class _Frame:
+    """Maps dates and values onto a plot rectangle."""
+
+    def __init__(
+        self,
+        left: float,
+        bottom: float,
+        width: float,
+        height: float,
+        start: date,
+        end: date,
+        low: float,
+        high: float,
+    ) -> None:
+        self.left, self.bottom, self.width, self.height = left, bottom, width, height
+        self.start, self.end = start, end
+        self.days = max(1, (end - start).days)
+        self.low, self.high = low, high if high > low else low + 1
+
+    def x(self, day: date) -> float:
+        return self.left + (day - self.start).days / self.days * self.width
+
+    def y(self, value: float) -> float:
+        value = min(max(value, self.low), self.high)
+        return self.bottom + (value - self.low) / (self.high - self.low) * self.height
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
+
+    @property
+    def top(self) -> float:
+        return self.bottom + self.height
+
+
+def _draw_value_axis(drawing: Drawing, frame: _Frame, ticks: Sequence[float], title: str) -> None:
+    for tick in ticks:
+        y = frame.y(tick)
+        drawing.add(Line(frame.left, y, frame.right, y, strokeColor=GRID, strokeWidth=0.5))
+        drawing.add(_text(frame.left - 4, y - 2.5, format_number(tick), anchor="end", colour=MUTED))
+    drawing.add(_vertical_text(11, frame.bottom + frame.height / 2, title))
+
+
+def _draw_date_axis(drawing: Drawing, frame: _Frame, *, title: str = "Date") -> None:
+    for day, label, year in _date_ticks(frame.start, frame.end):
+        x = frame.x(day)
+        drawing.add(Line(x, frame.bottom, x, frame.bottom - 3, strokeColor=FRAME, strokeWidth=0.6))
+        drawing.add(_text(x, frame.bottom - 11, label, anchor="middle", colour=MUTED))
+        if year:
+            drawing.add(_text(x, frame.bottom - 19, year, size=6.5, anchor="middle", colour=MUTED))
+    if title:
+        drawing.add(
+            _text(
+                frame.left + frame.width / 2,
+                frame.bottom - 30,
+                title,
+                anchor="middle",
+                colour=MUTED,
+            )
+        )
+
+
+def _draw_frame(drawing: Drawing, frame: _Frame) -> None:
+    drawing.add(
+        Rect(
+            frame.left,
+            frame.bottom,
+            frame.width,
+            frame.height,
+            fillColor=None,
+            strokeColor=FRAME,
+            strokeWidth=0.6,
+        )
+    )
+
+
+def _axis_range(start: date, end: date, days: Sequence[date]) -> tuple[date, date]:
+    """The period, stretched to include data outside it (a baseline taken before the period)."""
+    if days:
+        start = min(start, min(days))
+        end = max(end, max(days))
+    if end == start:
+        end = start + timedelta(days=1)
+    return start, end
+
+
+def _draw_series(
+    drawing: Drawing, frame: _Frame, partner: int, points: Sequence[tuple[date, float]]
+) -> None:
+    colour = PARTNER_COLOURS[partner % 2]
+    coords: list[float] = []
+    for day, value in points:
+        coords.extend((frame.x(day), frame.y(value)))
+    if len(points) > 1:
+        drawing.add(
+            PolyLine(
+                coords,
+                strokeColor=colour,
+                strokeWidth=1.4,
+                strokeDashArray=PARTNER_DASHES[partner % 2],
+                strokeLineJoin=1,
+            )
+        )
+    # Daily series would drown in markers; mark only sparse series (questionnaires, weekly).
+    if len(points) <= 60:
+        drawing.add(_markers(partner, coords))
+
+
+# --- builders -------------------------------------------------------------------------
+
+
+@_unchecked
+def scores_chart(
+    instrument: InstrumentResults,
+    partners: Sequence[str],
+    start: date,
+    end: date,
+    *,
+    width: float = DEFAULT_WIDTH,
+    height: float = 190,
+) -> Drawing:
+    """Totals over time for one instrument, one line per partner, bands shaded, with legend."""
+    direction = "higher is better" if instrument.higher_is_better else "higher is worse"
+    drawing = _new_drawing(width, height, f"{instrument.name}: total scores over time")
+    days = [p.on for s in instrument.series for p in s.points]
+    start, end = _axis_range(start, end, days)
+    # band names sit outside the plot, on the right, where no line can cover them
+    right_margin = 84 if instrument.bands else 12
+    frame = _Frame(
+        44,
+        40,
+        width - 44 - right_margin,
+        height - 62,
+        start,
+        end,
+        instrument.score_min,
+        instrument.score_max,
+    )
+
+    bands = sorted(instrument.bands, key=lambda b: b.low)
+    for index, band in enumerate(bands):
+        upper = bands[index + 1].low if index + 1 < len(bands) else instrument.score_max
+        y0, y1 = frame.y(band.low), frame.y(upper)
+        drawing.add(
+            Rect(
+                frame.left,
+                y0,
+                frame.width,
+                y1 - y0,
+                fillColor=BAND_SHADES[index % 2],
+                strokeColor=None,
+            )
+        )
+        drawing.add(
+            _text(
+                frame.right + 4,
+                (y0 + y1) / 2 - 2.5,
+                _fit(band.label, 7, 78),
+                size=7,
+                colour=MUTED,
+            )
+        )
+    _draw_value_axis(
+        drawing,
+        frame,
+        _nice_ticks(instrument.score_min, instrument.score_max),
+        f"Total ({direction})",
+    )
+    _draw_date_axis(drawing, frame)
+    _draw_frame(drawing, frame)
+    for series in instrument.series:
+        points = [(p.on, p.total) for p in series.points if p.total is not None]
+        _draw_series(drawing, frame, series.partner, points)
+    _legend(
+        drawing,
+        frame.left,
+        height - 13,
+        [
+            (
+                partners[s.partner],
+                PARTNER_COLOURS[s.partner % 2],
+                PARTNER_DASHES[s.partner % 2],
+                s.partner,
+            )
+            for s in instrument.series
+        ],
+    )
+    return drawing
+
+
+QUADRANTS = (
+    # (label, high anxiety?, high avoidance?)
+    ("Secure", False, False),
+    ("Preoccupied", True, False),
+    ("Dismissing", False, True),
+    ("Fearful", True, True),
+)
+
+
+def _arrowhead(x0: float, y0: float, x1: float, y1: float, colour: Color) -> Polygon | None:
+    length = math.hypot(x1 - x0, y1 - y0)
+    if length < 1:
+        return None
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    back, half = 6.0, 2.8
+    # stop at the marker's edge so the head stays visible
+    tip_x, tip_y = x1 - ux * 3.2, y1 - uy * 3.2
+    base_x, base_y = tip_x - ux * back, tip_y - uy * back
+    return Polygon(
+        [
+            tip_x,
+            tip_y,
+            base_x - uy * half,
+            base_y + ux * half,
+            base_x + uy * half,
+            base_y - ux * half,
+        ],
+        fillColor=colour,
+        strokeColor=None,
+    )
+
+
+@_unchecked
+def attachment_chart(
+    attachment: AttachmentMap,
+    partners: Sequence[str],
+    *,
+    width: float = DEFAULT_WIDTH,
+    height: float = 290,
+) -> Drawing:
+    """Anxiety (y) against avoidance (x) per partner over time, with the four quadrants named.
+
+    The quadrant names are a descriptive aid only; the scales stay dimensional.
+    """
+    drawing = _new_drawing(
+        width, height, f"Attachment map ({attachment.instrument}): anxiety and avoidance"
+    )
+    side = height - 52
+    low, high, mid = attachment.scale_min, attachment.scale_max, attachment.midpoint
+    frame = _Frame(44, 40, side, side, date(2000, 1, 1), date(2000, 1, 2), low, high)
+
+    def x_of(value: float) -> float:
+        value = min(max(value, low), high)
+        return frame.left + (value - low) / (high - low) * side
+
+    for label, high_anxiety, high_avoidance in QUADRANTS:
+        x = frame.right - 4 if high_avoidance else frame.left + 4
+        y = frame.top - 11 if high_anxiety else frame.bottom + 5
+        drawing.add(
+            _text(
+                x,
+                y,
+                label,
+                size=8,
+                anchor="end" if high_avoidance else "start",
+                colour=MUTED,
+                bold=True,
+            )
+        )
+    ticks = [float(v) for v in range(math.ceil(low), math.floor(high) + 1)]
+    for tick in ticks:
+        drawing.add(
+            _text(
+                frame.left - 4, frame.y(tick) - 2.5, format_number(tick), anchor="end", colour=MUTED
+            )
+        )
+        drawing.add(
+            _text(x_of(tick), frame.bottom - 11, format_number(tick), anchor="middle", colour=MUTED)
+        )
+    drawing.add(
+        _vertical_text(
+            11,
+            frame.bottom + side / 2,
+            f"Anxiety ({format_number(low)}{DASH}{format_number(high)})",
+        )
+    )
+    drawing.add(
+        _text(
+            frame.left + side / 2,
+            frame.bottom - 26,
+            f"Avoidance ({format_number(low)}{DASH}{format_number(high)})",
+            anchor="middle",
+            colour=MUTED,
+        )
+    )
+    guide = {"strokeColor": FRAME, "strokeWidth": 0.8, "strokeDashArray": (3, 2)}
+    drawing.add(Line(x_of(mid), frame.bottom, x_of(mid), frame.top, **guide))
+    drawing.add(Line(frame.left, frame.y(mid), frame.right, frame.y(mid), **guide))
+    _draw_frame(drawing, frame)
+
+    for track in attachment.tracks:
+        colour = PARTNER_COLOURS[track.partner % 2]
+        coords: list[float] = []
+        for point in track.points:
+            coords.extend((x_of(point.avoidance), frame.y(point.anxiety)))
+        if len(track.points) > 1:
+            drawing.add(
+                PolyLine(
+                    coords,
+                    strokeColor=colour,
+                    strokeWidth=0.9,
+                    strokeDashArray=PARTNER_DASHES[track.partner % 2],
+                )
+            )
+            head = _arrowhead(coords[-4], coords[-3], coords[-2], coords[-1], colour)
+            if head is not None:
+                drawing.add(head)
+        if coords:
+            drawing.add(_markers(track.partner, coords[2:-2], size=1.6))
+            drawing.add(_markers(track.partner, coords[:2], size=3.6, hollow=True))
+            if len(coords) > 2:
+                drawing.add(_markers(track.partner, coords[-2:], size=3.6))
+
+    # legend and reading guide to the right of the square
+    x = frame.right + 22
+    y = frame.top - 8
+    label_width = width - x - 4
+    for track in attachment.tracks:
+        colour = PARTNER_COLOURS[track.partner % 2]
+        drawing.add(
+            Line(
+                x,
+                y + 2.5,
+                x + 16,
+                y + 2.5,
+                strokeColor=colour,
+                strokeWidth=1.4,
+                strokeDashArray=PARTNER_DASHES[track.partner % 2],
+            )
+        )
+        drawing.add(_marker(track.partner, x + 8, y + 2.5, size=2.2))
+        drawing.add(
+            _text(x + 22, y, _fit(partners[track.partner], 8, label_width - 22), size=8, bold=True)
+        )
+        if track.points:
+            first, latest = track.points[0], track.points[-1]
+            drawing.add(
+                _text(x + 22, y - 11, f"first {format_date(first.on)}", size=7, colour=MUTED)
+            )
+            drawing.add(
+                _text(x + 22, y - 20, f"latest {format_date(latest.on)}", size=7, colour=MUTED)
+            )
+        y -= 38
+    drawing.add(Circle(x + 4, y + 2.5, 3.2, fillColor=white, strokeColor=MUTED, strokeWidth=0.9))
+    drawing.add(_text(x + 12, y, "first assessment", size=7, colour=MUTED))
+    y -= 11
+    drawing.add(Circle(x + 4, y + 2.5, 3.2, fillColor=MUTED, strokeColor=MUTED))
+    drawing.add(_text(x + 12, y, "latest (arrow shows direction)", size=7, colour=MUTED))
+    y -= 18
+    for line in (
+        "Quadrant names are a descriptive",
+        "aid, not types or diagnoses.",
+        f"Guides at the midpoint ({format_number(mid)}).",
+    ):
+        drawing.add(_text(x, y, line, size=7, colour=MUTED))
+        y -= 9
+    return drawing
+
+
+def _band_path(colour: Color, thickness: float) -> Path:
+    return Path(fillColor=None, strokeColor=colour, strokeWidth=thickness, strokeLineCap=0)
+
+
+def _add_run(
+    path: Path, frame: _Frame, first: date, last: date, y: float, day_width: float
+) -> None:
+    path.moveTo(frame.x(first), y)
+    path.lineTo(frame.x(last) + day_width, y)
+
+
+@_unchecked
+def regulation_chart(
+    regulation: Sequence[RegulationSummary],
+    partners: Sequence[str],
+    start: date,
+    end: date,
+    both_out_of_window: Sequence[date] | None = None,
+    *,
+    width: float = DEFAULT_WIDTH,
+) -> Drawing:
+    """One strip per partner coloured by each day's window-of-tolerance zone, and a strip
+    marking the days both partners were out of their window."""
+    rows = len(regulation) + (1 if both_out_of_window is not None else 0)
+    row_height, gap = 14.0, 6.0
+    height = 56 + rows * (row_height + gap)
+    drawing = _new_drawing(width, height, "Window of tolerance by day")
+    label_width = 92.0
+    frame = _Frame(
+        label_width + 4,
+        42,
+        width - label_width - 12,
+        rows * (row_height + gap) - gap,
+        start,
+        end,
+        0,
+        1,
+    )
+    day_width = frame.width / (frame.days + 1)
+
+    def strip(top: float, label: str) -> float:
+        y = top - row_height
+        drawing.add(_text(label_width, y + 4, _fit(label, 7.5, label_width - 4), anchor="end"))
+        drawing.add(
+            Rect(frame.left, y, frame.width, row_height, fillColor=NO_CHECKIN, strokeColor=None)
+        )
+        return y
+
+    top = frame.top
+    for summary in regulation:
+        y = strip(top, partners[summary.partner])
+        # One path per zone, each run of consecutive same-zone days a segment of a line as
+        # thick as the strip: a year renders as three shapes instead of hundreds.
+        paths = {zone: _band_path(ZONE_COLOURS[zone], row_height) for zone in ZONE_COLOURS}
+        run: list = []  # [zone, first day, last day]
+        for day in sorted(summary.days, key=lambda d: d.on):
+            if day.on < start or day.on > end:
+                continue
+            if run and day.zone == run[0] and (day.on - run[2]).days == 1:
+                run[2] = day.on
+                continue
+            if run:
+                _add_run(paths[run[0]], frame, run[1], run[2], y + row_height / 2, day_width)
+            run = [day.zone, day.on, day.on]
+        if run:
+            _add_run(paths[run[0]], frame, run[1], run[2], y + row_height / 2, day_width)
+        for path in paths.values():
+            drawing.add(path)
+        top = y - gap
+    if both_out_of_window is not None:
+        y = strip(top, "Both out of window")
+        path = _band_path(BOTH_OUT, row_height)
+        for day in both_out_of_window:
+            if start <= day <= end:
+                x = frame.x(day)
+                path.moveTo(x, y + row_height / 2)
+                path.lineTo(x + max(day_width, 1.2), y + row_height / 2)
+        drawing.add(path)
+    _draw_date_axis(drawing, frame, title="")
+    entries: list[tuple[str, Color, tuple[float, ...] | None, int | None]] = [
+        (ZONE_LABELS[zone], ZONE_COLOURS[zone], None, None) for zone in ("hyper", "within", "hypo")
+    ]
+    entries.append(("No check-in", NO_CHECKIN, None, None))
+    if both_out_of_window is not None:
+        entries.append(("Both out of window", BOTH_OUT, None, None))
+    _legend(drawing, 4, height - 11, entries)
+    return drawing
+
+
+@_unchecked
+def physiology_chart(
+    series: Sequence[PhysiologySeries],
+    partners: Sequence[str],
+    start: date,
+    end: date,
+    session_dates: Sequence[date] = (),
+    *,
+    width: float = DEFAULT_WIDTH,
+    height: float = 170,
+) -> Drawing:
+    """Readings of one kind over time, one line per partner, with ticks marking sessions."""
+    if not series:
+        raise ValueError("physiology_chart needs at least one series")
+    label, unit = series[0].label, series[0].unit
+    drawing = _new_drawing(width, height, f"{label} over time")
+    values = [p.value for s in series for p in s.points]
+    start, end = _axis_range(start, end, [p.on for s in series for p in s.points])
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = (high - low) * 0.08 or max(abs(high) * 0.1, 1.0)
+    ticks = _nice_ticks(low - pad, high + pad, 5)
+    frame = _Frame(
+        44,
+        40,
+        width - 56,
+        height - 62,
+        start,
+        end,
+        min(ticks[0], low - pad),
+        max(ticks[-1], high + pad),
+    )
+    _draw_value_axis(drawing, frame, ticks, f"{label} ({unit})")
+    _draw_date_axis(drawing, frame)
+    ticks = Path(fillColor=None, strokeColor=MUTED, strokeWidth=0.7)
+    for day in session_dates:
+        if start <= day <= end:
+            x = frame.x(day)
+            ticks.moveTo(x, frame.top)
+            ticks.lineTo(x, frame.top - 5)
+    drawing.add(ticks)
+    _draw_frame(drawing, frame)
+    for one in series:
+        _draw_series(
+            drawing,
+            frame,
+            one.partner,
+            [(p.on, p.value) for p in sorted(one.points, key=lambda p: p.on)],
+        )
+    entries: list[tuple[str, Color, tuple[float, ...] | None, int | None]] = [
+        (
+            partners[s.partner],
+            PARTNER_COLOURS[s.partner % 2],
+            PARTNER_DASHES[s.partner % 2],
+            s.partner,
+        )
+        for s in series
+    ]
+    _legend(drawing, frame.left, height - 13, entries)
+    if session_dates:
+        x = frame.right - _width("session held", 7.5)
+        drawing.add(Line(x - 6, height - 13, x - 6, height - 6, strokeColor=MUTED, strokeWidth=0.7))
+        drawing.add(_text(x, height - 13, "session held", colour=MUTED))
+    return drawing
+
+
+# --- SVG -----------------------------------------------------------------------------
+
+_SVG_FAMILY = "'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK SC', 'Droid Sans Fallback', sans-serif"
+_SVG_FONTS = {
+    fonts.REGULAR: {"family": _SVG_FAMILY},
+    fonts.BOLD: {"family": _SVG_FAMILY, "weight": "bold"},
+    fonts.CJK: {"family": _SVG_FAMILY},
+}
+
+
+def drawing_to_svg(drawing: Drawing, title: str | None = None) -> str:
+    """The drawing as an `<svg>` element safe to embed inline in HTML.
+
+    No XML declaration or doctype, no element ids (so several charts can share a page),
+    text escaped by the XML serializer, and a `<title>` naming the chart for screen readers.
+    """
+    canvas = renderSVG.SVGCanvas(
+        (drawing.width, drawing.height),
+        useClip=True,
+        fontHacks={name: dict(attrs) for name, attrs in _SVG_FONTS.items()},
+    )
+    renderSVG.draw(drawing, canvas)
+    svg = canvas.svg
+    svg.setAttribute("role", "img")
+    svg.removeAttribute("version")
+    name = title if title is not None else getattr(drawing, TITLE_ATTR, "Chart")
+    for child in list(svg.childNodes):
+        if isinstance(child, Element) and child.tagName in ("title", "desc"):
+            svg.removeChild(child)
+    title_element = canvas.doc.createElement("title")
+    title_element.appendChild(canvas.doc.createTextNode(name))
+    svg.insertBefore(title_element, svg.firstChild)
+    for element in svg.getElementsByTagName("g"):
+        if element.hasAttribute("id"):
+            element.removeAttribute("id")
+        if element.hasAttribute("clip"):
+            element.removeAttribute("clip")
+    return svg.toxml()

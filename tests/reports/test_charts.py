@@ -1,0 +1,211 @@
+"""Report charts: the Drawings and their inline-SVG form (pure, no database)."""
+
+from datetime import date
+from xml.etree import ElementTree
+
+from reportlab import rl_config
+from reportlab.graphics.shapes import Path
+
+from reports import charts
+from reports.contents import (
+    AttachmentMap,
+    AttachmentPoint,
+    AttachmentTrack,
+    InstrumentResults,
+    PartnerSeries,
+    ScorePoint,
+)
+from reports.formatting import DASH
+from reports.sample import sample_contents
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _parse(svg: str) -> ElementTree.Element:
+    return ElementTree.fromstring(svg)  # noqa: S314 (our own renderer's output)
+
+
+def _texts(svg: str) -> list[str]:
+    root = _parse(svg)
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+def _scores_svg(partners=("Zoë Ångström", "Дмитрий Соколов")) -> str:
+    contents = sample_contents("year", names=partners)
+    assert contents.assessments is not None
+    drawing = charts.scores_chart(
+        contents.assessments[0], contents.partners, contents.period_start, contents.period_end
+    )
+    return charts.drawing_to_svg(drawing)
+
+
+def test_scores_chart_svg_names_both_partners_in_its_legend():
+    texts = _scores_svg()
+    labels = _texts(texts)
+    assert "Zoë Ångström" in labels
+    assert "Дмитрий Соколов" in labels
+
+
+def test_scores_chart_titles_its_value_axis_with_the_direction():
+    labels = _texts(_scores_svg())
+    assert "Total (higher is worse)" in labels
+
+
+def test_scores_chart_labels_months_on_its_date_axis():
+    labels = _texts(_scores_svg())
+    assert {"Feb", "Jun", "Dec"} <= set(labels)
+
+
+def test_scores_chart_names_the_bands_beside_the_plot():
+    labels = _texts(_scores_svg())
+    assert {"Minimal", "Moderate", "Severe"} <= set(labels)
+
+
+def test_svg_is_a_bare_element_ready_to_embed_inline():
+    svg = _scores_svg()
+    assert svg.startswith("<svg ")
+    assert "<?xml" not in svg
+    assert "<!DOCTYPE" not in svg
+    assert svg.rstrip().endswith("</svg>")
+
+
+def test_svg_carries_no_ids_that_would_clash_between_charts_on_one_page():
+    assert " id=" not in _scores_svg()
+
+
+def test_svg_title_names_the_chart_for_screen_readers():
+    root = _parse(_scores_svg())
+    title = root.find(f"{SVG}title")
+    assert title is not None
+    assert title.text == "PHQ-9 (depression): total scores over time"
+
+
+def test_svg_escapes_markup_in_partner_names():
+    svg = _scores_svg(("<b>Sam</b> & Co", 'Alex "<script>"'))
+    assert "<b>" not in svg
+    assert "<script>" not in svg
+    assert "&lt;b&gt;Sam&lt;/b&gt; &amp; Co" in svg
+    assert "<b>Sam</b> & Co" in _texts(svg)
+
+
+def test_svg_declares_a_font_stack_with_dejavu():
+    assert "'DejaVu Sans'" in _scores_svg()
+
+
+def _attachment_svg() -> str:
+    contents = sample_contents("year")
+    assert contents.attachment is not None
+    return charts.drawing_to_svg(charts.attachment_chart(contents.attachment, contents.partners))
+
+
+def test_attachment_map_labels_its_four_quadrants():
+    labels = set(_texts(_attachment_svg()))
+    assert {"Secure", "Preoccupied", "Dismissing", "Fearful"} <= labels
+
+
+def test_attachment_map_titles_both_axes_with_the_scale():
+    labels = set(_texts(_attachment_svg()))
+    assert f"Anxiety (1{DASH}7)" in labels
+    assert f"Avoidance (1{DASH}7)" in labels
+
+
+def test_attachment_map_names_each_partner_with_first_and_latest_dates():
+    labels = _texts(_attachment_svg())
+    assert "Zoë Ångström" in labels
+    assert "Дмитрий Соколов" in labels
+    assert "first 6 Jan 2025" in labels
+
+
+def test_attachment_map_says_the_quadrants_are_descriptive():
+    labels = _texts(_attachment_svg())
+    assert "Quadrant names are a descriptive" in labels
+
+
+def test_attachment_map_puts_high_anxiety_low_avoidance_in_the_preoccupied_corner():
+    attachment = AttachmentMap(
+        instrument="ECR-R",
+        tracks=(AttachmentTrack(0, (AttachmentPoint(date(2025, 1, 1), 6.5, 1.5),)),),
+    )
+    drawing = charts.attachment_chart(attachment, ("A", "B"))
+    # markers are paths; the point's marker starts at its edge, inside the top-left quarter
+    starts = [
+        (s.points[0], s.points[1]) for s in drawing.contents if isinstance(s, Path) and s.points
+    ]
+    plot_left, plot_bottom, side = 44, 40, drawing.height - 52
+    assert any(x < plot_left + side / 2 and y > plot_bottom + side / 2 for x, y in starts)
+    assert not any(x > plot_left + side / 2 and x < plot_left + side for x, _ in starts)
+
+
+def test_regulation_chart_has_a_strip_per_partner_and_for_both_out_of_window():
+    contents = sample_contents("year")
+    assert contents.regulation is not None
+    svg = charts.drawing_to_svg(
+        charts.regulation_chart(
+            contents.regulation,
+            contents.partners,
+            contents.period_start,
+            contents.period_end,
+            contents.both_out_of_window,
+        )
+    )
+    labels = _texts(svg)
+    assert "Zoë Ångström" in labels
+    assert "Дмитрий Соколов" in labels
+    assert labels.count("Both out of window") == 2  # strip label and legend entry
+    assert {"Hyperaroused", "Within window", "Hypoaroused", "No check-in"} <= set(labels)
+
+
+def test_regulation_chart_without_both_out_row_omits_it():
+    contents = sample_contents("year", "partner", viewer=1)
+    assert contents.regulation is not None
+    labels = _texts(
+        charts.drawing_to_svg(
+            charts.regulation_chart(
+                contents.regulation, contents.partners, contents.period_start, contents.period_end
+            )
+        )
+    )
+    assert "Дмитрий Соколов" in labels
+    assert "Zoë Ångström" not in labels
+    assert "Both out of window" not in labels
+
+
+def test_physiology_chart_titles_its_axis_with_label_and_unit_and_marks_sessions():
+    contents = sample_contents("year")
+    assert contents.physiology is not None
+    series = [s for s in contents.physiology if s.kind == "hrv_rmssd"]
+    svg = charts.drawing_to_svg(
+        charts.physiology_chart(
+            series,
+            contents.partners,
+            contents.period_start,
+            contents.period_end,
+            contents.session_dates,
+        )
+    )
+    labels = _texts(svg)
+    assert "HRV (RMSSD) (ms)" in labels
+    assert "session held" in labels
+    assert "Zoë Ångström" in labels
+
+
+def test_scores_chart_draws_a_single_point_and_an_empty_series():
+    instrument = InstrumentResults(
+        code="gad7",
+        name="GAD-7",
+        score_min=0,
+        score_max=21,
+        higher_is_better=False,
+        series=(
+            PartnerSeries(0, (ScorePoint(date(2025, 3, 1), 9.0),)),
+            PartnerSeries(1, ()),
+        ),
+    )
+    drawing = charts.scores_chart(instrument, ("A", "B"), date(2025, 3, 1), date(2025, 3, 1))
+    assert "GAD-7" in charts.drawing_to_svg(drawing)
+
+
+def test_building_charts_leaves_reportlab_shape_checking_as_it_was():
+    before = rl_config.shapeChecking
+    _scores_svg()
+    assert rl_config.shapeChecking == before
