@@ -47,6 +47,7 @@ class Range:
         return isinstance(value, int | float) and self.low <= value <= self.high
 
     def describe(self, unit: str) -> str:
+        """The range as people read it, e.g. "0.1 to 100 nmol/L" with an en dash."""
         return f"{_fmt(self.low)}{RANGE_DASH}{_fmt(self.high)} {unit}"
 
 
@@ -93,6 +94,7 @@ class MeasurementKind:
         return tuple(dict.fromkeys(v.unit for v in self.variants.values()))
 
     def context_field(self, name: str) -> ContextField | None:
+        """The context field called `name`, or None if this kind does not take it."""
         return next((f for f in self.context_fields if f.name == name), None)
 
 

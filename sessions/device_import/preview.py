@@ -68,6 +68,7 @@ class PreviewCollector:
         self._seen: dict[tuple[str, datetime], int] = {}
 
     def error(self, row_number: int, message: str, field: str = "file") -> None:
+        """Record a row (or, with row 0, file) that will not be imported."""
         self.errors.append(RowError(row_number, message, field))
 
     def add(
@@ -117,6 +118,7 @@ class PreviewCollector:
         return parsed
 
     def preview(self) -> ImportPreview:
+        """The collected rows and errors in file order; a file with neither says so."""
         errors = sorted(self.errors, key=lambda e: e.row_number)
         rows = sorted(self.rows, key=lambda r: (r.row_number, r.kind))
         if not rows and not errors:
