@@ -18,6 +18,7 @@ import re
 import threading
 from pathlib import Path
 
+from reportlab.graphics.shapes import STATE_DEFAULTS
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -74,6 +75,10 @@ def register_fonts() -> None:
         pdfmetrics.registerFontFamily(
             REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD
         )
+        # Every drawing starts in ReportLab's default state font (Times-Roman), which then
+        # lands in the PDF as a non-embedded font that no text uses; archival checks
+        # (PDF/A) reject that, so drawings start in DejaVu instead.
+        STATE_DEFAULTS["fontName"] = REGULAR
         _registered = True
 
 
