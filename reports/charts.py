@@ -823,4 +823,10 @@ def drawing_to_svg(drawing: Drawing, title: str | None = None) -> str:
             element.removeAttribute("id")
         if element.hasAttribute("clip"):
             element.removeAttribute("clip")
+    # renderSVG writes an unfilled polyline as "fill: None", which CSS ignores as invalid, so
+    # browsers would fill the area under every line in black.
+    for element in svg.getElementsByTagName("polyline"):
+        style = element.getAttribute("style")
+        if "fill: None" in style:
+            element.setAttribute("style", style.replace("fill: None", "fill: none"))
     return svg.toxml()

@@ -209,3 +209,11 @@ def test_building_charts_leaves_reportlab_shape_checking_as_it_was():
     before = rl_config.shapeChecking
     _scores_svg()
     assert rl_config.shapeChecking == before
+
+
+def test_svg_lines_are_not_filled():
+    root = _parse(_scores_svg())
+    polylines = list(root.iter(f"{SVG}polyline"))
+    assert polylines
+    for line in polylines:
+        assert "fill: none" in line.get("style", "")
