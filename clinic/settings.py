@@ -159,7 +159,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BEAT_SCHEDULE: dict = {
+    "reports-sweep-stale": {"task": "reports.tasks.sweep_stale_reports", "schedule": 300.0},
+    "reports-expire-files": {"task": "reports.tasks.expire_report_files", "schedule": 3600.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -195,6 +200,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CoupleStatusEnum": "clinic.models.CoupleStatus",
         "ClientStatusEnum": "clinic.models.Client.Status",
+        "ReportStatusEnum": "reports.models.Status",
+        "ReportAudienceEnum": "reports.models.Audience",
+        "ExportAudienceEnum": "reports.models.EXPORT_AUDIENCE_CHOICES",
     },
 }
 

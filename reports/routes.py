@@ -1,12 +1,33 @@
-"""Routes of this app, mounted by clinic/urls.py (see clinic/routes.py for the clinic app itself).
+"""Routes of the reports app (mounted by clinic/urls.py)."""
 
-api_urlpatterns:          under /api/v1/clinics/<clinic_slug>/
-portal_api_urlpatterns:   under /api/v1/portal/
-page_urlpatterns:         under /c/<clinic_slug>/
-portal_page_urlpatterns:  under /portal/
-"""
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-api_urlpatterns: list = []
-portal_api_urlpatterns: list = []
-page_urlpatterns: list = []
-portal_page_urlpatterns: list = []
+from reports import api, pages
+
+router = SimpleRouter(use_regex_path=False)
+router.register("reports", api.ReportViewSet, basename="report")
+router.register("exports", api.ExportViewSet, basename="export")
+portal_router = SimpleRouter(use_regex_path=False)
+portal_router.register("reports", api.PortalReportViewSet, basename="portal-report")
+
+couple_reports = api.CoupleReportViewSet.as_view({"get": "list", "post": "create"})
+
+api_urlpatterns = [
+    path("couples/<uuid:couple_id>/reports/", couple_reports, name="couple-reports"),
+    *router.urls,
+]
+portal_api_urlpatterns = [*portal_router.urls]
+page_urlpatterns = [
+    path("couples/<uuid:couple_id>/reports/", pages.report_request_page, name="report-request"),
+    path("reports/<uuid:report_id>/download/", pages.report_download, name="report-download"),
+    path("exports/", pages.exports_page, name="exports"),
+    path("exports/<uuid:export_id>/download/", pages.export_download, name="export-download"),
+]
+portal_page_urlpatterns = [
+    path(
+        "reports/<uuid:report_id>/download/",
+        pages.portal_report_download,
+        name="portal-report-download",
+    ),
+]

@@ -1,0 +1,256 @@
+"""Report and export endpoints: request (202), status, and permission-checked downloads."""
+
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from clinic.api_base import ClinicScopedRelatedField, ClinicViewSet
+from clinic.audit import record_event
+from clinic.models import Client, Couple, Role
+from clinic.portal_api_base import PortalViewSet
+from clinic.selectors import couples_visible_to, get_couple_for_member
+from reports import services, storage
+from reports.broker import BrokerUnavailable
+from reports.models import EXPORT_AUDIENCE_CHOICES, Audience, ClinicExport, ProgressReport, Status
+
+BROKER_DOWN = "Report generation is unavailable right now (the task queue cannot be reached). Nothing was created; please try again in a few minutes."
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    couple = serializers.UUIDField(source="couple_id", read_only=True)
+    partner = serializers.UUIDField(source="partner_id", read_only=True, allow_null=True)
+    downloadable = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "id",
+            "couple",
+            "audience",
+            "partner",
+            "period_start",
+            "period_end",
+            "status",
+            "failure_reason",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "sha256",
+            "size_bytes",
+            "expires_at",
+            "file_removed_at",
+            "downloadable",
+            "request_id",
+        ]
+        read_only_fields = fields
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    audiences = serializers.ListField(
+        child=serializers.ChoiceField(choices=Audience.choices), min_length=1, max_length=3
+    )
+    partner = ClinicScopedRelatedField(model=Client, required=False, allow_null=True)
+    summary = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    plan = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    downloadable = serializers.BooleanField(read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClinicExport
+        fields = [
+            "id",
+            "period_start",
+            "period_end",
+            "audiences",
+            "status",
+            "failure_reason",
+            "total",
+            "completed",
+            "progress",
+            "created_at",
+            "finished_at",
+            "sha256",
+            "size_bytes",
+            "expires_at",
+            "file_removed_at",
+            "downloadable",
+        ]
+        read_only_fields = fields
+
+    def get_progress(self, export) -> str:
+        return f"{export.completed} of {export.total}"
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    audiences = serializers.ListField(
+        child=serializers.ChoiceField(choices=EXPORT_AUDIENCE_CHOICES), min_length=1, max_length=2
+    )
+
+
+def _download(report_or_export, *, clinic, user, request, channel: str, filename: str):
+    if not report_or_export.downloadable:
+        raise Http404("This file is not available (not generated yet, failed, or expired).")
+    record_event(
+        clinic=clinic,
+        actor=user,
+        action="download",
+        obj=report_or_export,
+        request=request,
+        channel=channel,
+    )
+    response = FileResponse(
+        storage.open_file(report_or_export.file_key), as_attachment=True, filename=filename
+    )
+    response["X-Content-SHA256"] = report_or_export.sha256
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _filename(report: ProgressReport) -> str:
+    return f"attune-report-{report.audience}-{report.period_start}-{report.period_end}-{str(report.pk)[:8]}.pdf"
+
+
+class CoupleReportViewSet(mixins.ListModelMixin, ClinicViewSet):
+    """A couple's progress reports: request one or more audiences (202), list them."""
+
+    model = ProgressReport
+    serializer_class = ReportSerializer
+    url_models = {"couple_id": Couple}
+    filterset_fields: list = []
+    search_fields: list = []
+    ordering_fields = ["created_at"]
+
+    def _couple(self):
+        return get_couple_for_member(
+            clinic=self.clinic, membership=self.membership, couple_id=self.kwargs["couple_id"]
+        )
+
+    def clinic_queryset(self):
+        return ProgressReport.objects.for_clinic(self.clinic).filter(
+            couple=self._couple(), export__isnull=True
+        )
+
+    @extend_schema(
+        request=ReportRequestSerializer, responses={202: ReportSerializer(many=True), 503: None}
+    )
+    def create(self, request, clinic_slug, couple_id):
+        couple = self._couple()
+        data = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        try:
+            reports = services.report_request(
+                clinic=self.clinic,
+                by=request.user,
+                couple=couple,
+                request=request,
+                **data.validated_data,
+            )
+        except BrokerUnavailable:
+            return Response({"detail": BROKER_DOWN}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(ReportSerializer(reports, many=True).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReportViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
+    """One report's status and, when done, its download."""
+
+    model = ProgressReport
+    serializer_class = ReportSerializer
+
+    def clinic_queryset(self):
+        couples = couples_visible_to(clinic=self.clinic, membership=self.membership)
+        return ProgressReport.objects.for_clinic(self.clinic).filter(couple__in=couples)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, clinic_slug, pk):
+        report = self.get_object()
+        return _download(
+            report,
+            clinic=self.clinic,
+            user=request.user,
+            request=request,
+            channel="api",
+            filename=_filename(report),
+        )
+
+
+class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+    """Clinic-wide exports (admins): all reports of a period as one ZIP with a headline CSV."""
+
+    model = ClinicExport
+    allowed_roles = (Role.ADMIN,)
+    serializer_class = ExportSerializer
+    filterset_fields: list = []
+    search_fields: list = []
+    ordering_fields = ["created_at"]
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: ExportSerializer, 503: None})
+    def create(self, request, clinic_slug):
+        data = ExportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            export = services.export_request(
+                clinic=self.clinic, by=request.user, request=request, **data.validated_data
+            )
+        except BrokerUnavailable:
+            return Response({"detail": BROKER_DOWN}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, clinic_slug, pk):
+        export = self.get_object()
+        return _download(
+            export,
+            clinic=self.clinic,
+            user=request.user,
+            request=request,
+            channel="api",
+            filename=f"attune-export-{export.period_start}-{export.period_end}.zip",
+        )
+
+
+class PortalReportViewSet(mixins.ListModelMixin, PortalViewSet):
+    """Reports written for me: the couple's, and my own partner report. Never the other partner's."""
+
+    serializer_class = ReportSerializer
+    model = ProgressReport
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProgressReport.objects.none()
+        if self.couple is None:
+            return ProgressReport.objects.none()
+        mine = ProgressReport.objects.for_clinic(self.clinic).filter(
+            couple=self.couple, status=Status.DONE
+        )
+        return (
+            mine.filter(audience=Audience.COUPLE)
+            | mine.filter(audience=Audience.PARTNER, partner=self.client)
+        ).order_by("-created_at")
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk):
+        report = self.get_queryset().filter(pk=pk).first()
+        if report is None:
+            raise Http404
+        return _download(
+            report,
+            clinic=self.clinic,
+            user=request.user,
+            request=request,
+            channel="portal",
+            filename=_filename(report),
+        )

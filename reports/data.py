@@ -1,0 +1,134 @@
+"""Gather everything one progress report shows into `reports.contents` dataclasses, in a fixed
+number of queries whatever the amount of data, applying the audience and confidentiality rules.
+
+Each section has its own gatherer; the renderer never sees what the audience may not.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.utils import timezone
+
+from clinic.confidentiality import Material, Viewer, ViewerKind, couple_policy, may_view
+from clinic.models import Client, Couple
+from reports.contents import ReportContents
+from reports.models import Audience, ClinicExport, ProgressReport
+
+CONFIDENTIALITY_NOTICE = (
+    "Confidential health information. Prepared for the named audience only; do not share it "
+    "further without the client's consent."
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The report's couple, partners, period (as aware datetimes in the clinic's zone) and viewer."""
+
+    report: ProgressReport
+    couple: Couple
+    partners: tuple[Client, Client]
+    start: datetime
+    end: datetime  # exclusive
+    audience: str
+    viewer: Viewer
+    policy: str
+
+    def partner_index(self, client_id) -> int | None:
+        for index, partner in enumerate(self.partners):
+            if partner.pk == client_id:
+                return index
+        return None
+
+    def may_see(self, material: Material, owner_id) -> bool:
+        """Audience rules: staff see all in a clinical report; couple and partner reports
+        follow the confidentiality module as if the partner(s) were reading."""
+        if self.audience == Audience.CLINICAL:
+            return True
+        if self.audience == Audience.PARTNER:
+            return may_view(
+                viewer=self.viewer, material=material, owner_id=owner_id, policy=self.policy
+            )
+        # Couple report: what both partners may see, i.e. each partner's view must allow it.
+        return all(
+            may_view(
+                viewer=Viewer(ViewerKind.PARTNER, p.pk),
+                material=material,
+                owner_id=owner_id,
+                policy=self.policy,
+            )
+            for p in self.partners
+        )
+
+
+def scope_for(report: ProgressReport) -> Scope:
+    couple = (
+        Couple.objects.for_clinic(report.clinic)
+        .select_related("partner_a", "partner_b", "clinic")
+        .get(pk=report.couple_id)
+    )
+    tz = couple.clinic.tz
+    start = datetime.combine(report.period_start, time.min, tzinfo=tz)
+    end = datetime.combine(report.period_end, time.max, tzinfo=tz)
+    viewer = (
+        Viewer(ViewerKind.PARTNER, report.partner_id)
+        if report.audience == Audience.PARTNER
+        else Viewer(ViewerKind.STAFF)
+    )
+    return Scope(
+        report=report,
+        couple=couple,
+        partners=(couple.partner_a, couple.partner_b),
+        start=start,
+        end=end,
+        audience=report.audience,
+        viewer=viewer,
+        policy=couple_policy(couple),
+    )
+
+
+def gather(report: ProgressReport) -> ReportContents:
+    """The full contents of `report`, filtered for its audience."""
+    scope = scope_for(report)
+    couple = scope.couple
+    therapists = tuple(str(t) for t in couple.therapists.order_by("full_name", "email"))
+    sections = {}
+    for name, gatherer in SECTION_GATHERERS:
+        sections[name] = gatherer(scope)
+    return ReportContents(
+        audience=report.audience,
+        clinic_name=couple.clinic.name,
+        therapist_names=therapists,
+        couple_label=couple.label,
+        partners=(couple.partner_a.display_name, couple.partner_b.display_name),
+        period_start=report.period_start,
+        period_end=report.period_end,
+        generated_at=timezone.now(),
+        time_zone=couple.clinic.time_zone,
+        confidentiality_notice=CONFIDENTIALITY_NOTICE,
+        viewer=scope.partner_index(report.partner_id)
+        if report.audience == Audience.PARTNER
+        else None,
+        summary=report.summary or None,
+        plan=report.plan or None,
+        **sections,
+    )
+
+
+#: (ReportContents field, fn(scope) -> value); sections register here as their data exists.
+SECTION_GATHERERS: list = []
+
+
+def headline_rows(export: ClinicExport) -> list[dict]:
+    """One CSV row per couple, partner and instrument: the latest total in the export period."""
+    rows: list[dict] = []
+    for fn in HEADLINE_SOURCES:
+        rows.extend(fn(export))
+    return rows
+
+
+#: fn(export) -> list[dict] with keys of reports.services.CSV_COLUMNS
+HEADLINE_SOURCES: list = []
+
+
+def _local_date(value: datetime, tz) -> date:
+    return timezone.localtime(value, tz).date()

@@ -1,0 +1,108 @@
+"""Progress reports and clinic exports. The row is the source of truth for status;
+Celery results are ignored."""
+
+from django.conf import settings
+from django.db import models
+
+from clinic.models import Client, Couple
+from clinic.tenancy import TenantModel
+
+
+class Audience(models.TextChoices):
+    CLINICAL = "clinical", "Clinical record and supervision"
+    COUPLE = "couple", "For both partners"
+    PARTNER = "partner", "For one partner"
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ClinicExport(TenantModel):
+    """All reports of a clinic for a period as one ZIP, built by a group of per-couple tasks."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    audiences = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    failure_reason = models.TextField(blank=True)
+    total = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    assembling_at = models.DateTimeField(null=True, blank=True)
+    file_key = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def downloadable(self) -> bool:
+        return self.status == Status.DONE and bool(self.file_key) and self.file_removed_at is None
+
+
+class ProgressReport(TenantModel):
+    """One PDF for one couple, period and audience."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="progress_reports")
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    partner = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    summary = models.TextField(blank=True, max_length=10000)
+    plan = models.TextField(blank=True, max_length=10000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    request_id = models.UUIDField(db_index=True)
+    export = models.ForeignKey(
+        ClinicExport, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_key = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveIntegerField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(audience="partner", partner__isnull=False)
+                | (~models.Q(audience="partner") & models.Q(partner__isnull=True)),
+                name="report_partner_only_for_partner_audience",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="report_period_ordered",
+            ),
+        ]
+
+    @property
+    def downloadable(self) -> bool:
+        return self.status == Status.DONE and bool(self.file_key) and self.file_removed_at is None
+
+
+EXPORT_AUDIENCE_CHOICES = [
+    (Audience.CLINICAL.value, Audience.CLINICAL.label),
+    (Audience.COUPLE.value, Audience.COUPLE.label),
+]

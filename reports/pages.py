@@ -1,0 +1,160 @@
+"""Report pages: request a report from the couple page, list and download; clinic exports."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from clinic.models import Role
+from clinic.page_access import clinic_member_required, portal_client_required
+from clinic.selectors import couples_visible_to, get_couple_for_member
+from reports import api, services
+from reports.broker import BrokerUnavailable
+from reports.forms import ExportRequestForm, ReportRequestForm
+from reports.models import Audience, ClinicExport, ProgressReport, Status
+
+
+def couple_reports_panel(*, request, couple) -> dict:
+    """Context of the Reports panel on the couple page."""
+    today = timezone.localdate()
+    return {
+        "reports": ProgressReport.objects.for_clinic(request.clinic).filter(
+            couple=couple, export__isnull=True
+        )[:20],
+        "form": ReportRequestForm(
+            couple=couple, initial={"period_start": today - timedelta(days=90), "period_end": today}
+        ),
+        "couple": couple,
+    }
+
+
+@clinic_member_required
+@require_http_methods(["POST"])
+def report_request_page(request, couple_id):
+    couple = get_couple_for_member(
+        clinic=request.clinic, membership=request.membership, couple_id=couple_id
+    )
+    form = ReportRequestForm(request.POST, couple=couple)
+    if form.is_valid():
+        try:
+            reports = services.report_request(
+                clinic=request.clinic,
+                by=request.user,
+                couple=couple,
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(
+                request, f"{len(reports)} report(s) queued. This page shows when they are ready."
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except BrokerUnavailable:
+            messages.error(request, api.BROKER_DOWN)
+    else:
+        messages.error(
+            request,
+            "The report was not requested: "
+            + "; ".join(
+                f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
+                for f, e in form.errors.items()
+            ),
+        )
+    return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+
+
+@clinic_member_required
+def report_download(request, report_id):
+    couples = couples_visible_to(clinic=request.clinic, membership=request.membership)
+    report = (
+        ProgressReport.objects.for_clinic(request.clinic)
+        .filter(pk=report_id, couple__in=couples)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return api._download(
+        report,
+        clinic=request.clinic,
+        user=request.user,
+        request=request,
+        channel="page",
+        filename=api._filename(report),
+    )
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def exports_page(request):
+    if request.membership.role != Role.ADMIN:
+        raise Http404
+    form = ExportRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.export_request(
+                clinic=request.clinic, by=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, "Export queued.")
+            return redirect("exports", clinic_slug=request.clinic.slug)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except BrokerUnavailable:
+            form.add_error(None, api.BROKER_DOWN)
+    exports = ClinicExport.objects.for_clinic(request.clinic)[:20]
+    return render(request, "reports/exports.html", {"form": form, "exports": exports})
+
+
+@clinic_member_required
+def export_download(request, export_id):
+    if request.membership.role != Role.ADMIN:
+        raise Http404
+    export = ClinicExport.objects.for_clinic(request.clinic).filter(pk=export_id).first()
+    if export is None:
+        raise Http404
+    return api._download(
+        export,
+        clinic=request.clinic,
+        user=request.user,
+        request=request,
+        channel="page",
+        filename=f"attune-export-{export.period_start}-{export.period_end}.zip",
+    )
+
+
+@portal_client_required
+def portal_report_download(request, report_id):
+    if request.couple is None:
+        raise Http404
+    mine = ProgressReport.objects.for_clinic(request.clinic).filter(
+        couple=request.couple, status=Status.DONE, pk=report_id
+    )
+    report = (
+        mine.filter(audience=Audience.COUPLE)
+        | mine.filter(audience=Audience.PARTNER, partner=request.client)
+    ).first()
+    if report is None:
+        raise Http404
+    return api._download(
+        report,
+        clinic=request.clinic,
+        user=request.user,
+        request=request,
+        channel="portal",
+        filename=api._filename(report),
+    )
+
+
+def portal_reports_section(*, request) -> dict:
+    if request.couple is None:
+        return {"reports": []}
+    mine = ProgressReport.objects.for_clinic(request.clinic).filter(
+        couple=request.couple, status=Status.DONE
+    )
+    reports = mine.filter(audience=Audience.COUPLE) | mine.filter(
+        audience=Audience.PARTNER, partner=request.client
+    )
+    return {"reports": reports.order_by("-created_at")[:10]}

@@ -1,0 +1,171 @@
+"""End to end with a real Celery worker process and Redis (not eager mode)."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from pypdf import PdfReader
+
+from clinic.models import Role
+from reports.models import ProgressReport, Status
+from tests.conftest import api_client_for
+from tests.factories import CoupleFactory, MembershipFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker_factory(settings):
+    """Start real `celery worker` processes against this test's database and Redis."""
+    from clinic.celery import app
+
+    assert settings.REDIS_URL, "the worker tests need REDIS_URL (make test sets it)"
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    procs = []
+
+    def start(**extra_env):
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "PRIVATE_MEDIA_ROOT": str(settings.STORAGES["default"]["OPTIONS"]["location"]),
+            **extra_env,
+        }
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "clinic",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_for(predicate, timeout=60.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)  # polling a separate process; there is no clock to freeze here
+    raise AssertionError("condition not met within timeout")
+
+
+def _status(report_id):
+    return ProgressReport.objects.filter(pk=report_id).values_list("status", flat=True).first()
+
+
+def test_worker_generates_report_and_access_rules_hold(worker_factory, clinic, other_clinic):
+    worker_factory()
+    therapist = MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
+    unassigned = MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
+    outsider = MembershipFactory(clinic=other_clinic, role=Role.ADMIN).user
+    couple = CoupleFactory(
+        clinic=clinic,
+        therapists=[therapist],
+        partner_a__legal_name="Zoë Ångström",
+        partner_b__legal_name="Дмитрий Ελένη",
+    )
+    api = api_client_for(therapist)
+    response = api.post(
+        f"/api/v1/clinics/{clinic.slug}/couples/{couple.pk}/reports/",
+        {
+            "period_start": "2026-01-01",
+            "period_end": "2026-11-30",
+            "audiences": ["clinical", "partner"],
+            "partner": str(couple.partner_a.pk),
+            "summary": "Plan: <b>slow</b> down & breathe",
+        },
+        format="json",
+    )
+    assert response.status_code == 202
+    ids = [r["id"] for r in response.json()]
+    assert {r["status"] for r in response.json()} == {"queued"}
+    wait_for(lambda: all(_status(i) == Status.DONE for i in ids))
+
+    clinical = ProgressReport.objects.get(pk=ids[0])
+    download = api.get(f"/api/v1/clinics/{clinic.slug}/reports/{clinical.pk}/download/")
+    assert download.status_code == 200
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(b"".join(download.streaming_content))).pages
+    )
+    assert "Zoë Ångström" in text and "Дмитрий Ελένη" in text
+    assert "Plan: <b>slow</b> down & breathe" in text
+
+    partner_report = ProgressReport.objects.get(pk=ids[1])
+    path = f"/api/v1/clinics/{clinic.slug}/reports/{partner_report.pk}/download/"
+    assert api_client_for(outsider).get(path).status_code == 404
+    assert api_client_for(unassigned).get(path).status_code == 404
+    other_partner = api_client_for(couple.partner_b.portal_user)
+    assert (
+        other_partner.get(f"/api/v1/portal/reports/{partner_report.pk}/download/").status_code
+        == 404
+    )
+
+
+def _pool_children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def test_worker_killed_mid_report_leads_to_exactly_one_finished_report(worker_factory, clinic):
+    main = worker_factory(ATTUNE_REPORT_TEST_DELAY_SECONDS="4")
+    therapist = MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
+    couple = CoupleFactory(clinic=clinic, therapists=[therapist])
+    response = api_client_for(therapist).post(
+        f"/api/v1/clinics/{clinic.slug}/couples/{couple.pk}/reports/",
+        {"period_start": "2026-01-01", "period_end": "2026-03-31", "audiences": ["clinical"]},
+        format="json",
+    )
+    report_id = response.json()[0]["id"]
+    wait_for(lambda: _status(report_id) == Status.RUNNING)
+    children = wait_for(lambda: _pool_children(main.pid))
+    for child in children:
+        os.kill(child, signal.SIGKILL)  # the pool process dies mid-report, as in an OOM kill
+    wait_for(lambda: _status(report_id) == Status.DONE, timeout=90)
+    report = ProgressReport.objects.get(pk=report_id)
+    assert report.attempts == 2
+    assert ProgressReport.objects.filter(couple=couple).count() == 1
+    folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "reports" / str(clinic.pk)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{report_id}.pdf"]
