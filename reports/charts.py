@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 from xml.dom.minidom import Element
 
-from reportlab import rl_config
 from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import (
     Circle,
@@ -44,6 +41,7 @@ from reports.contents import (
     RegulationSummary,
 )
 from reports.formatting import DASH, MONTHS, format_date, format_number, format_short_date
+from reports.reportlab_settings import overridden
 
 INK = HexColor("#222222")
 MUTED = HexColor("#666666")
@@ -69,36 +67,15 @@ DEFAULT_WIDTH = 480.0
 TITLE_ATTR = "_attune_title"
 
 
-_checking_lock = threading.Lock()
-_checking = {"depth": 0, "saved": 1}
 _Builder = TypeVar("_Builder", bound=Callable[..., Drawing])
-
-
-@contextmanager
-def _unchecked_shapes() -> Iterator[None]:
-    """Skip ReportLab's per-attribute validation while building charts.
-
-    It is ReportLab's documented speed switch, and the validation was most of the build time
-    of a year's charts; our shapes come from fixed code, not user input.
-    """
-    with _checking_lock:
-        if _checking["depth"] == 0:
-            _checking["saved"] = rl_config.shapeChecking
-            rl_config.shapeChecking = 0
-        _checking["depth"] += 1
-    try:
-        yield
-    finally:
-        with _checking_lock:
-            _checking["depth"] -= 1
-            if _checking["depth"] == 0:
-                rl_config.shapeChecking = _checking["saved"]
 
 
 def _unchecked(builder: _Builder) -> _Builder:
     @functools.wraps(builder)
     def build(*args: Any, **kwargs: Any) -> Drawing:
-        with _unchecked_shapes():
+        # ReportLab's documented speed switch: per-attribute validation was most of the build
+        # time of a year's charts, and these shapes come from fixed code, not user input.
+        with overridden(shapeChecking=0):
             return builder(*args, **kwargs)
 
     return cast(_Builder, build)

@@ -46,6 +46,7 @@ from reports.document import (
     Text,
     build_document,
 )
+from reports.reportlab_settings import overridden
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 18 * mm
@@ -386,5 +387,8 @@ def render_pdf(contents: ReportContents) -> bytes:
     story = _masthead(document, styles)
     for section in document.sections:
         story.extend(_section(section, styles))
-    template.build(story, canvasmaker=_canvas_maker(document, styles))
+    # Streams are left binary: ASCII85 on top of compression only makes the file a quarter
+    # larger and, without ReportLab's C accelerator, took a fifth of the render time.
+    with overridden(useA85=0):
+        template.build(story, canvasmaker=_canvas_maker(document, styles))
     return buffer.getvalue()

@@ -5,11 +5,13 @@ from dataclasses import replace
 from functools import cache
 
 from pypdf import PdfReader
+from reportlab import rl_config
 
 from reports import fonts
 from reports.contents import ReportContents
 from reports.formatting import DASH
 from reports.pdf import markup, render_pdf
+from reports.reportlab_settings import overridden
 from reports.sample import sample_contents
 
 
@@ -209,3 +211,18 @@ def test_cjk_names_render_as_letters_when_a_cjk_font_is_installed():
         assert "Ελένη" in text
     else:
         assert "王小明 Wang" in text
+
+
+def test_rendering_leaves_reportlab_settings_as_they_were():
+    before = (rl_config.useA85, rl_config.shapeChecking)
+    render_pdf(sample_contents("month"))
+    assert (rl_config.useA85, rl_config.shapeChecking) == before
+
+
+def test_nested_setting_overrides_restore_the_original_value_once_all_end():
+    original = rl_config.useA85
+    with overridden(useA85=0):
+        with overridden(useA85=0):
+            assert rl_config.useA85 == 0
+        assert rl_config.useA85 == 0
+    assert rl_config.useA85 == original
