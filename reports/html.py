@@ -60,7 +60,7 @@ tr { break-inside: avoid; }
 .right { text-align: right; }
 .center { text-align: center; }
 figure { margin: 0 0 6pt; break-inside: avoid; }
-figure svg { display: block; max-width: 100%; height: auto; }
+figure svg { display: block; width: 100%; max-width: 480pt; height: auto; }
 .screen-only { display: none; }
 @media screen {
   .running-header, .running-footer { display: none; }
