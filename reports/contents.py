@@ -234,6 +234,7 @@ class ReportContents:
 
     `viewer` is the partner the report is for when audience is "partner".
     `generated_at` is aware; `time_zone` is the clinic's IANA zone name for display.
+    `session_dates` are the held sessions' dates, marked on the physiology charts.
     """
 
     audience: Audience
