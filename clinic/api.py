@@ -17,6 +17,7 @@ from clinic import serializers as s
 from clinic import services
 from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.audit import record_event, record_reads
+from clinic.extensions import enrich_caseload
 from clinic.filtering import TenantFilterSet
 from clinic.models import AuditEvent, Client, Couple, CoupleStatus, Membership, Role
 from clinic.portal_api_base import PortalAPIView
@@ -266,6 +267,13 @@ class CoupleViewSet(
     ]
     ordering_fields = ["created_at", "status", "intake_date", "partner_a__legal_name"]
     ordering = ["-created_at"]
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # What other apps add to the caseload (next session, headline scores, open alerts),
+        # loaded for the whole page at once.
+        enrich_caseload(clinic=self.clinic, membership=self.membership, couples=self._shown)
+        return page
 
     def clinic_queryset(self):
         include_archived = self.action != "list" or "archived" in self.request.query_params

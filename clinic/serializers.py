@@ -155,6 +155,10 @@ class CoupleSerializer(serializers.ModelSerializer):
     partner_b = PartnerSummarySerializer(read_only=True)
     therapists = UserSummarySerializer(many=True, read_only=True)
     label = serializers.CharField(read_only=True)
+    caseload = serializers.SerializerMethodField(
+        help_text="On the caseload list: what each app adds per couple (next and last session, "
+        "latest headline scores, open risk alerts, overdue assessments)."
+    )
 
     class Meta:
         model = Couple
@@ -173,8 +177,12 @@ class CoupleSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "archived_at",
+            "caseload",
         ]
         read_only_fields = fields
+
+    def get_caseload(self, couple) -> dict | None:
+        return getattr(couple, "caseload", None)
 
 
 class CoupleWriteSerializer(serializers.ModelSerializer):
