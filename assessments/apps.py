@@ -5,3 +5,10 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Assessments"
+
+    def ready(self) -> None:
+        from assessments.scoring import load_library
+
+        # A malformed definition must stop the server at start-up, not the first client
+        # who opens that questionnaire.
+        load_library()

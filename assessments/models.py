@@ -1,0 +1,246 @@
+"""Assessments in the clinic: what a therapist assigned, what each partner answered, the score
+snapshot taken at submission, risk alerts, and each clinic's licensed wording and reliability
+parameters.
+
+Instruments themselves are data files (assessments/instruments/), not rows: a row names an
+instrument by code and version, and a submitted response keeps the scores it was given then.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic.models import Client, Couple
+from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
+
+__all__ = [
+    "Assignment",
+    "LicensedWording",
+    "ReliabilityOverride",
+    "ReminderState",
+    "Response",
+    "ResponseStatus",
+    "RiskAlert",
+]
+
+
+class Assignment(TenantModel):
+    """A therapist asked one partner to complete one instrument, once or every N weeks until a
+    date. Each occurrence is a `Response` row created with the assignment."""
+
+    couple = models.ForeignKey(
+        Couple, on_delete=models.PROTECT, related_name="assessment_assignments"
+    )
+    partner = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    instrument_code = models.CharField(max_length=32)
+    instrument_version = models.PositiveIntegerField()
+    first_due_on = models.DateField()
+    repeat_every_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    repeat_until = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "couple"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} v{self.instrument_version} for {self.partner_id}"
+
+    @property
+    def recurring(self) -> bool:
+        return bool(self.repeat_every_weeks)
+
+
+class ResponseStatus(models.TextChoices):
+    PENDING = "pending", "Not started"
+    IN_PROGRESS = "in_progress", "Started"
+    SUBMITTED = "submitted", "Submitted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_RESPONSE_STATUSES = (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS)
+
+
+class ResponseQuerySet(TenantQuerySet):
+    def open(self):
+        """Occurrences a partner may still complete (not submitted, not cancelled)."""
+        return self.filter(status__in=OPEN_RESPONSE_STATUSES)
+
+    def available(self, today):
+        """Open occurrences a partner can see today (opened, whether due or overdue)."""
+        return self.open().filter(opens_on__lte=today)
+
+    def overdue(self, today):
+        return self.open().filter(due_on__lt=today)
+
+    def submitted(self):
+        return self.filter(status=ResponseStatus.SUBMITTED)
+
+
+class Response(TenantModel):
+    """One occurrence of an assignment for one partner: the answers so far and, once submitted,
+    the final answers with a snapshot of their scores (ScoreResult.to_dict()).
+
+    Submitted responses are final: the services refuse any change, and the database refuses it too
+    on PostgreSQL (migration 0002).
+    """
+
+    couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="responses")
+    instrument_code = models.CharField(max_length=32)
+    instrument_version = models.PositiveIntegerField()
+    opens_on = models.DateField()
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=ResponseStatus.choices, default=ResponseStatus.PENDING
+    )
+    #: {"<item number>": value}; a skipped item ("prefer not to answer") is absent
+    answers = models.JSONField(default=dict, blank=True)
+    #: ScoreResult.to_dict() at submission, with the instrument code and version that scored it
+    scores = models.JSONField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = tenant_manager(ResponseQuerySet)
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+        indexes = [
+            models.Index(fields=["clinic", "couple", "status"]),
+            models.Index(fields=["clinic", "partner", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "due_on"], name="response_one_per_occurrence"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="submitted", submitted_at__isnull=False, scores__isnull=False)
+                | (~Q(status="submitted") & Q(submitted_at__isnull=True)),
+                name="response_submitted_has_time_and_scores",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} v{self.instrument_version} due {self.due_on}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ResponseStatus.SUBMITTED
+
+
+class RiskAlert(TenantModel):
+    """A risk item endorsed (or left blank) in a submitted response: the therapist must
+    acknowledge it, and until then the couple floats to the top of the caseload."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="risk_alerts")
+    item_number = models.PositiveSmallIntegerField()
+    #: the answer given; None when the risk item was not answered
+    value = models.SmallIntegerField(null=True, blank=True)
+    severity = models.CharField(max_length=10)
+    message = models.CharField(max_length=500)
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledgement_note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["clinic", "couple", "acknowledged_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "item_number"], name="risk_alert_one_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk alert {self.response_id} item {self.item_number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class LicensedWording(TenantModel):
+    """Item wording a clinic is licensed to use for an instrument version whose wording Attune
+    does not ship. Replacing it retires the previous upload (kept for the record)."""
+
+    instrument_code = models.CharField(max_length=32)
+    instrument_version = models.PositiveIntegerField()
+    #: what the wording module accepted: {"items": {"<n>": text}, ...}
+    wording = models.JSONField()
+    source = models.CharField(max_length=500)
+    file_name = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["instrument_code", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument_code", "instrument_version"],
+                condition=Q(retired_at__isnull=True),
+                name="licensed_wording_one_current_per_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} v{self.instrument_version} wording"
+
+
+class ReliabilityOverride(TenantModel):
+    """A clinic's own reliability reference for one scale of an instrument (SD and r for
+    Jacobson-Truax, or a fixed threshold in points), used instead of the definition's."""
+
+    instrument_code = models.CharField(max_length=32)
+    scale_id = models.CharField(max_length=40, default="total")
+    sd = models.FloatField(null=True, blank=True)
+    r = models.FloatField(null=True, blank=True)
+    fixed_threshold = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=500)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["instrument_code", "scale_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument_code", "scale_id"],
+                name="reliability_override_one_per_scale",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code}/{self.scale_id} reliability"
+
+
+class ReminderState(TenantModel):
+    """When a partner was last reminded of questionnaires: never more than once a day."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="+")
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reminders for {self.client_id}"
