@@ -47,6 +47,7 @@ class ChangeResult:
     clinically_significant: bool | None  # None: no cut-off or no reliability reference
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (for reports and the API)."""
         return asdict(self)
 
 
@@ -66,6 +67,7 @@ class DiscrepancyResult:
     source: str | None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (for reports and the API)."""
         return asdict(self)
 
 

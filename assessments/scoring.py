@@ -82,6 +82,7 @@ class ScaleScore:
     imputation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as stored in a response's score snapshot."""
         return {
             "id": self.id,
             "name": self.name,
@@ -97,6 +98,7 @@ class ScaleScore:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScaleScore:
+        """Inverse of ``to_dict``."""
         return cls(
             id=data["id"],
             name=data["name"],
@@ -121,6 +123,7 @@ class RiskFlag:
     severity: str  # "alert" | "soft"
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as stored in a response's score snapshot."""
         return {
             "item": self.item,
             "value": self.value,
@@ -130,6 +133,7 @@ class RiskFlag:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RiskFlag:
+        """Inverse of ``to_dict``."""
         return cls(data["item"], data["value"], data["message"], data["severity"])
 
 
@@ -143,6 +147,7 @@ class ClusterCount:
     met: bool | None  # None: the unanswered items could still decide it
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as stored in a response's score snapshot."""
         return {
             "id": self.id,
             "name": self.name,
@@ -164,6 +169,7 @@ class ClusterRuleResult:
     provisional: bool = True
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as stored in a response's score snapshot."""
         return {
             "id": self.id,
             "label": self.label,
@@ -174,6 +180,7 @@ class ClusterRuleResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ClusterRuleResult:
+        """Inverse of ``to_dict``."""
         return cls(
             id=data["id"],
             label=data["label"],
@@ -303,6 +310,7 @@ class Library:
             ) from None
 
     def latest(self) -> tuple[Instrument, ...]:
+        """The latest version of each code, ordered by code."""
         return tuple(self._latest[code] for code in sorted(self._latest))
 
 
