@@ -200,6 +200,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CoupleStatusEnum": "clinic.models.CoupleStatus",
         "ClientStatusEnum": "clinic.models.Client.Status",
+        "IndividualMaterialPolicyEnum": "clinic.models.IndividualMaterialPolicy",
+        "SessionKindEnum": "sessions.models.SessionKind",
+        "RegulationZoneEnum": "sessions.models.RegulationZone",
         "ReportStatusEnum": "reports.models.Status",
         "ReportAudienceEnum": "reports.models.Audience",
         "ExportAudienceEnum": "reports.models.EXPORT_AUDIENCE_CHOICES",
