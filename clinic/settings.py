@@ -206,6 +206,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.Status",
         "ReportAudienceEnum": "reports.models.Audience",
         "ExportAudienceEnum": "reports.models.EXPORT_AUDIENCE_CHOICES",
+        "QuestionnaireStatusEnum": "assessments.models.ResponseStatus",
     },
 }
 
