@@ -6,7 +6,39 @@ page_urlpatterns:         under /c/<clinic_slug>/
 portal_page_urlpatterns:  under /portal/
 """
 
-api_urlpatterns: list = []
-portal_api_urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from assessments import api, portal_api
+
+router = SimpleRouter(use_regex_path=False)
+router.register("assignments", api.AssignmentViewSet, basename="assessment-assignment")
+router.register("responses", api.ResponseViewSet, basename="assessment-response")
+router.register("risk-alerts", api.RiskAlertViewSet, basename="risk-alert")
+router.register("instrument-wordings", api.LicensedWordingViewSet, basename="instrument-wording")
+router.register(
+    "reliability-overrides", api.ReliabilityOverrideViewSet, basename="reliability-override"
+)
+
+portal_router = SimpleRouter(use_regex_path=False)
+portal_router.register(
+    "questionnaires", portal_api.PortalQuestionnaireViewSet, basename="portal-questionnaire"
+)
+
+api_urlpatterns: list = [
+    path("instruments/", api.InstrumentListView.as_view(), name="api-instruments"),
+    path(
+        "couples/<uuid:couple_id>/assignments/",
+        api.CoupleAssignmentViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-couple-assignments",
+    ),
+    path(
+        "couples/<uuid:couple_id>/responses/",
+        api.CoupleResponseViewSet.as_view({"get": "list"}),
+        name="api-couple-responses",
+    ),
+    *router.urls,
+]
+portal_api_urlpatterns: list = [*portal_router.urls]
 page_urlpatterns: list = []
 portal_page_urlpatterns: list = []

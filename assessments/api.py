@@ -1,0 +1,381 @@
+"""Staff API for assessments: the instrument library, assignments, responses, risk alerts,
+and a clinic's licensed wording and reliability parameters. Every read of a response or an
+alert is audited."""
+
+import django_filters
+from django.db.models import Count, Min, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from assessments import serializers as s
+from assessments import services
+from assessments.models import (
+    OPEN_RESPONSE_STATUSES,
+    Assignment,
+    LicensedWording,
+    ReliabilityOverride,
+    ResponseStatus,
+    RiskAlert,
+)
+from assessments.models import Response as QuestionnaireResponse
+from assessments.questionnaire import questionnaire_for
+from assessments.scoring import list_instruments
+from assessments.selectors import (
+    WORDING_CASES,
+    alerts_for_member,
+    assignments_for_member,
+    form_wording,
+    reliability_overrides,
+    reliability_params,
+    responses_for_member,
+)
+from clinic.api_base import ClinicAPIView, ClinicViewSet
+from clinic.audit import record_event, record_reads
+from clinic.filtering import TenantFilterSet
+from clinic.models import Couple, Role
+from clinic.selectors import get_couple_for_member
+
+
+def instrument_rows(clinic) -> list[dict]:
+    """Every instrument (latest version) as the clinic sees it: which wording applies, whether
+    it can be assigned, and the reliability reference in force for each scale."""
+    overrides = reliability_overrides(clinic)
+    rows = []
+    for instrument in list_instruments():
+        wording = form_wording(clinic, instrument)
+        reliability = []
+        for scale in instrument.scales:
+            params = reliability_params(instrument, scale.id, overrides)
+            figure = params.fixed_threshold if params.method == "fixed_threshold" else params.sd
+            reliability.append(
+                {
+                    "scale": scale.id,
+                    "scale_name": scale.name,
+                    "method": params.method,
+                    "sd": params.sd.value if params.sd else None,
+                    "r": params.r.value if params.r else None,
+                    "fixed_threshold": params.fixed_threshold.value
+                    if params.fixed_threshold
+                    else None,
+                    "source": figure.source if figure else None,
+                    "verified": figure.verified if figure else None,
+                    "overridden_by_clinic": (instrument.code, scale.id) in overrides,
+                }
+            )
+        rows.append(
+            {
+                "code": instrument.code,
+                "version": instrument.version,
+                "name": instrument.name,
+                "short_name": instrument.short_name,
+                "item_count": len(instrument.items),
+                "recall_period": instrument.recall_period,
+                "citation": instrument.citation,
+                "licence": instrument.licence.text,
+                "licence_source": instrument.licence.source,
+                "copyright": instrument.licence.copyright,
+                "wording_case": wording.case,
+                "wording_case_text": WORDING_CASES[wording.case],
+                "wording_source": wording.source,
+                "assignable": wording.case != "placeholder",
+                "trauma_measure": bool(instrument.grounding_note),
+                "scales": [scale.id for scale in instrument.scales],
+                "reliability": reliability,
+                "loinc_panel": instrument.loinc_panel,
+            }
+        )
+    return rows
+
+
+class InstrumentListView(ClinicAPIView):
+    """The instrument library as this clinic sees it (wording case, reliability in force)."""
+
+    @extend_schema(responses=s.InstrumentSerializer(many=True))
+    def get(self, request, clinic_slug):
+        return Response(s.InstrumentSerializer(instrument_rows(self.clinic), many=True).data)
+
+
+class CoupleScopedMixin:
+    """For routes under couples/<couple_id>/: the couple must be visible to the member (404)."""
+
+    url_models = {"couple_id": Couple}
+
+    def get_couple(self) -> Couple:
+        if not hasattr(self, "_couple"):
+            self._couple = get_couple_for_member(
+                clinic=self.clinic, membership=self.membership, couple_id=self.kwargs["couple_id"]
+            )
+        return self._couple
+
+
+class AuditedListMixin:
+    """Audit every record a list page shows (one INSERT per page)."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        record_reads(clinic=self.clinic, actor=request.user, objects=rows, request=request)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+def _with_counts(queryset, today):
+    return queryset.annotate(
+        occurrence_count=Count("responses", distinct=True),
+        submitted_count=Count(
+            "responses", filter=Q(responses__status=ResponseStatus.SUBMITTED), distinct=True
+        ),
+        overdue_count=Count(
+            "responses",
+            filter=Q(responses__status__in=OPEN_RESPONSE_STATUSES, responses__due_on__lt=today),
+            distinct=True,
+        ),
+        next_due_on=Min(
+            "responses__due_on", filter=Q(responses__status__in=OPEN_RESPONSE_STATUSES)
+        ),
+    )
+
+
+class TodayContextMixin:
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": services.local_today(self.clinic)}
+
+
+class AssignmentFilter(TenantFilterSet):
+    cancelled = django_filters.BooleanFilter(
+        field_name="cancelled_at", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ["partner", "instrument_code", "cancelled"]
+
+
+class CoupleAssignmentViewSet(
+    CoupleScopedMixin, TodayContextMixin, mixins.ListModelMixin, ClinicViewSet
+):
+    """A couple's assignments; POST assigns instruments to one or both partners."""
+
+    model = Assignment
+    serializer_class = s.AssignmentSerializer
+    filterset_class = AssignmentFilter
+    search_fields: list[str] = []
+    ordering_fields = ["created_at", "first_due_on"]
+    ordering = ["-created_at"]
+
+    def clinic_queryset(self):
+        couple = self.get_couple()
+        today = services.local_today(self.clinic)
+        return _with_counts(Assignment.objects.for_clinic(self.clinic).filter(couple=couple), today)
+
+    @extend_schema(request=s.AssignmentCreateSerializer, responses={201: s.AssignmentSerializer})
+    def create(self, request, clinic_slug, couple_id):
+        couple = self.get_couple()
+        data = s.AssignmentCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        created = services.assignments_create(
+            clinic=self.clinic,
+            couple=couple,
+            by=request.user,
+            request=request,
+            **data.validated_data,
+        )
+        rows = self.clinic_queryset().filter(pk__in=[a.pk for a in created])
+        return Response(self.get_serializer(rows, many=True).data, status=201)
+
+
+class AssignmentViewSet(TodayContextMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+    """One assignment; DELETE cancels it (open occurrences are withdrawn, nothing is removed)."""
+
+    model = Assignment
+    serializer_class = s.AssignmentSerializer
+
+    def clinic_queryset(self):
+        today = services.local_today(self.clinic)
+        return _with_counts(
+            assignments_for_member(clinic=self.clinic, membership=self.membership), today
+        )
+
+    @extend_schema(responses={200: s.AssignmentSerializer})
+    def destroy(self, request, clinic_slug, pk):
+        assignment = services.assignment_cancel(
+            assignment=self.get_object(), by=request.user, request=request
+        )
+        return Response(self.get_serializer(self.clinic_queryset().get(pk=assignment.pk)).data)
+
+
+class ResponseFilter(TenantFilterSet):
+    class Meta:
+        model = QuestionnaireResponse
+        fields = ["partner", "instrument_code", "status"]
+
+
+class CoupleResponseViewSet(
+    CoupleScopedMixin, TodayContextMixin, AuditedListMixin, mixins.ListModelMixin, ClinicViewSet
+):
+    """A couple's questionnaire occurrences (due, started, submitted) with their scores."""
+
+    model = QuestionnaireResponse
+    serializer_class = s.QuestionnaireResponseSerializer
+    filterset_class = ResponseFilter
+    search_fields: list[str] = []
+    ordering_fields = ["due_on", "submitted_at"]
+    ordering = ["-due_on"]
+
+    def clinic_queryset(self):
+        return QuestionnaireResponse.objects.for_clinic(self.clinic).filter(
+            couple=self.get_couple()
+        )
+
+
+class ResponseViewSet(TodayContextMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+    """One response with its answers in the clinic's wording (audited read)."""
+
+    model = QuestionnaireResponse
+    serializer_class = s.QuestionnaireResponseDetailSerializer
+
+    def clinic_queryset(self):
+        return responses_for_member(clinic=self.clinic, membership=self.membership)
+
+    def retrieve(self, request, clinic_slug, pk):
+        response = self.get_object()
+        record_event(
+            clinic=self.clinic, actor=request.user, action="read", obj=response, request=request
+        )
+        context = {
+            **self.get_serializer_context(),
+            "questionnaire": questionnaire_for(self.clinic, response),
+        }
+        return Response(s.QuestionnaireResponseDetailSerializer(response, context=context).data)
+
+
+class RiskAlertFilter(TenantFilterSet):
+    open = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull")
+
+    class Meta:
+        model = RiskAlert
+        fields = ["couple", "partner", "severity", "open"]
+
+
+class RiskAlertViewSet(AuditedListMixin, mixins.ListModelMixin, ClinicViewSet):
+    """Risk alerts of my couples (all of the clinic's for an admin); `?open=true` for those
+    still to acknowledge. POST .../acknowledge/ records who saw it, when, and a note."""
+
+    model = RiskAlert
+    serializer_class = s.RiskAlertSerializer
+    filterset_class = RiskAlertFilter
+    search_fields: list[str] = []
+    ordering_fields = ["raised_at"]
+    ordering = ["-raised_at"]
+
+    def clinic_queryset(self):
+        return alerts_for_member(clinic=self.clinic, membership=self.membership).select_related(
+            "response", "acknowledged_by"
+        )
+
+    def retrieve(self, request, clinic_slug, pk):
+        alert = self.get_object()
+        record_event(
+            clinic=self.clinic, actor=request.user, action="read", obj=alert, request=request
+        )
+        return Response(self.get_serializer(alert).data)
+
+    @extend_schema(request=s.AcknowledgeSerializer, responses={200: s.RiskAlertSerializer})
+    @action(detail=True, methods=["post"], url_path="acknowledge")
+    def acknowledge(self, request, clinic_slug, pk):
+        alert = self.get_object()
+        data = s.AcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = services.risk_alert_acknowledge(
+            alert=alert, by=request.user, note=data.validated_data.get("note", ""), request=request
+        )
+        return Response(self.get_serializer(alert).data)
+
+
+class LicensedWordingFilter(TenantFilterSet):
+    class Meta:
+        model = LicensedWording
+        fields = ["instrument_code", "instrument_version"]
+
+
+class LicensedWordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+    """The clinic's uploaded wording for licensed instruments (clinic admins). POST a .json or
+    .csv file (multipart) or `content` + `format`; DELETE retires an upload (kept for the record).
+    Therapists see which wording applies through instruments/."""
+
+    model = LicensedWording
+    allowed_roles = (Role.ADMIN,)
+    serializer_class = s.LicensedWordingSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = LicensedWordingFilter
+    search_fields: list[str] = []
+    ordering_fields = ["uploaded_at"]
+    ordering = ["instrument_code", "-uploaded_at"]
+
+    @extend_schema(request=s.WordingUploadSerializer, responses={201: s.LicensedWordingSerializer})
+    def create(self, request, clinic_slug):
+        data = s.WordingUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data.get("file")
+        if upload is not None:
+            content, file_name = upload.read(), upload.name
+        else:
+            content = data.validated_data["content"]
+            file_name = f"upload.{data.validated_data['format']}"
+        wording = services.wording_upload(
+            clinic=self.clinic,
+            by=request.user,
+            instrument_code=data.validated_data["instrument_code"],
+            instrument_version=data.validated_data.get("instrument_version"),
+            content=content,
+            file_name=file_name,
+            source=data.validated_data["source"],
+            request=request,
+        )
+        return Response(self.get_serializer(wording).data, status=201)
+
+    @extend_schema(responses={200: s.LicensedWordingSerializer})
+    def destroy(self, request, clinic_slug, pk):
+        wording = self.get_object()
+        wording = services.wording_retire(wording=wording, by=request.user, request=request)
+        return Response(self.get_serializer(wording).data)
+
+
+class ReliabilityOverrideFilter(TenantFilterSet):
+    class Meta:
+        model = ReliabilityOverride
+        fields = ["instrument_code"]
+
+
+class ReliabilityOverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+    """The clinic's own reliability references (SD and r, or a fixed threshold) per instrument
+    scale (clinic admins). POST sets or replaces one; DELETE returns to the definition's
+    reference. Therapists see the reference in force through instruments/."""
+
+    model = ReliabilityOverride
+    allowed_roles = (Role.ADMIN,)
+    serializer_class = s.ReliabilityOverrideSerializer
+    filterset_class = ReliabilityOverrideFilter
+    search_fields: list[str] = []
+    ordering_fields = ["instrument_code"]
+    ordering = ["instrument_code", "scale_id"]
+
+    def create(self, request, clinic_slug):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        override = services.reliability_override_set(
+            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+        )
+        return Response(self.get_serializer(override).data, status=201)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, clinic_slug, pk):
+        override = self.get_object()
+        services.reliability_override_remove(override=override, by=request.user, request=request)
+        return Response(status=204)

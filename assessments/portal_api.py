@@ -1,0 +1,128 @@
+"""Portal API for a partner's own questionnaires: list what is due, open one, save answers as
+they go, submit. A partner reaches only their own responses (another's is a 404); submitted
+answers are final (409 with a message saying so)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from assessments import serializers as s
+from assessments import services
+from assessments.models import Response as QuestionnaireResponse
+from assessments.models import ResponseStatus
+from assessments.questionnaire import client_result, questionnaire_for
+from assessments.selectors import responses_for_partner
+from clinic.api_errors import conflict
+from clinic.audit import record_event, record_reads
+from clinic.portal_api_base import PortalViewSet
+
+
+def portal_visible(client, today):
+    """A partner's questionnaires that have opened (due, started or submitted); future
+    occurrences and withdrawn ones stay out of sight."""
+    return (
+        responses_for_partner(client=client)
+        .filter(opens_on__lte=today)
+        .exclude(status=ResponseStatus.CANCELLED)
+    )
+
+
+def detail_payload(clinic, response) -> dict:
+    """The questionnaire as the partner sees it, with their result once submitted."""
+    questionnaire = questionnaire_for(clinic, response)
+    return {
+        "response": response,
+        "instrument": questionnaire.instrument,
+        "wording": questionnaire.wording,
+        "grounding_note": questionnaire.grounding_note,
+        "copyright": questionnaire.copyright,
+        "crisis_text": questionnaire.crisis_text,
+        "items": questionnaire.items,
+        "result": client_result(clinic, response),
+    }
+
+
+class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet):
+    """My questionnaires: open ones first by due date, then those I have submitted."""
+
+    serializer_class = s.PortalQuestionnaireSerializer
+    model = QuestionnaireResponse
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return QuestionnaireResponse.objects.none()
+        return portal_visible(self.client, self.today).order_by("submitted_at", "due_on")
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.today = services.local_today(self.clinic)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": getattr(self, "today", None)}
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = page if page is not None else list(self.get_queryset())
+        record_reads(
+            clinic=self.clinic, actor=request.user, objects=rows, request=request, channel="portal"
+        )
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _detail(self, response, status=200):
+        data = s.PortalQuestionnaireDetailSerializer(
+            detail_payload(self.clinic, response), context=self.get_serializer_context()
+        ).data
+        return Response(data, status=status)
+
+    @extend_schema(responses=s.PortalQuestionnaireDetailSerializer)
+    def retrieve(self, request, pk):
+        response = self.get_object()
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="read",
+            obj=response,
+            request=request,
+            channel="portal",
+        )
+        return self._detail(response)
+
+    @extend_schema(
+        request=s.PortalAnswersSerializer, responses=s.PortalQuestionnaireDetailSerializer
+    )
+    def partial_update(self, request, pk):
+        response = self.get_object()
+        data = s.PortalAnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            response = services.response_save(
+                response=response,
+                answers=data.validated_data["answers"],
+                by=request.user,
+                request=request,
+            )
+        except services.ResponseFinal as exc:
+            return conflict(str(exc))
+        return self._detail(response)
+
+    @extend_schema(
+        request=s.PortalSubmitSerializer, responses=s.PortalQuestionnaireDetailSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="submit")
+    def submit(self, request, pk):
+        response = self.get_object()
+        data = s.PortalSubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            response = services.response_submit(
+                response=response,
+                answers=data.validated_data.get("answers"),
+                by=request.user,
+                request=request,
+            )
+        except services.ResponseFinal as exc:
+            return conflict(str(exc))
+        return self._detail(response)
