@@ -7,3 +7,8 @@ class TherapySessionsConfig(AppConfig):
     label = "therapy_sessions"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Therapy sessions and homework"
+
+    def ready(self) -> None:
+        from sessions import therapy_extensions
+
+        therapy_extensions.register()

@@ -1,0 +1,177 @@
+"""Reads that need care in the sessions app. Every selector takes the clinic.
+
+Therapy part: sessions and notes a clinic member may reach, the caseload's next and last
+session, and what a partner may see of the couple's sessions (never any note).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils import timezone
+
+from clinic.confidentiality import Material, Viewer, ViewerKind, couple_policy, may_view
+from clinic.models import Client, Clinic, Couple, Membership
+from clinic.selectors import couples_visible_to
+from sessions.models import (
+    NoteAddendum,
+    NoteState,
+    SessionKind,
+    SessionNote,
+    SessionStatus,
+    TherapySession,
+)
+
+# --- therapy sessions and notes -------------------------------------------------------------
+
+STAFF = Viewer(ViewerKind.STAFF)
+
+
+def note_material(session: TherapySession) -> Material:
+    """The confidentiality class of a session's note: individual-session notes are never shared."""
+    return (
+        Material.INDIVIDUAL_SESSION_NOTE
+        if session.kind == SessionKind.INDIVIDUAL
+        else Material.SESSION_NOTE
+    )
+
+
+def sessions_for_couple(*, clinic: Clinic, couple: Couple) -> QuerySet[TherapySession]:
+    """The couple's sessions, newest first, with therapist, partner and note loaded (one query)."""
+    return (
+        TherapySession.objects.for_clinic(clinic)
+        .filter(couple=couple)
+        .select_related("therapist", "partner", "note")
+        .order_by("-starts_at")
+    )
+
+
+def sessions_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[TherapySession]:
+    """Sessions of the couples this member may see (admins: the whole clinic)."""
+    couples = couples_visible_to(clinic=clinic, membership=membership)
+    return (
+        TherapySession.objects.for_clinic(clinic)
+        .filter(couple__in=couples.values("pk"))
+        .select_related("therapist", "partner", "note", "couple__partner_a", "couple__partner_b")
+    )
+
+
+def get_session_for_member(*, clinic: Clinic, membership: Membership, session_id) -> TherapySession:
+    """The session if the member may see its couple, else Http404."""
+    session = (
+        sessions_visible_to(clinic=clinic, membership=membership).filter(pk=session_id).first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+def notes_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[SessionNote]:
+    """Notes of the member's couples, plus notes awaiting their co-signature (a supervisor need
+    not be assigned to the supervisee's couples to co-sign)."""
+    couples = couples_visible_to(clinic=clinic, membership=membership)
+    return (
+        SessionNote.objects.for_clinic(clinic)
+        .filter(Q(session__couple__in=couples.values("pk")) | Q(cosigner_required=membership.user))
+        .select_related(
+            "session__couple__partner_a",
+            "session__couple__partner_b",
+            "session__couple__clinic",
+            "session__partner",
+            "author",
+            "signed_by",
+            "cosigner_required",
+            "cosigned_by",
+        )
+    )
+
+
+def staff_may_read_note(note: SessionNote) -> bool:
+    """Ask the confidentiality module, as every reader of a note must (staff: always)."""
+    session = note.session
+    return may_view(
+        viewer=STAFF,
+        material=note_material(session),
+        owner_id=session.partner_id,
+        policy=couple_policy(session.couple),
+    )
+
+
+def get_note_for_member(*, clinic: Clinic, membership: Membership, note_id) -> SessionNote:
+    """The note if the member may read it, else Http404."""
+    note = notes_visible_to(clinic=clinic, membership=membership).filter(pk=note_id).first()
+    if note is None or not staff_may_read_note(note):
+        raise Http404("No such note.")
+    return note
+
+
+def addenda_of(note: SessionNote) -> QuerySet[NoteAddendum]:
+    """A note's addenda, oldest first, with their authors."""
+    return (
+        NoteAddendum.objects.for_clinic(note.clinic)
+        .filter(note=note)
+        .select_related("author")
+        .order_by("created_at")
+    )
+
+
+def notes_awaiting_cosignature_by(*, clinic: Clinic, user) -> QuerySet[SessionNote]:
+    """Notes this supervisor must co-sign."""
+    return SessionNote.objects.for_clinic(clinic).filter(
+        state=NoteState.AWAITING_COSIGNATURE, cosigner_required=user
+    )
+
+
+def _first_per_couple(qs: QuerySet[TherapySession], order) -> dict:
+    ranked = qs.annotate(
+        rank=Window(RowNumber(), partition_by=[F("couple_id")], order_by=order)
+    ).filter(rank=1)
+    return {s.couple_id: s for s in ranked}
+
+
+def next_and_last_sessions(
+    *, clinic: Clinic, couple_ids: Iterable, now: datetime | None = None
+) -> dict:
+    """{couple_id: {"next": session|None, "last": session|None}} in two queries.
+
+    Next: the earliest scheduled session not yet started; last: the most recent held one.
+    """
+    now = now or timezone.now()
+    ids = list(couple_ids)
+    base = (
+        TherapySession.objects.for_clinic(clinic)
+        .filter(couple_id__in=ids)
+        .select_related("therapist", "partner", "note")
+    )
+    upcoming = _first_per_couple(
+        base.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now), F("starts_at").asc()
+    )
+    held = _first_per_couple(
+        base.filter(status=SessionStatus.HELD, starts_at__lt=now), F("starts_at").desc()
+    )
+    return {cid: {"next": upcoming.get(cid), "last": held.get(cid)} for cid in ids}
+
+
+def sessions_for_partner(
+    *, couple: Couple, client: Client, upcoming_only: bool = True
+) -> list[TherapySession]:
+    """What a partner may see of the couple's sessions (portal): joint sessions and their own
+    individual ones, the other partner's individual sessions only if the policy shares them.
+    Never any note content."""
+    qs = (
+        TherapySession.objects.for_clinic(couple.clinic)
+        .filter(couple=couple)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at")
+    )
+    if upcoming_only:
+        qs = qs.upcoming()
+    viewer = Viewer(ViewerKind.PARTNER, client.pk)
+    policy = couple_policy(couple)
+    return [
+        s
+        for s in qs
+        if may_view(viewer=viewer, material=Material.SESSION, owner_id=s.partner_id, policy=policy)
+    ]

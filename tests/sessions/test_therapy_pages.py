@@ -1,0 +1,270 @@
+"""The therapist's session and note pages: couple panel, booking, outcomes, the note draft,
+signing, co-signing and addenda; signed notes refuse every page POST."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clinic.models import AuditEvent, Role
+from sessions.models import NoteAddendum, NoteState, SessionNote, SessionStatus, TherapySession
+from tests.factories import MembershipFactory
+from tests.sessions.world import make_held_session, make_note, make_session, make_signed_note
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def page(client, therapist):
+    client.force_login(therapist)
+    return client
+
+
+def couple_page(page, clinic, couple):
+    return page.get(reverse("couple-detail", args=[clinic.slug, couple.pk]))
+
+
+def test_couple_page_lists_sessions_with_status_and_note_state(page, clinic, couple):
+    make_session(couple, status="cancelled", status_reason="Snowed in")
+    make_note(couple=couple)
+    html = couple_page(page, clinic, couple).content.decode()
+    assert 'id="sessions-heading"' in html
+    assert "Cancelled" in html and "Snowed in" in html
+    assert "Draft" in html
+    assert 'for="id_schedule-starts_at"' in html
+    assert (
+        AuditEvent.objects.filter(
+            object_type="therapy_sessions.therapysession", action="read", channel="page"
+        ).count()
+        == 2
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_booking_form_takes_clinic_local_time(page, clinic, couple, therapist):
+    # The clinic is in Europe/London: 1 July is summer time (UTC+1).
+    response = page.post(
+        reverse("session-new", args=[clinic.slug, couple.pk]),
+        {
+            "schedule-kind": "joint",
+            "schedule-starts_at": "2026-07-01T18:00",
+            "schedule-duration_minutes": "50",
+            "schedule-modality": "telehealth",
+            "schedule-therapist": str(therapist.pk),
+        },
+    )
+    assert response.status_code == 302
+    session = TherapySession.objects.get(couple=couple)
+    assert session.starts_at == datetime(2026, 7, 1, 17, 0, tzinfo=UTC)
+    detail = page.get(response["Location"]).content.decode()
+    assert "18:00" in detail
+
+
+def test_booking_errors_are_shown_on_the_form(page, clinic, couple, therapist):
+    response = page.post(
+        reverse("session-new", args=[clinic.slug, couple.pk]),
+        {
+            "schedule-kind": "individual",
+            "schedule-starts_at": "2026-07-01T18:00",
+            "schedule-duration_minutes": "50",
+            "schedule-modality": "in_person",
+            "schedule-therapist": str(therapist.pk),
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose the partner" in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_mark_held_with_attendance_then_start_the_note(page, clinic, couple):
+    session = make_session(couple, starts_at=NOW - timedelta(hours=1))
+    response = page.post(
+        reverse("session-held", args=[clinic.slug, session.pk]),
+        {"held-partner_a_attended": "on"},
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == SessionStatus.HELD
+    assert (session.partner_a_attended, session.partner_b_attended) == (True, False)
+    response = page.post(
+        reverse("session-note-start", args=[clinic.slug, session.pk]), {"note-template": "dap"}
+    )
+    assert response.status_code == 302
+    note = SessionNote.objects.get(session=session)
+    html = page.get(response["Location"]).content.decode()
+    assert '<label for="id_section_data">Data' in html
+    # Partner B was absent: there is no field to record their regulation.
+    assert "id_partner_a_zone" in html and "id_partner_b_zone" not in html
+    assert note.template == "dap"
+
+
+def test_cancel_needs_a_reason_on_the_page(page, clinic, couple):
+    session = make_session(couple)
+    response = page.post(
+        reverse("session-cancel", args=[clinic.slug, session.pk]),
+        {"cancel-outcome": "cancelled", "cancel-reason": ""},
+    )
+    assert response.status_code == 400
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
+    ok = page.post(
+        reverse("session-cancel", args=[clinic.slug, session.pk]),
+        {"cancel-outcome": "cancelled", "cancel-reason": "Holiday"},
+    )
+    assert ok.status_code == 302
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CANCELLED and session.status_reason == "Holiday"
+
+
+def draft_post(note, **overrides):
+    data = {
+        "version": str(note.version),
+        "section_subjective": "S",
+        "section_objective": "O",
+        "section_assessment": "A",
+        "section_plan": "P",
+        "partner_a_zone": "hyper",
+        "partner_a_intensity": "6",
+        "partner_b_zone": "",
+        "partner_b_intensity": "",
+        "interventions": ["grounding", "enactment"],
+        "interventions_other": "",
+        "risk_level": "none",
+        "risk_concerns": "",
+        "risk_plan": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_note_page_saves_the_draft_and_is_audited(page, clinic, couple):
+    note = make_note(couple=couple)
+    html = page.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
+    assert '<label for="id_section_subjective">Subjective' in html
+    response = page.post(reverse("note-page", args=[clinic.slug, note.pk]), draft_post(note))
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.version == 2 and note.sections["plan"] == "P"
+    assert note.interventions == ["grounding", "enactment"]
+    assert note.partner_a_intensity == 6
+    assert AuditEvent.objects.filter(object_id=str(note.pk), action="read", channel="page").exists()
+    assert AuditEvent.objects.filter(
+        object_id=str(note.pk), action="update", channel="page"
+    ).exists()
+
+
+def test_note_page_with_a_stale_version_is_409_and_keeps_both_texts(page, clinic, couple):
+    note = make_note(couple=couple)
+    page.post(reverse("note-page", args=[clinic.slug, note.pk]), draft_post(note))
+    stale = page.post(
+        reverse("note-page", args=[clinic.slug, note.pk]),
+        draft_post(note, version="1", section_plan="My other tab"),
+    )
+    assert stale.status_code == 409
+    html = stale.content.decode()
+    assert "changed elsewhere" in html
+    assert "My other tab" in html
+    note.refresh_from_db()
+    assert note.sections["plan"] == "P"
+
+
+def test_signed_note_refuses_every_page_post(page, clinic, couple, therapist):
+    note = make_signed_note(couple=couple)
+    before = SessionNote.objects.filter(pk=note.pk).values().get()
+    draft = page.post(reverse("note-page", args=[clinic.slug, note.pk]), draft_post(note))
+    assert draft.status_code == 409
+    assert "signed and can no longer be changed" in draft.content.decode()
+    sign = page.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": note.version})
+    assert sign.status_code == 409
+    cosign = page.post(reverse("note-cosign", args=[clinic.slug, note.pk]))
+    assert cosign.status_code == 409
+    assert SessionNote.objects.filter(pk=note.pk).values().get() == before
+
+
+def test_sign_on_the_page_then_add_an_addendum(page, clinic, couple):
+    note = make_note(couple=couple)
+    page.post(reverse("note-page", args=[clinic.slug, note.pk]), draft_post(note))
+    signed = page.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "2"})
+    assert signed.status_code == 302
+    note.refresh_from_db()
+    assert note.state == NoteState.SIGNED
+    html = page.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
+    assert 'name="section_plan"' not in html
+    assert '<label for="id_text">Addendum' in html
+    added = page.post(
+        reverse("note-addendum", args=[clinic.slug, note.pk]), {"text": "Late arrival: 10 min."}
+    )
+    assert added.status_code == 302
+    assert NoteAddendum.objects.get(note=note).text == "Late arrival: 10 min."
+
+
+def test_signing_an_incomplete_note_shows_what_is_missing(page, clinic, couple):
+    note = make_note(couple=couple)
+    response = page.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "1"})
+    assert response.status_code == 409
+    assert "Write at least one section" in response.content.decode()
+    note.refresh_from_db()
+    assert note.state == NoteState.DRAFT
+
+
+def test_supervisor_cosigns_on_the_page_and_others_cannot(client, clinic, couple, therapist):
+    supervisor = MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
+    membership = therapist.memberships.get(clinic=clinic)
+    membership.is_supervised, membership.supervisor = True, supervisor
+    membership.save()
+    note = make_note(couple=couple)
+    client.force_login(therapist)
+    client.post(reverse("note-page", args=[clinic.slug, note.pk]), draft_post(note))
+    client.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "2"})
+    note.refresh_from_db()
+    assert note.state == NoteState.AWAITING_COSIGNATURE
+    refused = client.post(reverse("note-cosign", args=[clinic.slug, note.pk]))
+    assert refused.status_code == 409
+    assert "supervisor" in refused.content.decode()
+    client.force_login(supervisor)
+    html = client.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
+    assert "Co-sign as supervisor" in html
+    assert client.post(reverse("note-cosign", args=[clinic.slug, note.pk])).status_code == 302
+    note.refresh_from_db()
+    assert note.state == NoteState.SIGNED and note.cosigned_by == supervisor
+
+
+def test_session_and_note_pages_are_404_for_an_unassigned_therapist(
+    client, other_therapist, clinic, couple
+):
+    note = make_signed_note(couple=couple)
+    client.force_login(other_therapist)
+    for name, arg in (("session-page", note.session_id), ("note-page", note.pk)):
+        assert client.get(reverse(name, args=[clinic.slug, arg])).status_code == 404
+    assert (
+        client.post(
+            reverse("note-addendum", args=[clinic.slug, note.pk]), {"text": "x"}
+        ).status_code
+        == 404
+    )
+    assert client.post(reverse("session-new", args=[clinic.slug, couple.pk])).status_code == 404
+
+
+def test_confidentiality_control_on_the_couple_page_changes_policy_audited(page, clinic, couple):
+    html = couple_page(page, clinic, couple).content.decode()
+    assert "Confidentiality between partners" in html
+    assert "private to its partner" in html
+    response = page.post(
+        reverse("couple-confidentiality-page", args=[clinic.slug, couple.pk]), {"policy": "shared"}
+    )
+    assert response.status_code == 302
+    couple.refresh_from_db()
+    assert couple.individual_material_policy == "shared"
+    event = AuditEvent.objects.get(object_id=str(couple.pk), action="confidentiality")
+    assert event.detail["to"] == "shared" and event.channel == "page"
+    assert "shared with the other partner" in couple_page(page, clinic, couple).content.decode()
+
+
+def test_held_session_page_offers_the_note_not_the_outcome_forms(page, clinic, couple):
+    session = make_held_session(couple)
+    html = page.get(reverse("session-page", args=[clinic.slug, session.pk])).content.decode()
+    assert "Start the note" in html
+    assert "Mark held" not in html and "Reschedule" not in html
