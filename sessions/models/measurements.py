@@ -16,12 +16,17 @@ from sessions.models.therapy import TherapySession
 from sessions.physiology import kind_choices
 
 __all__ = [
+    "MEASUREMENT_KIND_CHOICES",
     "ImportStatus",
     "Measurement",
     "MeasurementImport",
     "MeasurementSource",
     "SessionPhase",
 ]
+
+
+# (code, label) of every kind in sessions.physiology, in display order.
+MEASUREMENT_KIND_CHOICES = kind_choices()
 
 
 class SessionPhase(models.TextChoices):
@@ -95,7 +100,7 @@ class Measurement(TenantModel):
 
     couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="+")
     partner = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=30, choices=kind_choices())
+    kind = models.CharField(max_length=30, choices=MEASUREMENT_KIND_CHOICES)
     value = models.FloatField()
     # Blood pressure: diastolic beside the systolic value.
     secondary_value = models.FloatField(null=True, blank=True)
