@@ -71,3 +71,118 @@ def _therapy_session(couple, partner):
 @builder(SessionNote)
 def _session_note(couple, partner):
     return make_note(couple=couple)
+
+
+# --- homework, logs, check-ins, measurements ------------------------------------------------
+from sessions.homework_services import homework_create  # noqa: E402
+from sessions.models import (  # noqa: E402
+    CheckIn,
+    Homework,
+    HomeworkKind,
+    Measurement,
+    MeasurementImport,
+    PracticeLog,
+    TimeOutLog,
+)
+
+
+def make_practice(couple, *, partner=None, **fields):
+    """A practice homework (resonance breathing, 5 a week) of `partner` or the couple,
+    running since a week ago unless `fields` say otherwise."""
+    fields.setdefault("start_date", timezone.localdate() - timedelta(days=7))
+    fields.setdefault("target_per_week", 5)
+    fields.setdefault("title", "Resonance breathing")
+    fields.setdefault("technique", "resonance_breathing")
+    fields.setdefault("minutes", 15)
+    return Homework.objects.create(
+        clinic=couple.clinic, couple=couple, partner=partner, kind=HomeworkKind.PRACTICE, **fields
+    )
+
+
+DEFAULT_TERMS = {
+    "signal": "Pause, please (hand raised)",
+    "calm_plan_a": "Walk around the block",
+    "calm_plan_b": "Slow breathing on the balcony",
+    "reconvene_plan": "Back in the kitchen at the time named, for ten minutes",
+    "agree_not_to": "No following, no texting during the break",
+}
+
+
+def make_agreement(couple, *, by=None, **terms):
+    """A time-out agreement (version 1) made through the service, as a therapist would."""
+    by = by or couple.therapists.first()
+    return homework_create(
+        couple=couple,
+        by=by,
+        kind="time_out",
+        start_date=timezone.localdate(),
+        terms={**DEFAULT_TERMS, **terms},
+    )
+
+
+def make_practice_log(couple, partner, *, homework=None, **fields):
+
+    homework = homework or make_practice(couple, partner=partner)
+    fields.setdefault("practiced_at", timezone.now() - timedelta(hours=1))
+    fields.setdefault("minutes", 15)
+    return PracticeLog.objects.create(
+        clinic=couple.clinic,
+        couple=couple,
+        partner=partner,
+        author=partner.portal_user,
+        homework=homework,
+        **fields,
+    )
+
+
+def make_time_out_log(couple, partner, **fields):
+
+    fields.setdefault("started_at", timezone.now() - timedelta(hours=3))
+    fields.setdefault("called_by", partner)
+    fields.setdefault("minutes_apart", 30)
+    fields.setdefault("reconvened", True)
+    return TimeOutLog.objects.create(
+        clinic=couple.clinic, couple=couple, partner=partner, author=partner.portal_user, **fields
+    )
+
+
+def make_check_in(couple, partner, **fields):
+
+    fields.setdefault("checked_at", timezone.now() - timedelta(minutes=10))
+    fields.setdefault("zone", "within")
+    fields.setdefault("intensity", 3)
+    return CheckIn.objects.create(
+        clinic=couple.clinic, couple=couple, partner=partner, author=partner.portal_user, **fields
+    )
+
+
+def make_measurement(couple, partner, **fields):
+
+    fields.setdefault("kind", "hrv_rmssd")
+    fields.setdefault("value", 42.0)
+    fields.setdefault("unit", "ms")
+    fields.setdefault("measured_at", timezone.now() - timedelta(hours=2))
+    fields.setdefault("source", "manual")
+    return Measurement.objects.create(
+        clinic=couple.clinic, couple=couple, partner=partner, **fields
+    )
+
+
+def make_measurement_import(couple, partner, **fields):
+
+    fields.setdefault("format", "generic_csv")
+    return MeasurementImport.objects.create(
+        clinic=couple.clinic, couple=couple, partner=partner, **fields
+    )
+
+
+@builder(Homework, individual=True)
+def _homework(couple, partner):
+    return make_practice(couple, partner=partner)
+
+
+builder(PracticeLog, individual=True)(make_practice_log)
+builder(TimeOutLog, individual=True)(make_time_out_log)
+builder(CheckIn, individual=True)(make_check_in)
+builder(Measurement, individual=True)(make_measurement)
+builder(MeasurementImport, individual=True)(make_measurement_import)

@@ -1,0 +1,71 @@
+"""Routes for homework, logs, check-ins and measurements; sessions/routes.py adds these lists
+to the app's own (see there for where each list is mounted)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from sessions import api_homework, api_measurements, portal_api
+
+COUPLE = "couples/<uuid:couple_id>"
+
+staff_router = SimpleRouter(use_regex_path=False)
+staff_router.register(f"{COUPLE}/homework", api_homework.HomeworkViewSet, basename="homework")
+staff_router.register(
+    f"{COUPLE}/practice-logs", api_homework.PracticeLogViewSet, basename="practice-log"
+)
+staff_router.register(
+    f"{COUPLE}/time-out-logs", api_homework.TimeOutLogViewSet, basename="time-out-log"
+)
+staff_router.register(f"{COUPLE}/check-ins", api_homework.CheckInViewSet, basename="check-in")
+staff_router.register(
+    f"{COUPLE}/measurements", api_measurements.MeasurementViewSet, basename="measurement"
+)
+staff_router.register(
+    f"{COUPLE}/measurement-imports",
+    api_measurements.MeasurementImportViewSet,
+    basename="measurement-import",
+)
+
+api_urlpatterns = [
+    path(
+        "measurement-kinds/",
+        api_measurements.MeasurementKindsView.as_view(),
+        name="measurement-kinds",
+    ),
+    path(
+        f"{COUPLE}/adherence/",
+        api_homework.CoupleAdherenceView.as_view(),
+        name="couple-adherence",
+    ),
+    path(
+        f"{COUPLE}/regulation/",
+        api_homework.CoupleRegulationView.as_view(),
+        name="couple-regulation",
+    ),
+    *staff_router.urls,
+]
+
+portal_router = SimpleRouter(use_regex_path=False)
+portal_router.register("homework", portal_api.PortalHomeworkViewSet, basename="portal-homework")
+portal_router.register(
+    "practice-logs", portal_api.PortalPracticeLogViewSet, basename="portal-practice-log"
+)
+portal_router.register(
+    "time-out-logs", portal_api.PortalTimeOutLogViewSet, basename="portal-time-out-log"
+)
+portal_router.register("check-ins", portal_api.PortalCheckInViewSet, basename="portal-check-in")
+portal_router.register(
+    "measurements", portal_api.PortalMeasurementViewSet, basename="portal-measurement"
+)
+
+portal_api_urlpatterns = [
+    path(
+        "upcoming-sessions/",
+        portal_api.PortalUpcomingSessionsView.as_view(),
+        name="portal-upcoming-sessions",
+    ),
+    *portal_router.urls,
+]
+
+page_urlpatterns: list = []
+portal_page_urlpatterns: list = []
