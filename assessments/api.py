@@ -3,7 +3,7 @@ and a clinic's licensed wording and reliability parameters. Every read of a resp
 alert is audited."""
 
 import django_filters
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from assessments import serializers as s
 from assessments import services
+from assessments.caseload import assessment_summaries
 from assessments.models import (
     OPEN_RESPONSE_STATUSES,
     Assignment,
@@ -36,7 +37,7 @@ from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.audit import record_event, record_reads
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple, Role
-from clinic.selectors import get_couple_for_member
+from clinic.selectors import couples_for_caseload, get_couple_for_member
 
 
 def instrument_rows(clinic) -> list[dict]:
@@ -379,3 +380,30 @@ class ReliabilityOverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
         override = self.get_object()
         services.reliability_override_remove(override=override, by=request.user, request=request)
         return Response(status=204)
+
+
+class AssessmentSummaryViewSet(mixins.ListModelMixin, ClinicViewSet):
+    """Per couple on my caseload: open risk alerts, overdue questionnaires and each partner's
+    latest headline scores (PHQ-9, GAD-7, CSI totals, ECR dimensions ...). Couples with open
+    alerts come first. A fixed number of queries per page."""
+
+    model = Couple
+    serializer_class = s.AssessmentSummarySerializer
+    filter_backends: list = []
+
+    def clinic_queryset(self):
+        open_alerts = RiskAlert.objects.for_clinic(self.clinic).filter(
+            couple=OuterRef("pk"), acknowledged_at__isnull=True
+        )
+        return (
+            couples_for_caseload(clinic=self.clinic, membership=self.membership)
+            .annotate(has_open_alerts=Exists(open_alerts))
+            .order_by("-has_open_alerts", "-created_at")
+        )
+
+    def list(self, request, clinic_slug):
+        page = self.paginate_queryset(self.get_queryset())
+        summaries = assessment_summaries(clinic=self.clinic, couples=page)
+        record_reads(clinic=self.clinic, actor=request.user, objects=page, request=request)
+        rows = [{"couple": c.pk, "label": c.label, **summaries[c.pk]} for c in page]
+        return self.get_paginated_response(s.AssessmentSummarySerializer(rows, many=True).data)

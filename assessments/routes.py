@@ -37,6 +37,11 @@ api_urlpatterns: list = [
         api.CoupleResponseViewSet.as_view({"get": "list"}),
         name="api-couple-responses",
     ),
+    path(
+        "assessment-summaries/",
+        api.AssessmentSummaryViewSet.as_view({"get": "list"}),
+        name="api-assessment-summaries",
+    ),
     *router.urls,
 ]
 portal_api_urlpatterns: list = [*portal_router.urls]

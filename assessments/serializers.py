@@ -376,3 +376,26 @@ class PortalSubmitSerializer(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.IntegerField(allow_null=True), required=False, allow_empty=True
     )
+
+
+# --- caseload summary -------------------------------------------------------------------------
+
+
+class HeadlineSerializer(serializers.Serializer):
+    partner = serializers.UUIDField()
+    partner_name = serializers.CharField()
+    instrument = serializers.CharField()
+    code = serializers.CharField()
+    scale = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    band = serializers.CharField(allow_null=True)
+    on = serializers.DateField()
+
+
+class AssessmentSummarySerializer(serializers.Serializer):
+    couple = serializers.UUIDField()
+    label = serializers.CharField()
+    open_alerts = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    headlines = HeadlineSerializer(many=True)
