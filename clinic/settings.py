@@ -164,6 +164,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE: dict = {
     "reports-sweep-stale": {"task": "reports.tasks.sweep_stale_reports", "schedule": 300.0},
     "reports-expire-files": {"task": "reports.tasks.expire_report_files", "schedule": 3600.0},
+    "assessments-reminders": {
+        "task": "assessments.tasks.send_questionnaire_reminders",
+        "schedule": 3600.0,
+    },
 }
 
 REST_FRAMEWORK = {
