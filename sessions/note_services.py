@@ -166,6 +166,14 @@ def note_update_draft(
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     changes = dict(changes)
+    if not changes:
+        # Nothing to write: still tell a stale caller, but do not bump the version.
+        current = _current(note)
+        if current.is_locked:
+            raise NoteLockedError
+        if current.version != version:
+            raise NoteVersionConflict(current)
+        return current
     template = changes.get("template", note.template)
     if template not in TEMPLATE_SECTIONS:
         raise ValidationError({"template": f"Unknown note template '{template}'."})

@@ -19,7 +19,7 @@ from clinic.confidentiality import couple_policy
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
 from sessions import confidentiality_services, note_services, session_services
-from sessions.models import SessionStatus
+from sessions.models import Intervention, SessionStatus
 from sessions.note_content import section_labels
 from sessions.note_services import NoteLockedError, NoteVersionConflict
 from sessions.selectors import (
@@ -307,16 +307,23 @@ def _note_page(request, note, *, draft_form=None, addendum_form=None, error="", 
             (label, note.sections.get(key, "")) for key, label in section_labels(note.template)
         ],
         "addenda": list(addenda_of(note)),
+        "interventions": [_intervention_label(code) for code in note.interventions],
         "error": error,
         "can_cosign": note.state == "awaiting_cosignature"
         and note.cosigner_required_id == request.user.pk,
     }
     if not note.is_locked and is_author:
         context["draft_form"] = draft_form or NoteDraftForm(note=note)
-        context["sign_form"] = SignForm(initial={"version": note.version})
     if note.is_locked:
         context["addendum_form"] = addendum_form or AddendumForm()
     return render(request, "sessions/note_detail.html", context, status=status)
+
+
+def _intervention_label(code: str) -> str:
+    try:
+        return Intervention(code).label
+    except ValueError:
+        return code
 
 
 def _read_event(request, note, **detail):
@@ -375,6 +382,8 @@ def note_page(request, note_id):
     if saved is None:
         _read_event(request, note)
         return _note_page(request, note, draft_form=form, status=400)
+    if request.POST.get("action") == "sign":
+        return _sign(request, saved, version=saved.version, saved_first=True)
     messages.success(request, "Draft saved.")
     return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
 
@@ -389,22 +398,25 @@ def _refused(request, note, message):
 @in_clinic_time
 @require_POST
 def note_sign(request, note_id):
+    """Sign the note at the version the page showed (the draft form's "Save and sign" saves
+    first, then comes through the same path)."""
     note = _note(request, note_id)
     form = SignForm(request.POST)
     if not form.is_valid():
         return _refused(request, note, "Reload the note before signing.")
+    return _sign(request, note, version=form.cleaned_data["version"])
+
+
+def _sign(request, note, *, version: int, saved_first: bool = False):
     try:
         note_services.note_sign(
-            note=note,
-            by=request.user,
-            version=form.cleaned_data["version"],
-            request=request,
-            channel=PAGE,
+            note=note, by=request.user, version=version, request=request, channel=PAGE
         )
     except (NoteLockedError, NoteVersionConflict) as exc:
         return _refused(request, note, exc.message)
     except (ValidationError, PermissionDenied) as exc:
-        return _refused(request, note, _message(exc))
+        prefix = "The draft was saved but not signed: " if saved_first else ""
+        return _refused(request, note, prefix + _message(exc))
     messages.success(request, "The note is signed.")
     return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
 

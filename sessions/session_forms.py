@@ -210,6 +210,10 @@ class NoteDraftForm(forms.Form):
 class SignForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "sign_%s")
+        super().__init__(*args, **kwargs)
+
 
 class AddendumForm(forms.Form):
     text = forms.CharField(

@@ -423,3 +423,10 @@ def test_note_list_query_count_is_the_same_for_3_and_40_notes(admin, clinic, the
     large, count = fetch()
     assert count == 40
     assert small == large
+
+
+def test_patch_with_only_the_version_changes_nothing(therapist, clinic, couple):
+    note = make_note(couple=couple)
+    api = api_client_for(therapist)
+    assert patch(api, clinic, note, version=1).json()["version"] == 1
+    assert patch(api, clinic, note, version=3).status_code == 409

@@ -268,3 +268,33 @@ def test_held_session_page_offers_the_note_not_the_outcome_forms(page, clinic, c
     html = page.get(reverse("session-page", args=[clinic.slug, session.pk])).content.decode()
     assert "Start the note" in html
     assert "Mark held" not in html and "Reschedule" not in html
+
+
+def test_save_and_sign_in_one_post(page, clinic, couple):
+    note = make_note(couple=couple)
+    response = page.post(
+        reverse("note-page", args=[clinic.slug, note.pk]), {**draft_post(note), "action": "sign"}
+    )
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.state == NoteState.SIGNED and note.sections["plan"] == "P"
+    html = page.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
+    assert "Grounding, Enactment" in html
+
+
+def test_save_and_sign_keeps_the_draft_when_signing_is_refused(page, clinic, couple):
+    note = make_note(couple=couple)
+    post = draft_post(note, risk_level="concerns", risk_concerns="Threat made", action="sign")
+    response = page.post(reverse("note-page", args=[clinic.slug, note.pk]), post)
+    assert response.status_code == 409
+    assert "saved but not signed" in response.content.decode()
+    assert "risk plan is required" in response.content.decode()
+    note.refresh_from_db()
+    assert note.state == NoteState.DRAFT and note.risk_concerns == "Threat made"
+
+
+def test_note_page_groups_interventions_in_a_fieldset(page, clinic, couple):
+    note = make_note(couple=couple)
+    html = page.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
+    assert "Interventions used</legend>" in html
+    assert 'for=""' not in html
