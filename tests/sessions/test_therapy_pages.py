@@ -298,3 +298,26 @@ def test_note_page_groups_interventions_in_a_fieldset(page, clinic, couple):
     html = page.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
     assert "Interventions used</legend>" in html
     assert 'for=""' not in html
+
+
+def test_couple_page_query_count_is_the_same_for_2_and_30_sessions(page, clinic, couple):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert couple_page(page, clinic, couple).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(n):
+        for i in range(n):
+            if i % 2:
+                make_note(couple=couple)
+            else:
+                make_held_session(couple)
+
+    add(2)
+    small = count()
+    add(28)
+    large = count()
+    assert small == large
