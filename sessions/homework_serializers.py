@@ -27,13 +27,15 @@ def _couple_partners(view):
 
 
 class TermsSerializer(serializers.Serializer):
-    signal = serializers.CharField(max_length=200, required=False)
+    """Time-out terms; blanks reach the service, whose errors name the term (e.g. "signal")."""
+
+    signal = serializers.CharField(max_length=200, required=False, allow_blank=True)
     min_break_minutes = serializers.IntegerField(required=False, allow_null=True)
     max_break_minutes = serializers.IntegerField(required=False, allow_null=True)
     heart_rate_cue = serializers.IntegerField(required=False, allow_null=True)
-    calm_plan_a = serializers.CharField(max_length=2000, required=False)
-    calm_plan_b = serializers.CharField(max_length=2000, required=False)
-    reconvene_plan = serializers.CharField(max_length=2000, required=False)
+    calm_plan_a = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    calm_plan_b = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    reconvene_plan = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     agree_not_to = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

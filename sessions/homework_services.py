@@ -141,16 +141,22 @@ def practice_terms(
     )
 
 
+def _or_default(value, default):
+    return default if value is None else value
+
+
 def _clean_terms(couple: Couple, terms: dict) -> dict:
     unknown = set(terms) - set(TERM_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "Not a term of a time-out agreement."})
     clean = {
         "signal": str(terms.get("signal") or "").strip(),
-        "min_break_minutes": terms.get("min_break_minutes")
-        or presets.TIMEOUT_DEFAULTS.min_break_minutes,
-        "max_break_minutes": terms.get("max_break_minutes")
-        or presets.TIMEOUT_DEFAULTS.max_break_minutes,
+        "min_break_minutes": _or_default(
+            terms.get("min_break_minutes"), presets.TIMEOUT_DEFAULTS.min_break_minutes
+        ),
+        "max_break_minutes": _or_default(
+            terms.get("max_break_minutes"), presets.TIMEOUT_DEFAULTS.max_break_minutes
+        ),
         "heart_rate_cue": terms.get("heart_rate_cue"),
         "calm_plan_a": str(terms.get("calm_plan_a") or "").strip(),
         "calm_plan_b": str(terms.get("calm_plan_b") or "").strip(),
