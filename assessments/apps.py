@@ -13,8 +13,15 @@ class AssessmentsConfig(AppConfig):
         # who opens that questionnaire.
         load_library()
 
-        from assessments import caseload
-        from clinic.extensions import CaseloadEnricher, register_caseload_enricher
+        from assessments import caseload, pages, portal_pages
+        from clinic.extensions import (
+            CaseloadEnricher,
+            CouplePanel,
+            PortalSection,
+            register_caseload_enricher,
+            register_couple_panel,
+            register_portal_section,
+        )
 
         register_caseload_enricher(
             CaseloadEnricher(
@@ -27,5 +34,13 @@ class AssessmentsConfig(AppConfig):
         register_caseload_enricher(
             CaseloadEnricher(
                 "assessments", caseload.load_summary, "assessments/caseload_summary.html"
+            )
+        )
+        register_couple_panel(
+            CouplePanel("assessments", 30, "assessments/couple_panel.html", pages.couple_panel)
+        )
+        register_portal_section(
+            PortalSection(
+                "assessments", 10, "assessments/portal_section.html", portal_pages.portal_section
             )
         )

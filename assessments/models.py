@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from assessments.scoring import UnknownInstrument, get_instrument
 from clinic.models import Client, Couple
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 
@@ -23,6 +24,14 @@ __all__ = [
     "ResponseStatus",
     "RiskAlert",
 ]
+
+
+def instrument_short_name(code: str, version: int) -> str:
+    """The instrument's short name (e.g. "PHQ-9"), or its code if no longer in the library."""
+    try:
+        return get_instrument(code, version).short_name
+    except UnknownInstrument:
+        return code
 
 
 class Assignment(TenantModel):
@@ -57,6 +66,10 @@ class Assignment(TenantModel):
     @property
     def recurring(self) -> bool:
         return bool(self.repeat_every_weeks)
+
+    @property
+    def instrument_name(self) -> str:
+        return instrument_short_name(self.instrument_code, self.instrument_version)
 
 
 class ResponseStatus(models.TextChoices):
@@ -140,6 +153,10 @@ class Response(TenantModel):
     @property
     def is_submitted(self) -> bool:
         return self.status == ResponseStatus.SUBMITTED
+
+    @property
+    def instrument_name(self) -> str:
+        return instrument_short_name(self.instrument_code, self.instrument_version)
 
 
 class RiskAlert(TenantModel):

@@ -9,7 +9,7 @@ portal_page_urlpatterns:  under /portal/
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assessments import api, portal_api
+from assessments import api, pages, portal_api, portal_pages
 
 router = SimpleRouter(use_regex_path=False)
 router.register("assignments", api.AssignmentViewSet, basename="assessment-assignment")
@@ -45,5 +45,31 @@ api_urlpatterns: list = [
     *router.urls,
 ]
 portal_api_urlpatterns: list = [*portal_router.urls]
-page_urlpatterns: list = []
-portal_page_urlpatterns: list = []
+page_urlpatterns: list = [
+    path(
+        "couples/<uuid:couple_id>/assessments/assign/",
+        pages.assign_page,
+        name="assessment-assign",
+    ),
+    path(
+        "risk-alerts/<uuid:alert_id>/acknowledge/",
+        pages.acknowledge_page,
+        name="risk-alert-acknowledge",
+    ),
+    path("responses/<uuid:response_id>/", pages.response_page, name="assessment-response"),
+    path("instruments/", pages.instruments_page, name="instruments"),
+    path("instruments/<slug:code>/", pages.instrument_page, name="instrument"),
+]
+portal_page_urlpatterns: list = [
+    path(
+        "questionnaires/<uuid:response_id>/",
+        portal_pages.questionnaire_page,
+        name="portal-questionnaire",
+    ),
+    path(
+        "questionnaires/<uuid:response_id>/done/",
+        portal_pages.questionnaire_done,
+        name="portal-questionnaire-done",
+    ),
+    path("results/", portal_pages.results_page, name="portal-results"),
+]

@@ -1,0 +1,246 @@
+"""Staff pages for assessments: the couple-page panel (assignments, risk alerts, results with
+charts and the attachment map), assigning, acknowledging an alert, reading a response, and the
+instrument library with each clinic's wording and reliability settings."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments import services
+from assessments.api import instrument_rows
+from assessments.forms import AcknowledgeForm, AssignForm, ReliabilityForm, WordingUploadForm
+from assessments.models import Assignment, LicensedWording, Response, RiskAlert
+from assessments.questionnaire import questionnaire_for
+from assessments.result_charts import attachment_svg, scores_svg
+from assessments.results import couple_results
+from assessments.scoring import UnknownInstrument, get_instrument
+from assessments.selectors import (
+    WORDING_CASES,
+    alerts_for_member,
+    form_wording,
+    responses_for_member,
+)
+from clinic.audit import record_event, record_reads
+from clinic.models import Role
+from clinic.page_access import clinic_member_required
+from clinic.selectors import get_couple_for_member
+
+
+def _apply(form, action):
+    """Run a service; put its domain errors back on the form instead of failing."""
+    try:
+        return action()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+def couple_panel(*, request, couple) -> dict:
+    """Context of the couple page's assessments panel (the read is audited here)."""
+    clinic = request.clinic
+    today = services.local_today(clinic)
+    assignments = list(
+        Assignment.objects.for_clinic(clinic)
+        .filter(couple=couple, cancelled_at__isnull=True)
+        .order_by("instrument_code", "partner_id")
+    )
+    responses = list(
+        Response.objects.for_clinic(clinic)
+        .filter(couple=couple)
+        .exclude(status="cancelled")
+        .filter(opens_on__lte=today)
+        .order_by("-due_on")[:30]
+    )
+    alerts = list(
+        RiskAlert.objects.for_clinic(clinic)
+        .filter(couple=couple)
+        .select_related("response", "acknowledged_by")
+        .order_by("acknowledged_at", "-raised_at")[:20]
+    )
+    results = couple_results(clinic=clinic, couple=couple)
+    names = (couple.partner_a.display_name, couple.partner_b.display_name)
+    charts = [(r, scores_svg(r, names)) for r in results]
+    record_reads(
+        clinic=clinic,
+        actor=request.user,
+        objects=[*responses, *alerts],
+        request=request,
+        channel="page",
+    )
+    return {
+        "couple": couple,
+        "today": today,
+        "assignments": assignments,
+        "responses": responses,
+        "alerts": alerts,
+        "open_alerts": [a for a in alerts if a.is_open],
+        "results": charts,
+        "attachment_map": attachment_svg(results, names),
+        "names": names,
+        "ack_form": AcknowledgeForm(),
+    }
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def assign_page(request, couple_id):
+    couple = get_couple_for_member(
+        clinic=request.clinic, membership=request.membership, couple_id=couple_id
+    )
+    form = AssignForm(request.POST or None, couple=couple, clinic=request.clinic)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = _apply(
+            form,
+            lambda: services.assignments_create(
+                clinic=request.clinic,
+                couple=couple,
+                by=request.user,
+                partners=form.chosen_partners(),
+                instruments=data["instruments"],
+                first_due_on=data["first_due_on"],
+                repeat_every_weeks=data.get("repeat_every_weeks"),
+                repeat_until=data.get("repeat_until"),
+                request=request,
+            ),
+        )
+        if created:
+            messages.success(request, f"Assigned {len(created)} questionnaire(s).")
+            return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+    return render(
+        request,
+        "assessments/assign.html",
+        {"form": form, "couple": couple, "title": f"Assign questionnaires to {couple.label}"},
+    )
+
+
+@clinic_member_required
+@require_POST
+def acknowledge_page(request, alert_id):
+    alert = (
+        alerts_for_member(clinic=request.clinic, membership=request.membership)
+        .filter(pk=alert_id)
+        .first()
+    )
+    if alert is None:
+        raise Http404("No such alert.")
+    form = AcknowledgeForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.risk_alert_acknowledge(
+            alert=alert, by=request.user, note=note, request=request, channel="page"
+        )
+        messages.success(request, "Alert acknowledged.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=alert.couple_id)
+
+
+@clinic_member_required
+def response_page(request, response_id):
+    response = (
+        responses_for_member(clinic=request.clinic, membership=request.membership)
+        .select_related("couple__partner_a", "couple__partner_b", "partner")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        raise Http404("No such response.")
+    record_event(
+        clinic=request.clinic,
+        actor=request.user,
+        action="read",
+        obj=response,
+        request=request,
+        channel="page",
+    )
+    return render(
+        request,
+        "assessments/response_detail.html",
+        {
+            "response": response,
+            "q": questionnaire_for(request.clinic, response),
+            "alerts": RiskAlert.objects.for_clinic(request.clinic).filter(response=response),
+        },
+    )
+
+
+@clinic_member_required
+def instruments_page(request):
+    return render(
+        request, "assessments/instruments.html", {"instruments": instrument_rows(request.clinic)}
+    )
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def instrument_page(request, code):
+    try:
+        instrument = get_instrument(code)
+    except UnknownInstrument as exc:
+        raise Http404("No such instrument.") from exc
+    is_admin = request.membership.role == Role.ADMIN
+    upload_form = WordingUploadForm()
+    reliability_form = ReliabilityForm(instrument=instrument)
+    if request.method == "POST":
+        if not is_admin:
+            raise Http404("Only a clinic admin can change instrument settings.")
+        if request.POST.get("form") == "wording":
+            upload_form = WordingUploadForm(request.POST, request.FILES)
+            if upload_form.is_valid():
+                upload = upload_form.cleaned_data["file"]
+                done = _apply(
+                    upload_form,
+                    lambda: services.wording_upload(
+                        clinic=request.clinic,
+                        by=request.user,
+                        instrument_code=instrument.code,
+                        instrument_version=instrument.version,
+                        content=upload.read(),
+                        file_name=upload.name,
+                        source=upload_form.cleaned_data["source"],
+                        request=request,
+                    ),
+                )
+                if done:
+                    messages.success(request, "Wording uploaded; the instrument can be assigned.")
+                    return redirect("instrument", clinic_slug=request.clinic.slug, code=code)
+        else:
+            reliability_form = ReliabilityForm(request.POST, instrument=instrument)
+            if reliability_form.is_valid():
+                data = reliability_form.cleaned_data
+                done = _apply(
+                    reliability_form,
+                    lambda: services.reliability_override_set(
+                        clinic=request.clinic, by=request.user, request=request, **data
+                    ),
+                )
+                if done:
+                    messages.success(request, "Reliability reference saved.")
+                    return redirect("instrument", clinic_slug=request.clinic.slug, code=code)
+    row = next(r for r in instrument_rows(request.clinic) if r["code"] == instrument.code)
+    wording = form_wording(request.clinic, instrument)
+    uploads = LicensedWording.objects.for_clinic(request.clinic).filter(
+        instrument_code=instrument.code
+    )
+    return render(
+        request,
+        "assessments/instrument.html",
+        {
+            "instrument": instrument,
+            "row": row,
+            "wording": wording,
+            "case_text": WORDING_CASES[wording.case],
+            "items": [(item, wording.text(item.number)) for item in instrument.items],
+            "uploads": uploads,
+            "is_admin": is_admin,
+            "upload_form": upload_form,
+            "reliability_form": reliability_form,
+        },
+    )

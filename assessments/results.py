@@ -1,0 +1,196 @@
+"""A couple's results over time, read from the score snapshots stored at submission (never
+recomputed from a later definition): each partner's series per instrument and scale, reliable
+change since baseline and since last time, partner discrepancy on the same occasion, and both
+partners' change side by side. Two queries whatever the number of responses.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from assessments.definitions import Instrument
+from assessments.models import Response
+from assessments.reliable_change import (
+    ChangeResult,
+    DiscrepancyResult,
+    DyadicChange,
+    dyadic_change,
+    partner_discrepancy,
+    series_change,
+)
+from assessments.scoring import UnknownInstrument, get_instrument
+from assessments.selectors import reliability_overrides, reliability_params
+from clinic.models import Client, Clinic, Couple
+
+ATTACHMENT_INSTRUMENTS = ("ecrr", "ecrs")
+
+
+@dataclass(frozen=True)
+class Point:
+    response_id: str
+    on: date  # the day it was submitted, in the clinic's time zone
+    occasion: date  # the due date: both partners' answers to the same occasion share it
+    value: float | None
+    band: str | None
+    prorated: bool
+    withheld_reason: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class ScaleSeries:
+    scale_id: str
+    scale_name: str
+    points: tuple[Point, ...]
+    since_baseline: ChangeResult | None
+    since_last: ChangeResult | None
+
+    @property
+    def latest(self) -> Point | None:
+        usable = [p for p in self.points if p.value is not None]
+        return usable[-1] if usable else None
+
+
+@dataclass(frozen=True)
+class PartnerResults:
+    partner: Client
+    index: int  # 0 for partner A, 1 for partner B
+    scales: tuple[ScaleSeries, ...]
+
+    def scale(self, scale_id: str) -> ScaleSeries | None:
+        return next((s for s in self.scales if s.scale_id == scale_id), None)
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    occasion: date
+    result: DiscrepancyResult
+
+
+@dataclass(frozen=True)
+class InstrumentResults:
+    instrument: Instrument  # the latest loaded version: names, ranges, bands for display
+    partners: tuple[PartnerResults, ...]
+    discrepancies: dict[str, tuple[Discrepancy, ...]] = field(default_factory=dict)
+    dyadic: dict[str, DyadicChange] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.instrument.code
+
+
+def _point(response: Response, scale: dict, tz) -> Point:
+    return Point(
+        response_id=str(response.pk),
+        on=timezone.localtime(response.submitted_at, tz).date(),
+        occasion=response.due_on,
+        value=scale.get("value"),
+        band=scale.get("band"),
+        prorated=bool(scale.get("prorated")),
+        withheld_reason=scale.get("withheld_reason"),
+        version=response.instrument_version,
+    )
+
+
+def couple_results(
+    *, clinic: Clinic, couple: Couple, partners: tuple[Client, ...] | None = None
+) -> list[InstrumentResults]:
+    """Every instrument either partner has submitted, oldest score first; `partners` limits
+    which partners' series are included (the portal passes only what the viewer may see)."""
+    shown = partners if partners is not None else (couple.partner_a, couple.partner_b)
+    index = {couple.partner_a_id: 0, couple.partner_b_id: 1}
+    responses = (
+        Response.objects.for_clinic(clinic)
+        .submitted()
+        .filter(couple=couple, partner__in=[p.pk for p in shown])
+        .order_by("submitted_at")
+    )
+    overrides = reliability_overrides(clinic)
+    by_code: dict[str, list[Response]] = defaultdict(list)
+    for response in responses:
+        by_code[response.instrument_code].append(response)
+
+    out = []
+    for code in sorted(by_code):
+        try:
+            instrument = get_instrument(code)
+        except UnknownInstrument:
+            continue
+        scale_ids = [s.id for s in instrument.scales]
+        partner_results = []
+        for partner in sorted(shown, key=lambda p: index[p.pk]):
+            mine = [r for r in by_code[code] if r.partner_id == partner.pk]
+            if not mine:
+                continue
+            series = []
+            for scale_id in scale_ids:
+                points = []
+                for response in mine:
+                    snapshot = {s["id"]: s for s in (response.scores or {}).get("scales", [])}
+                    if scale_id in snapshot:
+                        points.append(_point(response, snapshot[scale_id], clinic.tz))
+                params = reliability_params(instrument, scale_id, overrides)
+                change = series_change(
+                    instrument, scale_id, [(p.on, p.value) for p in points], params=params
+                )
+                series.append(
+                    ScaleSeries(
+                        scale_id,
+                        instrument.scale(scale_id).name,
+                        tuple(points),
+                        change.since_baseline,
+                        change.since_last,
+                    )
+                )
+            partner_results.append(PartnerResults(partner, index[partner.pk], tuple(series)))
+        discrepancies, dyadic = _between_partners(instrument, partner_results, overrides)
+        out.append(InstrumentResults(instrument, tuple(partner_results), discrepancies, dyadic))
+    return out
+
+
+def _between_partners(instrument, partner_results, overrides):
+    discrepancies: dict[str, tuple[Discrepancy, ...]] = {}
+    dyadic: dict[str, DyadicChange] = {}
+    if len(partner_results) != 2:
+        return discrepancies, dyadic
+    a, b = partner_results
+    for scale in instrument.scales:
+        params = reliability_params(instrument, scale.id, overrides)
+        series_a, series_b = a.scale(scale.id), b.scale(scale.id)
+        if series_a is None or series_b is None:
+            continue
+        by_occasion_b = {p.occasion: p for p in series_b.points if p.value is not None}
+        rows = []
+        for point in series_a.points:
+            other = by_occasion_b.get(point.occasion)
+            if point.value is None or other is None:
+                continue
+            rows.append(
+                Discrepancy(
+                    point.occasion,
+                    partner_discrepancy(
+                        instrument, scale.id, point.value, other.value, params=params
+                    ),
+                )
+            )
+        discrepancies[scale.id] = tuple(rows)
+        if series_a.since_baseline and series_b.since_baseline:
+            dyadic[scale.id] = dyadic_change(series_a.since_baseline, series_b.since_baseline)
+    return discrepancies, dyadic
+
+
+def results_for_partner(
+    *, clinic: Clinic, couple: Couple, client: Client
+) -> tuple[list[InstrumentResults], bool]:
+    """What a partner sees in the portal: their own results, and the other partner's only when
+    the confidentiality module allows it. Returns (results, other partner included)."""
+    from clinic.confidentiality import Material, partner_may_view
+
+    other = couple.partner_b if client.pk == couple.partner_a_id else couple.partner_a
+    shares = partner_may_view(
+        couple=couple, client=client, material=Material.QUESTIONNAIRE_RESULT, owner_id=other.pk
+    )
+    shown = (client, other) if shares else (client,)
+    return couple_results(clinic=clinic, couple=couple, partners=shown), shares

@@ -1,0 +1,223 @@
+"""Portal and staff pages: completing a questionnaire (grounding note, labelled radios, save,
+skip, submit, crisis text, finality), the couple panel with alerts and charts, the instrument
+library, and the partner's results page under the couple's sharing policy."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from assessments import services
+from assessments.models import Response, RiskAlert
+from clinic.models import AuditEvent
+from tests.assessments.world import PHQ9_WITH_RISK, assign, first_response, submitted_response
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def phq9(couple, therapist):
+    return first_response(assign(couple, couple.partner_a, by=therapist))
+
+
+@pytest.fixture
+def partner_a(client, couple):
+    client.force_login(couple.partner_a.portal_user)
+    return client
+
+
+def form_url(response):
+    return f"/portal/questionnaires/{response.pk}/"
+
+
+def test_portal_home_lists_what_is_due(partner_a, phq9):
+    page = partner_a.get("/portal/").content.decode()
+    assert "PHQ-9" in page and form_url(phq9) in page
+
+
+def test_form_has_a_fieldset_and_legend_per_item_with_labelled_radios(partner_a, phq9, clinic):
+    page = partner_a.get(form_url(phq9)).content.decode()
+    assert page.count("<fieldset") == 10 and page.count("<legend>") == 10
+    assert '<label for="item-1-0"><input type="radio" id="item-1-0" name="item-1" value="0"' in page
+    assert page.count("Prefer not to answer</label>") == 10
+    assert 'aria-describedby="support-9"' in page
+    assert clinic.crisis_text in page
+    assert "Leave quickly" in page
+
+
+def test_grounding_note_comes_before_the_pcl5(partner_a, couple, therapist):
+    pcl5 = first_response(assign(couple, couple.partner_a, "pcl5", by=therapist))
+    first = partner_a.get(form_url(pcl5)).content.decode()
+    assert "Before you begin" in first and "<fieldset" not in first
+    ready = partner_a.get(form_url(pcl5) + "?ready=1").content.decode()
+    assert ready.count("<fieldset") == 20
+
+
+def test_save_and_come_back_with_a_skipped_item(partner_a, phq9):
+    response = partner_a.post(
+        form_url(phq9), {"item-1": "2", "item-2": "", "item-3": "1", "action": "save"}
+    )
+    assert response.status_code == 302 and response.url == "/portal/"
+    phq9.refresh_from_db()
+    assert phq9.answers == {"1": 2, "3": 1}
+    page = partner_a.get(form_url(phq9)).content.decode()
+    assert 'id="item-1-2" name="item-1" value="2" checked' in page
+    assert 'id="item-2-skip" name="item-2" value="" checked' in page
+
+
+def test_submitting_a_risk_answer_shows_the_crisis_text(partner_a, phq9, clinic):
+    form = {f"item-{k}": v for k, v in PHQ9_WITH_RISK.items()} | {"action": "submit"}
+    response = partner_a.post(form_url(phq9), form, follow=True)
+    page = response.content.decode()
+    assert "Support is available" in page and clinic.crisis_text in page
+    assert RiskAlert.objects.filter(response=phq9).exists()
+
+
+def test_no_crisis_text_or_band_after_an_ordinary_submission(partner_a, phq9, clinic):
+    form = {f"item-{n}": "1" for n in range(1, 9)} | {"item-9": "0", "action": "submit"}
+    page = partner_a.post(form_url(phq9), form, follow=True).content.decode()
+    assert "Support is available" not in page
+    assert "<strong>8</strong>" in page and "Mild" not in page
+    clinic.show_score_bands_to_clients = True
+    clinic.save()
+    page = partner_a.get(form_url(phq9) + "done/").content.decode()
+    assert "<strong>8</strong> — Mild" in page
+
+
+def test_posting_to_a_submitted_questionnaire_is_refused_with_a_message(partner_a, phq9):
+    partner_a.post(form_url(phq9), {"item-1": "1", "action": "submit"})
+    response = partner_a.post(form_url(phq9), {"item-1": "3", "action": "submit"})
+    assert response.status_code == 409
+    assert "already sent and are final" in response.content.decode()
+    phq9.refresh_from_db()
+    assert phq9.answers["1"] == 1
+
+
+def test_partner_cannot_open_the_other_partners_questionnaire(partner_a, couple, therapist):
+    theirs = first_response(assign(couple, couple.partner_b, by=therapist))
+    assert partner_a.get(form_url(theirs)).status_code == 404
+    assert partner_a.post(form_url(theirs), {"item-1": "1", "action": "submit"}).status_code == 404
+    assert Response.objects.get(pk=theirs.pk).status == "pending"
+
+
+def test_therapist_sees_score_and_acknowledges_the_alert_on_the_couple_page(
+    client, couple, therapist
+):
+    submitted_response(couple, couple.partner_a, answers=PHQ9_WITH_RISK)
+    client.force_login(therapist)
+    url = f"/c/{couple.clinic.slug}/couples/{couple.pk}/"
+    page = client.get(url).content.decode()
+    assert "Risk alerts to acknowledge" in page and 'class="score">9<' in page
+    alert = RiskAlert.objects.get(couple=couple)
+    response = client.post(
+        f"/c/{couple.clinic.slug}/risk-alerts/{alert.pk}/acknowledge/", {"note": "Called."}
+    )
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == therapist and alert.acknowledgement_note == "Called."
+    assert AuditEvent.objects.filter(action="acknowledge", channel="page").exists()
+    assert "Risk alerts to acknowledge" not in client.get(url).content.decode()
+
+
+def test_unassigned_therapist_gets_404_on_alert_and_response_pages(client, couple, other_therapist):
+    response = submitted_response(couple, couple.partner_a, answers=PHQ9_WITH_RISK)
+    alert = RiskAlert.objects.get(couple=couple)
+    client.force_login(other_therapist)
+    slug = couple.clinic.slug
+    assert client.get(f"/c/{slug}/responses/{response.pk}/").status_code == 404
+    assert client.post(f"/c/{slug}/risk-alerts/{alert.pk}/acknowledge/").status_code == 404
+
+
+def test_couple_page_draws_score_charts_and_the_attachment_map(client, couple, therapist, admin):
+    services.wording_store(
+        clinic=couple.clinic,
+        by=admin,
+        instrument_code="ecrs",
+        instrument_version=1,
+        wording={"items": {str(n): f"Statement {n}" for n in range(1, 13)}},
+        source="Licence",
+    )
+    for partner in couple.partners:
+        submitted_response(couple, partner, "ecrs", answers={str(n): 3 for n in range(1, 13)})
+        submitted_response(couple, partner, answers=PHQ9_WITH_RISK)
+        submitted_response(couple, partner, answers={str(n): 2 for n in range(1, 10)})
+    client.force_login(therapist)
+    page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
+    assert "<title>PHQ-9: total scores over time</title>" in page
+    assert "Attachment map (ECR-S)" in page
+    assert "Fearful" in page and "Secure" in page
+    assert "reliably deteriorated" in page  # 9 -> 18 against the fixed 6-point threshold
+    assert "Together since baseline (total):</strong> both reliably deteriorated" in page
+
+
+def test_instrument_page_says_which_wording_applies_and_admin_uploads(client, clinic, admin):
+    client.force_login(admin)
+    page = client.get(f"/c/{clinic.slug}/instruments/ecrr/").content.decode()
+    assert "placeholder" in page and "Fraley" in page
+    rows = "\n".join(f"{n},Statement {n}" for n in range(1, 37))
+    upload = SimpleUploadedFile("ecrr.csv", f"item,text\n{rows}\n".encode(), "text/csv")
+    response = client.post(
+        f"/c/{clinic.slug}/instruments/ecrr/",
+        {"form": "wording", "file": upload, "source": "Licence from the authors"},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/c/{clinic.slug}/instruments/ecrr/").content.decode()
+    assert '<span class="badge">licensed</span>' in page and "Statement 36" in page
+    assert "Licence from the authors" in page
+
+
+def test_therapist_cannot_post_instrument_settings(client, clinic, therapist):
+    client.force_login(therapist)
+    assert client.get(f"/c/{clinic.slug}/instruments/phq9/").status_code == 200
+    response = client.post(
+        f"/c/{clinic.slug}/instruments/phq9/",
+        {"form": "reliability", "scale_id": "total", "sd": "5", "r": ".8", "source": "x"},
+    )
+    assert response.status_code == 404
+
+
+def test_assign_page_creates_assignments(client, couple, therapist):
+    client.force_login(therapist)
+    url = f"/c/{couple.clinic.slug}/couples/{couple.pk}/assessments/assign/"
+    page = client.get(url).content.decode()
+    assert "GAD-7" in page and "ECR-R" not in page  # licensed, no wording uploaded yet
+    response = client.post(
+        url,
+        {
+            "partners": [str(couple.partner_a.pk), str(couple.partner_b.pk)],
+            "instruments": ["gad7"],
+            "first_due_on": services.local_today(couple.clinic).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert Response.objects.filter(couple=couple, instrument_code="gad7").count() == 2
+
+
+def test_partner_sees_the_other_partners_results_only_when_shared(client, couple):
+    submitted_response(couple, couple.partner_a, answers={str(n): 1 for n in range(1, 10)})
+    submitted_response(couple, couple.partner_b, answers={str(n): 2 for n in range(1, 10)})
+    client.force_login(couple.partner_a.portal_user)
+    page = client.get("/portal/results/").content.decode()
+    assert couple.partner_a.display_name in page
+    assert couple.partner_b.display_name not in page
+    couple.individual_material_policy = "shared"
+    couple.save()
+    page = client.get("/portal/results/").content.decode()
+    assert couple.partner_b.display_name in page
+
+
+def test_results_use_the_stored_snapshot_not_a_recomputation(client, couple, therapist):
+    response = first_response(assign(couple, couple.partner_a, by=therapist))
+    submitted = services.response_submit(
+        response=response, answers={str(n): 0 for n in range(1, 10)}, by=therapist
+    )
+    snapshot = submitted.scores
+    assert snapshot["total"] == 0
+    # A row written under an older definition keeps its own numbers: shown as stored.
+    old = first_response(assign(couple, couple.partner_a, by=therapist))
+    Response.objects.filter(pk=old.pk).update(
+        status="submitted",
+        submitted_at=submitted.submitted_at,
+        scores={**snapshot, "total": 25, "scales": [{**snapshot["scales"][0], "value": 25}]},
+    )
+    client.force_login(therapist)
+    page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
+    assert 'class="score">25<' in page
