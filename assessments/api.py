@@ -4,6 +4,7 @@ alert is audited."""
 
 import django_filters
 from django.db.models import Count, Exists, Min, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -23,6 +24,8 @@ from assessments.models import (
 )
 from assessments.models import Response as QuestionnaireResponse
 from assessments.questionnaire import questionnaire_for
+from assessments.result_charts import attachment_svg, scores_svg
+from assessments.results import couple_results, results_payload
 from assessments.scoring import list_instruments
 from assessments.selectors import (
     WORDING_CASES,
@@ -407,3 +410,29 @@ class AssessmentSummaryViewSet(mixins.ListModelMixin, ClinicViewSet):
         record_reads(clinic=self.clinic, actor=request.user, objects=page, request=request)
         rows = [{"couple": c.pk, "label": c.label, **summaries[c.pk]} for c in page]
         return self.get_paginated_response(s.AssessmentSummarySerializer(rows, many=True).data)
+
+
+class CoupleResultsView(CoupleScopedMixin, ClinicAPIView):
+    """Each instrument per partner over time from the stored score snapshots, with bands,
+    reliable change since baseline and since last time, partner discrepancy on the same
+    occasion and dyadic change. `?charts=1` adds server-rendered SVG charts."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, clinic_slug, couple_id):
+        couple = self.get_couple()
+        results = couple_results(clinic=self.clinic, couple=couple)
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="read",
+            obj=couple,
+            request=request,
+            detail={"view": "assessment-results"},
+        )
+        body: dict = {"couple": str(couple.pk), "instruments": results_payload(results, staff=True)}
+        if request.query_params.get("charts") == "1":
+            names = (couple.partner_a.display_name, couple.partner_b.display_name)
+            for entry, r in zip(body["instruments"], results, strict=True):
+                entry["chart_svg"] = scores_svg(r, names)
+            body["attachment_map_svg"] = attachment_svg(results, names)
+        return Response(body)

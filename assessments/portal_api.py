@@ -2,6 +2,7 @@
 they go, submit. A partner reaches only their own responses (another's is a 404); submitted
 answers are final (409 with a message saying so)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -12,10 +13,11 @@ from assessments import services
 from assessments.models import Response as QuestionnaireResponse
 from assessments.models import ResponseStatus
 from assessments.questionnaire import client_result, questionnaire_for
+from assessments.results import results_for_partner, results_payload
 from assessments.selectors import responses_for_partner
 from clinic.api_errors import conflict
 from clinic.audit import record_event, record_reads
-from clinic.portal_api_base import PortalViewSet
+from clinic.portal_api_base import PortalAPIView, PortalViewSet
 
 
 def portal_visible(client, today):
@@ -126,3 +128,29 @@ class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
         except services.ResponseFinal as exc:
             return conflict(str(exc))
         return self._detail(response)
+
+
+class PortalResultsView(PortalAPIView):
+    """My scores over time, and my partner's where our couple's sharing policy allows; bands
+    only where the clinic shows them to clients."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        if self.couple is None:
+            return Response({"partner_results_shared": False, "instruments": []})
+        results, shares = results_for_partner(
+            clinic=self.clinic, couple=self.couple, client=self.client
+        )
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="read",
+            obj=self.couple,
+            request=request,
+            channel="portal",
+            detail={"view": "questionnaire-results", "partner_results": shares},
+        )
+        payload = results_payload(
+            results, staff=False, show_bands=self.clinic.show_score_bands_to_clients
+        )
+        return Response({"partner_results_shared": shares, "instruments": payload})

@@ -161,12 +161,17 @@ def _between_partners(instrument, partner_results, overrides):
         series_a, series_b = a.scale(scale.id), b.scale(scale.id)
         if series_a is None or series_b is None:
             continue
-        by_occasion_b = {p.occasion: p for p in series_b.points if p.value is not None}
+        # Answers to the same occasion share a due date; several on one date pair in order.
+        by_occasion_b: dict[date, list[Point]] = defaultdict(list)
+        for point in series_b.points:
+            if point.value is not None:
+                by_occasion_b[point.occasion].append(point)
         rows = []
         for point in series_a.points:
-            other = by_occasion_b.get(point.occasion)
-            if point.value is None or other is None:
+            waiting = by_occasion_b.get(point.occasion)
+            if point.value is None or not waiting:
                 continue
+            other = waiting.pop(0)
             rows.append(
                 Discrepancy(
                     point.occasion,
@@ -194,3 +199,58 @@ def results_for_partner(
     )
     shown = (client, other) if shares else (client,)
     return couple_results(clinic=clinic, couple=couple, partners=shown), shares
+
+
+def results_payload(
+    results: list[InstrumentResults], *, staff: bool, show_bands: bool = True
+) -> list[dict]:
+    """The results as JSON-ready dicts. Staff get reliable-change verdicts, partner discrepancy
+    and dyadic change; partners get their scores (bands only if `show_bands`)."""
+    out = []
+    for r in results:
+        instrument = r.instrument
+        partners = []
+        for p in r.partners:
+            scales = []
+            for s in p.scales:
+                row: dict = {
+                    "scale": s.scale_id,
+                    "name": s.scale_name,
+                    "points": [
+                        {
+                            "response": pt.response_id,
+                            "on": pt.on.isoformat(),
+                            "occasion": pt.occasion.isoformat(),
+                            "value": pt.value,
+                            "band": pt.band if show_bands else None,
+                            "prorated": pt.prorated,
+                            "withheld_reason": pt.withheld_reason,
+                            "version": pt.version,
+                        }
+                        for pt in s.points
+                    ],
+                }
+                if staff:
+                    row["since_baseline"] = s.since_baseline.to_dict() if s.since_baseline else None
+                    row["since_last"] = s.since_last.to_dict() if s.since_last else None
+                scales.append(row)
+            partners.append({"partner": str(p.partner.pk), "index": p.index, "scales": scales})
+        entry: dict = {
+            "code": instrument.code,
+            "version": instrument.version,
+            "name": instrument.name,
+            "short_name": instrument.short_name,
+            "direction": instrument.direction,
+            "partners": partners,
+        }
+        if staff:
+            entry["discrepancies"] = {
+                scale: [{"occasion": d.occasion.isoformat(), **d.result.to_dict()} for d in rows]
+                for scale, rows in r.discrepancies.items()
+            }
+            entry["dyadic"] = {
+                scale: {"summary": c.summary, "a": c.a.to_dict(), "b": c.b.to_dict()}
+                for scale, c in r.dyadic.items()
+            }
+        out.append(entry)
+    return out

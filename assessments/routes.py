@@ -38,13 +38,21 @@ api_urlpatterns: list = [
         name="api-couple-responses",
     ),
     path(
+        "couples/<uuid:couple_id>/assessment-results/",
+        api.CoupleResultsView.as_view(),
+        name="api-couple-assessment-results",
+    ),
+    path(
         "assessment-summaries/",
         api.AssessmentSummaryViewSet.as_view({"get": "list"}),
         name="api-assessment-summaries",
     ),
     *router.urls,
 ]
-portal_api_urlpatterns: list = [*portal_router.urls]
+portal_api_urlpatterns: list = [
+    path("results/", portal_api.PortalResultsView.as_view(), name="api-portal-results"),
+    *portal_router.urls,
+]
 page_urlpatterns: list = [
     path(
         "couples/<uuid:couple_id>/assessments/assign/",
