@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from assessments import fhir, services
 from assessments import serializers as s
-from assessments import services
 from assessments.caseload import assessment_summaries
 from assessments.models import (
     OPEN_RESPONSE_STATUSES,
@@ -436,3 +436,51 @@ class CoupleResultsView(CoupleScopedMixin, ClinicAPIView):
                 entry["chart_svg"] = scores_svg(r, names)
             body["attachment_map_svg"] = attachment_svg(results, names)
         return Response(body)
+
+
+class FhirQuestionnaireListView(ClinicAPIView):
+    """Every instrument as a FHIR R4 Questionnaire in a searchset Bundle (`?code=phq9` for one).
+    Licensed wording is not exported; those items carry their numbered placeholders."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, clinic_slug):
+        code = request.query_params.get("code")
+        instruments = [i for i in list_instruments() if code in (None, i.code)]
+        return Response(fhir.questionnaire_bundle(instruments))
+
+
+class FhirQuestionnaireResponseViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
+    """A response as a FHIR R4 QuestionnaireResponse (audited export)."""
+
+    model = QuestionnaireResponse
+
+    def clinic_queryset(self):
+        return responses_for_member(clinic=self.clinic, membership=self.membership)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def retrieve(self, request, clinic_slug, pk):
+        response = self.get_object()
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="export",
+            obj=response,
+            request=request,
+            detail={"format": "fhir-r4", "resource": "QuestionnaireResponse"},
+        )
+        return Response(fhir.questionnaire_response_resource(response))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"], url_path="bundle")
+    def bundle(self, request, clinic_slug, pk):
+        """The QuestionnaireResponse with its score Observations in a collection Bundle."""
+        response = self.get_object()
+        record_event(
+            clinic=self.clinic,
+            actor=request.user,
+            action="export",
+            obj=response,
+            request=request,
+            detail={"format": "fhir-r4", "resource": "Bundle"},
+        )
+        return Response(fhir.response_bundle(response))

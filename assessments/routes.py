@@ -19,6 +19,11 @@ router.register("instrument-wordings", api.LicensedWordingViewSet, basename="ins
 router.register(
     "reliability-overrides", api.ReliabilityOverrideViewSet, basename="reliability-override"
 )
+router.register(
+    "fhir/QuestionnaireResponse",
+    api.FhirQuestionnaireResponseViewSet,
+    basename="fhir-questionnaire-response",
+)
 
 portal_router = SimpleRouter(use_regex_path=False)
 portal_router.register(
@@ -27,6 +32,11 @@ portal_router.register(
 
 api_urlpatterns: list = [
     path("instruments/", api.InstrumentListView.as_view(), name="api-instruments"),
+    path(
+        "fhir/Questionnaire/",
+        api.FhirQuestionnaireListView.as_view(),
+        name="api-fhir-questionnaires",
+    ),
     path(
         "couples/<uuid:couple_id>/assignments/",
         api.CoupleAssignmentViewSet.as_view({"get": "list", "post": "create"}),
