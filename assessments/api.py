@@ -160,7 +160,7 @@ class AssignmentFilter(TenantFilterSet):
 
 
 class CoupleAssignmentViewSet(
-    CoupleScopedMixin, TodayContextMixin, mixins.ListModelMixin, ClinicViewSet
+    CoupleScopedMixin, TodayContextMixin, AuditedListMixin, mixins.ListModelMixin, ClinicViewSet
 ):
     """A couple's assignments; POST assigns instruments to one or both partners."""
 
@@ -199,6 +199,13 @@ class AssignmentViewSet(TodayContextMixin, mixins.RetrieveModelMixin, ClinicView
 
     model = Assignment
     serializer_class = s.AssignmentSerializer
+
+    def retrieve(self, request, clinic_slug, pk):
+        assignment = self.get_object()
+        record_event(
+            clinic=self.clinic, actor=request.user, action="read", obj=assignment, request=request
+        )
+        return Response(self.get_serializer(assignment).data)
 
     def clinic_queryset(self):
         today = services.local_today(self.clinic)

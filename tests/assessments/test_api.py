@@ -272,3 +272,43 @@ def test_list_endpoints_query_counts_do_not_grow(clinic, therapist, couple):
 def test_risk_alert_is_unique_per_item(couple):
     submitted = submitted_response(couple, couple.partner_a, answers=PHQ9_WITH_RISK)
     assert RiskAlert.objects.filter(response=submitted).count() == 1
+
+
+def test_clinic_settings_lists_query_counts_do_not_grow(clinic, admin):
+    from assessments.models import ReliabilityOverride
+    from tests.assessments.world import _licensed_wording
+
+    api = api_client_for(admin)
+    couple = CoupleFactory(clinic=clinic)
+
+    def fetch():
+        return [
+            api.get(url(clinic, "instrument-wordings/?page_size=200")),
+            api.get(url(clinic, "reliability-overrides/?page_size=200")),
+        ]
+
+    codes = ["phq9", "gad7", "pcl5", "csi16", "csi4", "ders16"]
+    _licensed_wording(couple, None)
+    ReliabilityOverride.objects.create(
+        clinic=clinic, instrument_code="phq9", sd=5, r=0.8, source="x"
+    )
+    small, _ = count_queries(fetch)
+    for _ in range(4):
+        _licensed_wording(couple, None)
+    for code in codes[1:]:
+        ReliabilityOverride.objects.create(
+            clinic=clinic, instrument_code=code, sd=5, r=0.8, source="x"
+        )
+    large, responses = count_queries(fetch)
+    assert len(responses[0].json()["results"]) == 5
+    assert len(responses[1].json()["results"]) == 6
+    assert small == large
+
+
+def test_assignment_reads_are_audited(couple, therapist, clinic):
+    assignment = assign(couple, couple.partner_a, by=therapist)
+    api = api_client_for(therapist)
+    assert api.get(url(clinic, f"assignments/{assignment.pk}/")).status_code == 200
+    assert api.get(url(clinic, f"couples/{couple.pk}/assignments/")).status_code == 200
+    reads = AuditEvent.objects.filter(action="read", object_id=str(assignment.pk)).count()
+    assert reads == 2
