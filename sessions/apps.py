@@ -12,3 +12,9 @@ class TherapySessionsConfig(AppConfig):
         from sessions import therapy_extensions
 
         therapy_extensions.register()
+
+        from clinic.extensions import register_couple_panel, register_portal_section
+        from sessions.homework_panels import COUPLE_PANEL, PORTAL_SECTION
+
+        register_couple_panel(COUPLE_PANEL)
+        register_portal_section(PORTAL_SECTION)

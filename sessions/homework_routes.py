@@ -4,7 +4,7 @@ to the app's own (see there for where each list is mounted)."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from sessions import api_homework, api_measurements, portal_api
+from sessions import api_homework, api_measurements, homework_pages, portal_api, portal_pages
 
 COUPLE = "couples/<uuid:couple_id>"
 
@@ -67,5 +67,30 @@ portal_api_urlpatterns = [
     *portal_router.urls,
 ]
 
-page_urlpatterns: list = []
-portal_page_urlpatterns: list = []
+H = homework_pages
+HOMEWORK = f"{COUPLE}/homework/<uuid:homework_id>"
+page_urlpatterns = [
+    path(f"{COUPLE}/homework/new/", H.homework_new, name="homework-new"),
+    path(f"{HOMEWORK}/", H.homework_page, name="homework-page"),
+    path(f"{HOMEWORK}/revise/", H.homework_revise, name="homework-revise"),
+    path(f"{HOMEWORK}/end/", H.homework_end, name="homework-end"),
+    path(f"{HOMEWORK}/archive/", H.homework_archive, name="homework-archive"),
+    path(f"{COUPLE}/measurements/new/", H.measurement_new, name="measurement-new"),
+    path(f"{COUPLE}/measurements/import/", H.measurement_import_new, name="measurement-import"),
+    path(
+        f"{COUPLE}/measurements/import/<uuid:import_id>/",
+        H.measurement_import_page,
+        name="measurement-import-page",
+    ),
+]
+
+P = portal_pages
+portal_page_urlpatterns = [
+    path("agreements/<uuid:homework_id>/", P.agreement_page, name="portal-agreement"),
+    path("practice/new/", P.practice_new, name="portal-practice-new"),
+    path("time-outs/new/", P.time_out_new, name="portal-time-out-new"),
+    path("check-in/", P.check_in_new, name="portal-check-in"),
+    path("entries/", P.logs_page, name="portal-logs"),
+    path("entries/<slug:kind>/<uuid:log_id>/correct/", P.log_edit, name="portal-log-edit"),
+    path("entries/<slug:kind>/<uuid:log_id>/take-back/", P.log_void, name="portal-log-void"),
+]

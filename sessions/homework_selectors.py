@@ -203,6 +203,28 @@ def homework_for_portal(*, couple: Couple, client: Client) -> QuerySet[Homework]
     return with_agreements(qs)
 
 
+def upcoming_sessions_for(*, couple: Couple | None, client: Client) -> list:
+    """The couple's scheduled future sessions this partner may see: joint ones, their own
+    individual ones, and the other partner's only when the policy allows. Never notes."""
+    from sessions.models import TherapySession
+
+    if couple is None:
+        return []
+    sessions = (
+        TherapySession.objects.for_clinic(couple.clinic)
+        .filter(couple=couple)
+        .upcoming()
+        .order_by("starts_at")
+    )
+    return [
+        session
+        for session in sessions
+        if partner_may_view(
+            couple=couple, client=client, material=Material.SESSION, owner_id=session.partner_id
+        )
+    ]
+
+
 # --- regulation --------------------------------------------------------------------------
 
 

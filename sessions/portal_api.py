@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from clinic.api_errors import conflict
 from clinic.audit import record_event, record_reads
-from clinic.confidentiality import Material, partner_may_view
+from clinic.confidentiality import Material
 from clinic.filtering import TenantFilterSet
 from clinic.portal_api_base import PortalAPIView, PortalViewSet
 from sessions import homework_serializers as s
@@ -27,6 +27,7 @@ from sessions.homework_selectors import (
     adherence_of,
     agreement_status_of,
     homework_for_portal,
+    upcoming_sessions_for,
     visible_owner_ids,
 )
 from sessions.homework_services import AgreementChanged
@@ -38,7 +39,6 @@ from sessions.models import (
     Measurement,
     MeasurementSource,
     PracticeLog,
-    TherapySession,
     TimeOutLog,
 )
 from sessions.physiology import kind_choices
@@ -78,29 +78,6 @@ class PortalAuditMixin:
             self.couple.clinic = self.clinic
 
 
-def _visible_sessions(view):
-    """Scheduled future sessions of the couple: joint ones, the partner's own individual
-    sessions, and the other partner's only when the policy allows."""
-    if view.couple is None:
-        return []
-    sessions = (
-        TherapySession.objects.for_clinic(view.clinic)
-        .filter(couple=view.couple)
-        .upcoming()
-        .order_by("starts_at")
-    )
-    return [
-        session
-        for session in sessions
-        if partner_may_view(
-            couple=view.couple,
-            client=view.client,
-            material=Material.SESSION,
-            owner_id=session.partner_id,
-        )
-    ]
-
-
 class KindFilter(TenantFilterSet):
     class Meta:
         model = Homework
@@ -126,7 +103,7 @@ class PortalUpcomingSessionsView(PortalAuditMixin, PortalAPIView):
 
     @extend_schema(responses=s.UpcomingSessionSerializer(many=True))
     def get(self, request):
-        sessions = _visible_sessions(self)
+        sessions = upcoming_sessions_for(couple=self.couple, client=self.client)
         self.audit_reads(sessions)
         context = {"viewer_id": self.client.pk}
         return Response(s.UpcomingSessionSerializer(sessions, many=True, context=context).data)
