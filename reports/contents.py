@@ -229,6 +229,19 @@ class PhysiologySeries:
 
 
 @dataclass(frozen=True)
+class NoteEntry:
+    """A signed session note as the clinical record shows it; `partner` set for individual sessions."""
+
+    on: date
+    kind: SessionKind
+    template: str
+    text: str
+    partner: int | None = None
+    risk: str | None = None
+    addenda: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReportContents:
     """Everything one progress report shows, already filtered for its audience.
 
@@ -257,6 +270,7 @@ class ReportContents:
     time_outs: TimeOutSummary | None = None
     physiology: tuple[PhysiologySeries, ...] | None = None
     session_dates: tuple[date, ...] = ()
+    notes: tuple[NoteEntry, ...] | None = None
     summary: str | None = None
     plan: str | None = None
 

@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from clinic.confidentiality import Material, Viewer, ViewerKind, couple_policy, may_view
 from clinic.models import Client, Couple
-from reports.contents import ReportContents
+from reports.contents import Attendance, NoteEntry, ReportContents, SessionEntry
+from reports.data_assessments import gather_assessments
+from reports.data_regulation import (
+    gather_adherence,
+    gather_physiology,
+    gather_regulation,
+    gather_time_outs,
+)
 from reports.models import Audience, ClinicExport, ProgressReport
 
 CONFIDENTIALITY_NOTICE = (
@@ -91,9 +98,9 @@ def gather(report: ProgressReport) -> ReportContents:
     scope = scope_for(report)
     couple = scope.couple
     therapists = tuple(str(t) for t in couple.therapists.order_by("full_name", "email"))
-    sections = {}
-    for name, gatherer in SECTION_GATHERERS:
-        sections[name] = gatherer(scope)
+    sections: dict = {}
+    for gatherer in SECTION_GATHERERS:
+        sections.update(gatherer(scope))
     return ReportContents(
         audience=report.audience,
         clinic_name=couple.clinic.name,
@@ -114,8 +121,103 @@ def gather(report: ProgressReport) -> ReportContents:
     )
 
 
-#: (ReportContents field, fn(scope) -> value); sections register here as their data exists.
-SECTION_GATHERERS: list = []
+def _attendance(scope: Scope) -> dict:
+    from sessions.models import SessionStatus, TherapySession
+
+    tz = scope.couple.clinic.tz
+    sessions = list(
+        TherapySession.objects.for_clinic(scope.couple.clinic)
+        .filter(couple=scope.couple, starts_at__gte=scope.start, starts_at__lte=scope.end)
+        .exclude(status=SessionStatus.SCHEDULED)
+        .order_by("starts_at")
+        .values("starts_at", "kind", "status", "partner_id")
+    )
+    entries = tuple(
+        SessionEntry(
+            on=_local_date(row["starts_at"], tz),
+            kind=row["kind"],
+            status=row["status"],
+            partner=scope.partner_index(row["partner_id"]),
+        )
+        for row in sessions
+        if row["partner_id"] is None or scope.may_see(Material.SESSION, row["partner_id"])
+    )
+    counts = {
+        status: sum(1 for e in entries if e.status == status)
+        for status in ("held", "cancelled", "no_show")
+    }
+    return {
+        "attendance": Attendance(
+            held=counts["held"],
+            cancelled=counts["cancelled"],
+            no_show=counts["no_show"],
+            sessions=entries,
+        ),
+        "session_dates": tuple(e.on for e in entries if e.status == "held"),
+    }
+
+
+def _notes(scope: Scope) -> dict:
+    """Signed notes belong to the clinical record only; no client-facing report carries them."""
+    if scope.audience != Audience.CLINICAL:
+        return {"notes": None}
+    from sessions.models import SessionNote
+
+    tz = scope.couple.clinic.tz
+    notes = (
+        SessionNote.objects.for_clinic(scope.couple.clinic)
+        .filter(
+            session__couple=scope.couple,
+            session__starts_at__gte=scope.start,
+            session__starts_at__lte=scope.end,
+            signed_at__isnull=False,
+        )
+        .select_related("session")
+        .prefetch_related("addenda")
+        .order_by("session__starts_at")
+    )
+    return {
+        "notes": tuple(
+            NoteEntry(
+                on=_local_date(note.session.starts_at, tz),
+                kind=note.session.kind,
+                template=note.get_template_display(),
+                text=_note_text(note),
+                partner=scope.partner_index(note.session.partner_id),
+                risk=(
+                    f"{note.risk_concerns} Plan: {note.risk_plan}"
+                    if note.risk_level == "concerns"
+                    else None
+                ),
+                addenda=tuple(a.text for a in note.addenda.all()),
+            )
+            for note in notes
+        )
+    }
+
+
+def _note_text(note) -> str:
+    """The note's sections as 'Label: text' paragraphs, in the template's own order."""
+    from sessions.note_content import TEMPLATE_SECTIONS
+
+    parts = []
+    for key, label in TEMPLATE_SECTIONS.get(note.template, ()):
+        text = (note.sections or {}).get(key, "").strip()
+        if text:
+            parts.append(f"{label}: {text}")
+    return "\n\n".join(parts)
+
+
+#: fn(scope) -> {ReportContents field: value}; each runs a fixed number of queries.
+SECTION_GATHERERS: list = [
+    _attendance,
+    gather_assessments,
+    gather_regulation,
+    gather_adherence,
+    gather_time_outs,
+    gather_physiology,
+    _notes,
+]
 
 
 def headline_rows(export: ClinicExport) -> list[dict]:

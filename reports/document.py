@@ -20,6 +20,7 @@ from reports.contents import (
     AttachmentMap,
     Attendance,
     InstrumentResults,
+    NoteEntry,
     PartnerSeries,
     PhysiologySeries,
     RegulationSummary,
@@ -592,6 +593,26 @@ def _physiology(
     )
 
 
+def _notes(notes: Sequence[NoteEntry], words: _Words) -> Section:
+    """Signed session notes, oldest first (clinical record only)."""
+    blocks: list[Block] = []
+    for note in sorted(notes, key=lambda n: n.on):
+        kind = (
+            "Joint session"
+            if note.kind == "joint"
+            else f"Individual session ({words.partner(note.partner)})"
+        )
+        blocks.append(Heading(f"{format_date(note.on)} · {kind} · {note.template}"))
+        blocks.append(Text(note.text or DASH))
+        if note.risk:
+            blocks.append(Text(f"Risk: {note.risk}"))
+        for addendum in note.addenda:
+            blocks.append(Text(f"Addendum: {addendum}"))
+    if not blocks:
+        blocks.append(Text(NOTHING_RECORDED))
+    return Section("notes", "Session notes", tuple(blocks))
+
+
 def _masthead(contents: ReportContents, words: _Words) -> tuple[str, tuple[tuple[str, str], ...]]:
     if contents.audience == "clinical":
         title, audience = "Progress report", "Clinical record (full report)"
@@ -631,6 +652,8 @@ def build_document(contents: ReportContents) -> ReportDocument:
         sections.append(_time_outs(contents.time_outs, words))
     if contents.physiology is not None:
         sections.append(_physiology(contents.physiology, contents, words))
+    if contents.notes is not None:
+        sections.append(_notes(contents.notes, words))
     if contents.summary is not None:
         sections.append(
             Section(

@@ -1,0 +1,220 @@
+"""Regulation, homework adherence, time-outs and physiology sections of a report.
+
+One query per kind of record (check-ins, practice logs, time-outs, homework, measurements),
+whatever the length of the period; the arithmetic is the pure modules' (sessions.regulation,
+sessions.adherence), so the report and the couple page agree.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from django.utils import timezone
+
+from clinic.confidentiality import Material
+from reports.contents import (
+    AdherenceRow,
+    MeasurementPoint,
+    PhysiologySeries,
+    PracticeEntry,
+    RegulationSummary,
+    TimeOutSummary,
+    ZoneDay,
+)
+from sessions.adherence import adherence_summary, weekly_adherence
+from sessions.models import CheckIn, Homework, HomeworkKind, Measurement, PracticeLog, TimeOutLog
+from sessions.physiology import KIND_BY_CODE
+from sessions.regulation import (
+    PracticeArousal,
+    Zone,
+    ZoneReading,
+    arousal_shift,
+    both_out_of_window_days,
+    daily_zones,
+    zone_counts,
+)
+
+
+def _day(value, tz) -> date:
+    return timezone.localtime(value, tz).date()
+
+
+def gather_regulation(scope) -> dict:
+    """`regulation` (per partner) and `both_out_of_window` sections."""
+    clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
+    readings: dict[int, list[ZoneReading]] = defaultdict(list)
+    for row in (
+        CheckIn.objects.for_clinic(clinic)
+        .current()
+        .filter(couple=scope.couple, checked_at__gte=scope.start, checked_at__lte=scope.end)
+        .values("partner_id", "checked_at", "zone", "intensity")
+    ):
+        if scope.may_see(Material.CHECKIN, row["partner_id"]):
+            partner = scope.partner_index(row["partner_id"])
+            readings[partner].append(
+                ZoneReading(
+                    on=_day(row["checked_at"], tz),
+                    zone=Zone(row["zone"]),
+                    intensity=row["intensity"],
+                    at=row["checked_at"],
+                )
+            )
+    practices: dict[int, list[tuple[date, PracticeArousal]]] = defaultdict(list)
+    for row in (
+        PracticeLog.objects.for_clinic(clinic)
+        .current()
+        .filter(couple=scope.couple, practiced_at__gte=scope.start, practiced_at__lte=scope.end)
+        .values(
+            "partner_id",
+            "practiced_at",
+            "before_zone",
+            "before_intensity",
+            "after_zone",
+            "after_intensity",
+        )
+    ):
+        if scope.may_see(Material.PRACTICE_LOG, row["partner_id"]):
+            practices[scope.partner_index(row["partner_id"])].append(
+                (
+                    _day(row["practiced_at"], tz),
+                    PracticeArousal(
+                        before_intensity=row["before_intensity"],
+                        after_intensity=row["after_intensity"],
+                        before_zone=Zone(row["before_zone"]) if row["before_zone"] else None,
+                        after_zone=Zone(row["after_zone"]) if row["after_zone"] else None,
+                    ),
+                )
+            )
+    period_days = (scope.report.period_end - scope.report.period_start).days + 1
+    visible = [i for i, p in enumerate(scope.partners) if scope.may_see(Material.CHECKIN, p.pk)]
+    days_by_partner = {i: daily_zones(readings.get(i, [])) for i in visible}
+    summaries = []
+    for i in visible:
+        days = days_by_partner[i]
+        counts = zone_counts(days)
+        shift = arousal_shift(p for _, p in practices.get(i, []))
+        summaries.append(
+            RegulationSummary(
+                partner=i,
+                days_hyper=counts.get(Zone.HYPER, 0),
+                days_within=counts.get(Zone.WITHIN, 0),
+                days_hypo=counts.get(Zone.HYPO, 0),
+                days_without_checkin=period_days - len(days),
+                practices_logged=len(practices.get(i, [])),
+                arousal_before_mean=shift.mean_before,
+                arousal_after_mean=shift.mean_after,
+                days=tuple(
+                    ZoneDay(on=d.on, zone=d.zone.value, distress=d.intensity)
+                    for d in sorted(days.values(), key=lambda d: d.on)
+                ),
+                practices=tuple(
+                    PracticeEntry(on=on, before=p.before_intensity, after=p.after_intensity)
+                    for on, p in sorted(practices.get(i, []), key=lambda x: x[0])
+                ),
+            )
+        )
+    both = None
+    if len(visible) == 2:
+        both = tuple(both_out_of_window_days(days_by_partner[0], days_by_partner[1]))
+    return {"regulation": tuple(summaries), "both_out_of_window": both}
+
+
+def gather_adherence(scope) -> dict:
+    """`adherence` per homework with a weekly target that was active in the period."""
+    clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
+    homework = [
+        h
+        for h in Homework.objects.for_clinic(clinic)
+        .filter(couple=scope.couple, target_per_week__isnull=False)
+        .exclude(kind=HomeworkKind.TIME_OUT)
+        .filter(start_date__lte=scope.report.period_end)
+        if (h.end_date is None or h.end_date >= scope.report.period_start)
+        and scope.may_see(Material.HOMEWORK, h.partner_id)
+    ]
+    logs: dict = defaultdict(list)
+    for row in (
+        PracticeLog.objects.for_clinic(clinic)
+        .current()
+        .filter(
+            homework__in=[h.pk for h in homework],
+            practiced_at__gte=scope.start,
+            practiced_at__lte=scope.end,
+        )
+        .values("homework_id", "partner_id", "practiced_at")
+    ):
+        if scope.may_see(Material.PRACTICE_LOG, row["partner_id"]):
+            logs[row["homework_id"]].append(_day(row["practiced_at"], tz))
+    today = min(timezone.localdate(timezone=tz), scope.report.period_end)
+    rows = []
+    for h in homework:
+        start = max(h.start_date, scope.report.period_start)
+        end = min(h.end_date or scope.report.period_end, scope.report.period_end)
+        weeks = weekly_adherence(
+            start=start,
+            end=end,
+            target_per_week=h.target_per_week,
+            log_dates=logs.get(h.pk, []),
+            today=today,
+        )
+        summary = adherence_summary(weeks)
+        rows.append(
+            AdherenceRow(
+                title=h.title,
+                target_per_week=h.target_per_week,
+                logged=summary.logged,
+                expected=summary.target,
+                percent=summary.percentage,
+                partner=scope.partner_index(h.partner_id) if h.partner_id else None,
+            )
+        )
+    return {"adherence": tuple(rows)}
+
+
+def gather_time_outs(scope) -> dict:
+    """`time_outs`: how often each partner called a time-out and how often the couple reconvened."""
+    called = [0, 0]
+    reconvened = 0
+    for row in (
+        TimeOutLog.objects.for_clinic(scope.couple.clinic)
+        .current()
+        .filter(couple=scope.couple, started_at__gte=scope.start, started_at__lte=scope.end)
+        .values("partner_id", "called_by_id", "reconvened", "started_at")
+        .order_by("started_at")
+    ):
+        if not scope.may_see(Material.TIMEOUT_LOG, row["partner_id"]):
+            continue
+        index = scope.partner_index(row["called_by_id"])
+        if index is not None:
+            called[index] += 1
+        reconvened += bool(row["reconvened"])
+    return {"time_outs": TimeOutSummary(called_by=(called[0], called[1]), reconvened=reconvened)}
+
+
+def gather_physiology(scope) -> dict:
+    """`physiology`: each partner's readings per kind over the period."""
+    tz = scope.couple.clinic.tz
+    series: dict[tuple[int, str], list[MeasurementPoint]] = defaultdict(list)
+    units: dict[str, str] = {}
+    for row in (
+        Measurement.objects.for_clinic(scope.couple.clinic)
+        .current()
+        .filter(couple=scope.couple, measured_at__gte=scope.start, measured_at__lte=scope.end)
+        .order_by("measured_at")
+        .values("partner_id", "kind", "value", "unit", "measured_at")
+    ):
+        if not scope.may_see(Material.MEASUREMENT, row["partner_id"]):
+            continue
+        key = (scope.partner_index(row["partner_id"]), row["kind"])
+        series[key].append(MeasurementPoint(on=_day(row["measured_at"], tz), value=row["value"]))
+        units[row["kind"]] = row["unit"]
+    return {
+        "physiology": tuple(
+            PhysiologySeries(
+                partner=partner,
+                kind=kind,
+                label=KIND_BY_CODE[kind].label if kind in KIND_BY_CODE else kind,
+                unit=units[kind],
+                points=tuple(points),
+            )
+            for (partner, kind), points in sorted(series.items())
+        )
+    }

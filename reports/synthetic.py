@@ -1,0 +1,281 @@
+"""Synthetic clinical history for one couple: sessions with signed notes, questionnaire rounds,
+homework, daily check-ins and practice logs, time-outs and HRV readings, written with
+bulk inserts. Used by the demo data, the report tests and the report benchmark, so all three
+exercise the same shapes of data. Deterministic for a given seed.
+"""
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from assessments.models import Assignment, Response, ResponseStatus
+from assessments.scoring import get_instrument, score
+from clinic.models import Couple, User
+from sessions.models import (
+    CheckIn,
+    Homework,
+    HomeworkKind,
+    Measurement,
+    NoteAddendum,
+    NoteState,
+    NoteTemplate,
+    PracticeLog,
+    SessionKind,
+    SessionNote,
+    SessionStatus,
+    TherapySession,
+    TimeOutLog,
+)
+
+DEFAULT_INSTRUMENTS = ("phq9", "gad7", "csi16", "ecrs")
+
+
+@dataclass(frozen=True)
+class HistorySize:
+    days: int
+    sessions: int
+    rounds: int
+    instruments: tuple[str, ...] = DEFAULT_INSTRUMENTS
+
+
+YEAR = HistorySize(days=364, sessions=52, rounds=12)
+MONTH = HistorySize(days=30, sessions=4, rounds=1)
+
+
+def _answers(instrument, rng: random.Random, progress: float) -> dict[int, int]:
+    """Answers that drift toward the healthy end of each item's scale as `progress` goes 0 -> 1."""
+    answers = {}
+    reverse = instrument.reverse_keyed.items if instrument.reverse_keyed else frozenset()
+    for item in instrument.items:
+        if not item.scored:
+            continue
+        values = sorted(o.value for o in item.scale.options)
+        worse_high = instrument.direction != "higher_is_better"
+        if item.number in reverse:
+            worse_high = not worse_high
+        level = (1 - progress) * 0.8 + rng.random() * 0.3
+        level = min(max(level, 0.0), 1.0)
+        index = (
+            round(level * (len(values) - 1))
+            if worse_high
+            else round((1 - level) * (len(values) - 1))
+        )
+        answers[item.number] = values[index]
+    if instrument.code == "phq9":
+        answers[9] = 0  # keep the synthetic history free of risk alerts
+    return answers
+
+
+def build_history(
+    *, couple: Couple, therapist: User, start: date, size: HistorySize, seed: int = 0
+) -> None:
+    """Write `size` worth of history for `couple` starting on `start` (clinic-local dates)."""
+    rng = random.Random(seed)
+    clinic, tz = couple.clinic, couple.clinic.tz
+    partners = (couple.partner_a, couple.partner_b)
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=tz)
+
+    sessions, notes = [], []
+    for n in range(size.sessions):
+        day = start + timedelta(days=7 * n)
+        individual = n % 10 == 9
+        partner = partners[(n // 10) % 2] if individual else None
+        status = SessionStatus.HELD
+        if n % 13 == 5:
+            status = SessionStatus.CANCELLED
+        elif n % 17 == 8:
+            status = SessionStatus.NO_SHOW
+        session = TherapySession(
+            id=uuid.uuid4(),
+            clinic=clinic,
+            couple=couple,
+            therapist=therapist,
+            starts_at=at(day, 10),
+            kind=SessionKind.INDIVIDUAL if individual else SessionKind.JOINT,
+            partner=partner,
+            status=status,
+            status_reason="" if status == SessionStatus.HELD else "Illness",
+            partner_a_attended=True if status == SessionStatus.HELD else None,
+            partner_b_attended=(not individual) if status == SessionStatus.HELD else None,
+        )
+        sessions.append(session)
+        if status == SessionStatus.HELD:
+            what = "individual session" if individual else "joint session"
+            notes.append(
+                SessionNote(
+                    id=uuid.uuid4(),
+                    clinic=clinic,
+                    session=session,
+                    author=therapist,
+                    template=NoteTemplate.DAP,
+                    sections={
+                        "data": f"Week {n + 1} {what}: practised pausing when flooded.",
+                        "assessment": "Both partners able to name their zone.",
+                        "plan": "Continue resonance breathing daily.",
+                    },
+                    partner_a_zone="within",
+                    partner_a_intensity=rng.randint(2, 6),
+                    partner_b_zone="hyper" if n % 3 == 0 else "within",
+                    partner_b_intensity=rng.randint(2, 7),
+                    interventions=["co_regulation_breathing", "time_out_practice"],
+                    state=NoteState.SIGNED,
+                    signed_at=at(day, 12),
+                    signed_by=therapist,
+                )
+            )
+    TherapySession.objects.bulk_create(sessions)
+    SessionNote.objects.bulk_create(notes)
+    if notes:
+        NoteAddendum.objects.bulk_create(
+            [
+                NoteAddendum(
+                    clinic=clinic,
+                    note=notes[0],
+                    author=therapist,
+                    text="Corrected: session started at 10:15.",
+                )
+            ]
+        )
+
+    assignments, responses = [], []
+    every = max(1, size.days // max(size.rounds, 1) // 7)
+    for code in size.instruments:
+        instrument = get_instrument(code)
+        for p_index, partner in enumerate(partners):
+            assignment = Assignment(
+                id=uuid.uuid4(),
+                clinic=clinic,
+                couple=couple,
+                partner=partner,
+                instrument_code=code,
+                instrument_version=instrument.version,
+                first_due_on=start,
+                repeat_every_weeks=every,
+                repeat_until=start + timedelta(days=size.days),
+                created_by=therapist,
+            )
+            assignments.append(assignment)
+            for r in range(size.rounds):
+                due = start + timedelta(weeks=every * r)
+                answers = _answers(
+                    instrument,
+                    rng,
+                    progress=r / max(size.rounds - 1, 1) * (0.9 if p_index else 0.6),
+                )
+                submitted = at(due, 20, p_index * 10)
+                responses.append(
+                    Response(
+                        clinic=clinic,
+                        couple=couple,
+                        partner=partner,
+                        assignment=assignment,
+                        instrument_code=code,
+                        instrument_version=instrument.version,
+                        opens_on=due,
+                        due_on=due,
+                        status=ResponseStatus.SUBMITTED,
+                        answers={str(k): v for k, v in answers.items()},
+                        scores=score(instrument, answers).to_dict(),
+                        started_at=submitted,
+                        saved_at=submitted,
+                        submitted_at=submitted,
+                        submitted_by=partner.portal_user,
+                    )
+                )
+    Assignment.objects.bulk_create(assignments)
+    Response.objects.bulk_create(responses)
+
+    breathing = Homework(
+        id=uuid.uuid4(),
+        clinic=clinic,
+        couple=couple,
+        kind=HomeworkKind.PRACTICE,
+        title="Resonance breathing",
+        start_date=start,
+        target_per_week=5,
+        technique="resonance",
+        breaths_per_minute=6,
+        minutes=15,
+        instructions="Breathe in for five seconds and out for five seconds.",
+        created_by=therapist,
+    )
+    time_out = Homework(
+        id=uuid.uuid4(),
+        clinic=clinic,
+        couple=couple,
+        kind=HomeworkKind.TIME_OUT,
+        title="Time-out agreement",
+        start_date=start,
+        created_by=therapist,
+    )
+    Homework.objects.bulk_create([breathing, time_out])
+
+    check_ins, practice, time_outs, readings = [], [], [], []
+    zones = ("within", "within", "within", "hyper", "hypo")
+    for d in range(size.days):
+        day = start + timedelta(days=d)
+        for p_index, partner in enumerate(partners):
+            zone = rng.choice(zones)
+            check_ins.append(
+                CheckIn(
+                    clinic=clinic,
+                    couple=couple,
+                    partner=partner,
+                    author=partner.portal_user,
+                    checked_at=at(day, 21),
+                    zone=zone,
+                    intensity=rng.randint(0, 10) if zone != "within" else rng.randint(0, 4),
+                )
+            )
+            practice.append(
+                PracticeLog(
+                    clinic=clinic,
+                    couple=couple,
+                    partner=partner,
+                    author=partner.portal_user,
+                    homework=breathing,
+                    practiced_at=at(day, 7, 30),
+                    minutes=15,
+                    before_zone="hyper" if d % 4 == 0 else "within",
+                    before_intensity=rng.randint(4, 8),
+                    after_zone="within",
+                    after_intensity=rng.randint(1, 4),
+                )
+            )
+            if d % 7 == 0 and p_index == 0:
+                readings.append(
+                    Measurement(
+                        clinic=clinic,
+                        couple=couple,
+                        partner=partner,
+                        kind="hrv_rmssd",
+                        value=round(rng.uniform(28, 60), 1),
+                        unit="ms",
+                        measured_at=at(day, 7),
+                        context={"recording_length_s": 300, "device": "chest strap"},
+                        source="manual",
+                    )
+                )
+        if d % 9 == 4:
+            caller = partners[d % 2]
+            time_outs.append(
+                TimeOutLog(
+                    clinic=clinic,
+                    couple=couple,
+                    partner=caller,
+                    author=caller.portal_user,
+                    homework=time_out,
+                    started_at=at(day, 19),
+                    called_by=caller,
+                    minutes_apart=rng.randint(20, 90),
+                    reconvened=d % 5 != 0,
+                    intensity=rng.randint(5, 9),
+                )
+            )
+    CheckIn.objects.bulk_create(check_ins, batch_size=2000)
+    PracticeLog.objects.bulk_create(practice, batch_size=2000)
+    TimeOutLog.objects.bulk_create(time_outs)
+    Measurement.objects.bulk_create(readings)
