@@ -71,7 +71,7 @@ def build_history(
     *, couple: Couple, therapist: User, start: date, size: HistorySize, seed: int = 0
 ) -> None:
     """Write `size` worth of history for `couple` starting on `start` (clinic-local dates)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     clinic, tz = couple.clinic, couple.clinic.tz
     partners = (couple.partner_a, couple.partner_b)
 
