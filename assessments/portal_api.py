@@ -13,7 +13,7 @@ from assessments import services
 from assessments.models import Response as QuestionnaireResponse
 from assessments.models import ResponseStatus
 from assessments.questionnaire import client_result, questionnaire_for
-from assessments.results import results_for_partner, results_payload
+from assessments.results import answers_visible_to, results_for_partner, results_payload
 from assessments.selectors import responses_for_partner
 from clinic.api_errors import conflict
 from clinic.audit import record_event, record_reads
@@ -132,7 +132,8 @@ class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
 
 class PortalResultsView(PortalAPIView):
     """My scores over time, and my partner's where our couple's sharing policy allows; bands
-    only where the clinic shows them to clients."""
+    only where the clinic shows them to clients; item answers (`answers`, item number to value)
+    for mine, and for my partner's only where the policy shares questionnaire answers."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
@@ -151,6 +152,9 @@ class PortalResultsView(PortalAPIView):
             detail={"view": "questionnaire-results", "partner_results": shares},
         )
         payload = results_payload(
-            results, staff=False, show_bands=self.clinic.show_score_bands_to_clients
+            results,
+            staff=False,
+            show_bands=self.clinic.show_score_bands_to_clients,
+            answers_of=answers_visible_to(couple=self.couple, client=self.client),
         )
         return Response({"partner_results_shared": shares, "instruments": payload})

@@ -37,6 +37,7 @@ class Point:
     prorated: bool
     withheld_reason: str | None
     version: int
+    answers: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def _point(response: Response, scale: dict, tz) -> Point:
         prorated=bool(scale.get("prorated")),
         withheld_reason=scale.get("withheld_reason"),
         version=response.instrument_version,
+        answers=response.answers,
     )
 
 
@@ -201,11 +203,30 @@ def results_for_partner(
     return couple_results(clinic=clinic, couple=couple, partners=shown), shares
 
 
+def answers_visible_to(*, couple: Couple, client: Client) -> set:
+    """Partner ids whose item answers this partner may see: their own, and the other's only
+    where the confidentiality module allows questionnaire answers to be shared."""
+    from clinic.confidentiality import Material, partner_may_view
+
+    other = couple.partner_b if client.pk == couple.partner_a_id else couple.partner_a
+    visible = {client.pk}
+    if partner_may_view(
+        couple=couple, client=client, material=Material.QUESTIONNAIRE_ANSWERS, owner_id=other.pk
+    ):
+        visible.add(other.pk)
+    return visible
+
+
 def results_payload(
-    results: list[InstrumentResults], *, staff: bool, show_bands: bool = True
+    results: list[InstrumentResults],
+    *,
+    staff: bool,
+    show_bands: bool = True,
+    answers_of: set | frozenset = frozenset(),
 ) -> list[dict]:
     """The results as JSON-ready dicts. Staff get reliable-change verdicts, partner discrepancy
-    and dyadic change; partners get their scores (bands only if `show_bands`)."""
+    and dyadic change; partners get their scores (bands only if `show_bands`), and the item
+    answers of the partners in `answers_of`."""
     out = []
     for r in results:
         instrument = r.instrument
@@ -226,6 +247,7 @@ def results_payload(
                             "prorated": pt.prorated,
                             "withheld_reason": pt.withheld_reason,
                             "version": pt.version,
+                            **({"answers": pt.answers} if p.partner.pk in answers_of else {}),
                         }
                         for pt in s.points
                     ],

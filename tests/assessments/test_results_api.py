@@ -85,3 +85,14 @@ def test_unassigned_therapist_cannot_read_results(history, other_therapist, clin
         f"/api/v1/clinics/{clinic.slug}/couples/{history.pk}/assessment-results/"
     )
     assert response.status_code == 404
+
+
+def test_partner_answers_follow_the_confidentiality_module(history):
+    couple = history
+    me = api_client_for(couple.partner_a.portal_user)
+    mine = me.get("/api/v1/portal/results/").json()["instruments"][0]["partners"][0]
+    assert mine["scales"][0]["points"][0]["answers"] == {str(n): 2 for n in range(1, 10)}
+    couple.individual_material_policy = "shared"
+    couple.save()
+    theirs = me.get("/api/v1/portal/results/").json()["instruments"][0]["partners"][1]
+    assert theirs["scales"][0]["points"][0]["answers"]["1"] == 0
