@@ -3,9 +3,10 @@ partners have portal logins. Idempotent: running it again changes nothing."""
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from clinic.models import (
     Client,
@@ -82,6 +83,22 @@ def _slugify_email(name: str) -> str:
     return ascii_part or "partner"
 
 
+def _add_history(couple: Couple, therapist: User, *, seed: int) -> None:
+    """Twelve weeks of sessions, questionnaires, logs and readings, ending this week, so every
+    page and report has something to show."""
+    from reports.synthetic import HistorySize, build_history
+
+    weeks = 12
+    start = timezone.localdate() - timedelta(weeks=weeks)
+    build_history(
+        couple=couple,
+        therapist=therapist,
+        start=start,
+        seed=seed,
+        size=HistorySize(days=weeks * 7, sessions=weeks, rounds=3),
+    )
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoLogin]:
     """Create (or find) the demo clinics, staff, clients and couples; return the logins."""
@@ -143,4 +160,6 @@ def seed_demo() -> list[DemoLogin]:
                     CoupleStatusChange.objects.create(
                         clinic=clinic, couple=couple, to_status=status, changed_by=therapist
                     )
+                    if status != CoupleStatus.INTAKE:
+                        _add_history(couple, therapist, seed=index)
     return logins

@@ -221,15 +221,60 @@ SECTION_GATHERERS: list = [
 
 
 def headline_rows(export: ClinicExport) -> list[dict]:
-    """One CSV row per couple, partner and instrument: the latest total in the export period."""
-    rows: list[dict] = []
-    for fn in HEADLINE_SOURCES:
-        rows.extend(fn(export))
+    """One CSV row per couple, partner and instrument: the latest total in the export's period.
+
+    Two queries for the whole clinic. The export is staff material (clinical record), so every
+    partner's results appear.
+    """
+    from assessments.models import Response, ResponseStatus
+    from assessments.scoring import ScoreResult
+
+    tz = export.clinic.tz
+    start = datetime.combine(export.period_start, time.min, tzinfo=tz)
+    end = datetime.combine(export.period_end, time.max, tzinfo=tz)
+    couples = {
+        c.pk: c
+        for c in Couple.objects.for_clinic(export.clinic)
+        .filter(pk__in=export.reports.values("couple_id"))
+        .select_related("partner_a", "partner_b")
+    }
+    latest: dict[tuple, dict] = {}
+    for row in (
+        Response.objects.for_clinic(export.clinic)
+        .filter(
+            couple_id__in=list(couples),
+            status=ResponseStatus.SUBMITTED,
+            submitted_at__gte=start,
+            submitted_at__lte=end,
+        )
+        .order_by("submitted_at")
+        .values("couple_id", "partner_id", "instrument_code", "submitted_at", "scores")
+    ):
+        latest[(row["couple_id"], row["partner_id"], row["instrument_code"])] = row
+    rows = []
+    for (couple_id, partner_id, code), row in sorted(
+        latest.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]), kv[0][2])
+    ):
+        couple = couples[couple_id]
+        partner = couple.partner_a if couple.partner_a_id == partner_id else couple.partner_b
+        if not row["scores"]:
+            continue
+        result = ScoreResult.from_dict(row["scores"])
+        # Instruments without a total (attachment scales) report each dimension on its own row.
+        scales = [result.total_score] if result.total_score else list(result.scales)
+        for scale in scales:
+            rows.append(
+                {
+                    "couple_id": str(couple_id),
+                    "couple": couple.label,
+                    "partner": partner.display_name,
+                    "instrument": code if scale.id == "total" else f"{code}:{scale.id}",
+                    "date": _local_date(row["submitted_at"], tz).isoformat(),
+                    "total": "" if scale.value is None else scale.value,
+                    "band": scale.band or "",
+                }
+            )
     return rows
-
-
-#: fn(export) -> list[dict] with keys of reports.services.CSV_COLUMNS
-HEADLINE_SOURCES: list = []
 
 
 def _local_date(value: datetime, tz) -> date:

@@ -266,7 +266,11 @@ def export_progress(*, export_id) -> bool:
     """
     with transaction.atomic():
         export = ClinicExport.objects.with_scopes_disabled().select_for_update().get(pk=export_id)
-        finished = export.reports.filter(status__in=[Status.DONE, Status.FAILED]).count()
+        finished = (
+            ProgressReport.objects.with_scopes_disabled()
+            .filter(export_id=export_id, status__in=[Status.DONE, Status.FAILED])
+            .count()
+        )
         should_assemble = finished >= export.total and export.assembling_at is None
         ClinicExport.objects.with_scopes_disabled().filter(pk=export_id).update(
             completed=finished,

@@ -13,6 +13,7 @@ from assessments.models import Assignment, Response, ResponseStatus
 from assessments.scoring import get_instrument, score
 from clinic.models import Couple, User
 from sessions.models import (
+    AgreementVersion,
     CheckIn,
     Homework,
     HomeworkKind,
@@ -212,6 +213,24 @@ def build_history(
         created_by=therapist,
     )
     Homework.objects.bulk_create([breathing, time_out])
+    AgreementVersion.objects.bulk_create(
+        [
+            AgreementVersion(
+                clinic=clinic,
+                homework=time_out,
+                number=1,
+                signal="'Pause' with a hand on the heart",
+                min_break_minutes=20,
+                max_break_minutes=120,
+                heart_rate_cue=100,
+                calm_plan_a="Walk around the block, then breathe slowly.",
+                calm_plan_b="Music with headphones in the bedroom.",
+                reconvene_plan="The partner who called it names a return time; meet at the kitchen table.",
+                agree_not_to="Follow each other, send messages, or drive off.",
+                created_by=therapist,
+            )
+        ]
+    )
 
     check_ins, practice, time_outs, readings = [], [], [], []
     zones = ("within", "within", "within", "hyper", "hypo")

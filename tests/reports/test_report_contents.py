@@ -107,3 +107,28 @@ def test_gather_query_count_is_the_same_for_a_month_and_a_year(couple, clinic, t
             gather(report)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_headline_rows_give_each_partners_latest_score_per_instrument(couple, therapist):
+    from reports.data import headline_rows
+    from reports.models import ClinicExport
+
+    report = make_report(couple, "clinical")
+    export = ClinicExport.objects.create(
+        clinic=couple.clinic,
+        period_start=report.period_start,
+        period_end=report.period_end,
+        audiences=["clinical"],
+        total=1,
+    )
+    ProgressReport.objects.filter(pk=report.pk).update(export=export)
+    rows = headline_rows(export)
+    phq9 = [r for r in rows if r["instrument"] == "phq9"]
+    assert {r["partner"] for r in phq9} == {
+        couple.partner_a.display_name,
+        couple.partner_b.display_name,
+    }
+    assert all(
+        r["date"] == "2026-03-02" for r in phq9
+    )  # the third round, four weeks apart from 5 Jan
+    assert {r["instrument"] for r in rows} >= {"ecrs:anxiety", "ecrs:avoidance", "gad7", "csi16"}

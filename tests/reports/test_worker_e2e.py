@@ -169,3 +169,29 @@ def test_worker_killed_mid_report_leads_to_exactly_one_finished_report(worker_fa
     assert ProgressReport.objects.filter(couple=couple).count() == 1
     folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "reports" / str(clinic.pk)
     assert sorted(p.name for p in folder.iterdir()) == [f"{report_id}.pdf"]
+
+
+def test_worker_builds_a_clinic_export_zip(worker_factory, clinic):
+    import zipfile
+
+    from reports.models import ClinicExport
+
+    worker_factory()
+    admin = MembershipFactory(clinic=clinic, role=Role.ADMIN).user
+    couples = [CoupleFactory(clinic=clinic, therapists=[admin]) for _ in range(3)]
+    api = api_client_for(admin)
+    response = api.post(
+        f"/api/v1/clinics/{clinic.slug}/exports/",
+        {"period_start": "2026-01-01", "period_end": "2026-06-30", "audiences": ["clinical"]},
+        format="json",
+    )
+    assert response.status_code == 202
+    export_id = response.json()["id"]
+    wait_for(lambda: ClinicExport.objects.filter(pk=export_id, status=Status.DONE).exists())
+    progress = api.get(f"/api/v1/clinics/{clinic.slug}/exports/{export_id}/").json()["progress"]
+    assert progress == "3 of 3"
+    data = b"".join(
+        api.get(f"/api/v1/clinics/{clinic.slug}/exports/{export_id}/download/").streaming_content
+    )
+    names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    assert {f"{c.pk}/clinical.pdf" for c in couples} | {"headline_scores.csv"} <= names
