@@ -128,7 +128,6 @@ def test_headline_rows_give_each_partners_latest_score_per_instrument(couple, th
         couple.partner_a.display_name,
         couple.partner_b.display_name,
     }
-    assert all(
-        r["date"] == "2026-03-02" for r in phq9
-    )  # the third round, four weeks apart from 5 Jan
+    # SMALL has 3 rounds over 70 days: every 70 // 3 // 7 = 3 weeks from 5 Jan, the last on 16 Feb.
+    assert all(r["date"] == "2026-02-16" for r in phq9)
     assert {r["instrument"] for r in rows} >= {"ecrs:anxiety", "ecrs:avoidance", "gad7", "csi16"}
