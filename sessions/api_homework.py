@@ -188,7 +188,7 @@ class CoupleRegulationView(CoupleAPIView):
     def get(self, request, *args, **kwargs):
         end, days = _strip_params(request.query_params)
         regulation = regulation_of(couple=self.couple, end=end, days=days)
-        self.audit_read(self.couple, view="regulation")
+        self.audit_reads(regulation.sources)
         return Response(s.RegulationSerializer(regulation_payload(regulation)).data)
 
 

@@ -3,7 +3,7 @@ amount of data, clinic-local dates, and the confidentiality module asked for wha
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -240,6 +240,9 @@ class CoupleRegulation:
     end: date
     strips: list[PartnerStrip]
     both_out: list[date]
+    # The check-ins and practice logs the strip was drawn from (unsaved stubs carrying only
+    # their ids), so a view can audit every record it reveals.
+    sources: list = field(default_factory=list)
 
 
 def regulation_of(
@@ -260,9 +263,11 @@ def regulation_of(
         CheckIn.objects.for_clinic(clinic)
         .current()
         .filter(couple=couple, checked_at__gte=since, checked_at__lt=until)
-        .values_list("partner_id", "checked_at", "zone", "intensity")
+        .values_list("id", "partner_id", "checked_at", "zone", "intensity")
     )
-    for partner_id, at, zone, intensity in check_ins:
+    sources: list = []
+    for pk, partner_id, at, zone, intensity in check_ins:
+        sources.append(CheckIn(pk=pk))
         if partner_id in readings:
             readings[partner_id].append(ZoneReading(local_date(at, clinic), zone, intensity, at))
     practices = (
@@ -270,6 +275,7 @@ def regulation_of(
         .current()
         .filter(couple=couple, practiced_at__gte=since, practiced_at__lt=until)
         .values_list(
+            "id",
             "partner_id",
             "practiced_at",
             "before_zone",
@@ -278,7 +284,8 @@ def regulation_of(
             "after_intensity",
         )
     )
-    for partner_id, at, b_zone, b_intensity, a_zone, a_intensity in practices:
+    for pk, partner_id, at, b_zone, b_intensity, a_zone, a_intensity in practices:
+        sources.append(PracticeLog(pk=pk))
         if partner_id not in readings:
             continue
         for zone, intensity in ((b_zone, b_intensity), (a_zone, a_intensity)):
@@ -295,4 +302,5 @@ def regulation_of(
             for partner in couple.partners
         ],
         both_out=both_out_of_window_days(zones[couple.partner_a_id], zones[couple.partner_b_id]),
+        sources=sources,
     )

@@ -141,3 +141,14 @@ def test_regulation_window_is_validated(couple, therapist):
     assert client.get(url(couple, "regulation/?days=0")).status_code == 400
     assert client.get(url(couple, "regulation/?end=yesterday")).status_code == 400
     assert len(client.get(url(couple, "regulation/?days=7")).json()["partners"][0]["days"]) == 7
+
+
+def test_the_regulation_strip_audits_every_entry_it_reveals(couple, therapist):
+    from clinic.models import AuditEvent
+
+    check_in = make_check_in(couple, couple.partner_a)
+    log = make_practice_log(couple, couple.partner_b, before_zone="hyper", before_intensity=5)
+    api_client_for(therapist).get(url(couple, "regulation/"))
+    read = set(AuditEvent.objects.filter(action="read").values_list("object_type", "object_id"))
+    assert ("therapy_sessions.checkin", str(check_in.pk)) in read
+    assert ("therapy_sessions.practicelog", str(log.pk)) in read
