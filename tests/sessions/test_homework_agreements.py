@@ -125,3 +125,25 @@ def test_versions_and_answers_are_append_only_at_the_database(couple, therapist)
             cursor.execute(f"UPDATE therapy_sessions_{table} SET clinic_id = clinic_id")  # noqa: S608
         with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM therapy_sessions_{table}")  # noqa: S608
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["homework", "practicelog", "timeoutlog", "checkin", "measurement", "measurementimport"],
+)
+def test_homework_logs_and_measurements_are_never_deleted_at_the_database(couple, table):
+    from tests.sessions.world import (
+        make_check_in,
+        make_measurement,
+        make_measurement_import,
+        make_practice_log,
+        make_time_out_log,
+    )
+
+    make_practice_log(couple, couple.partner_a)
+    make_time_out_log(couple, couple.partner_a)
+    make_check_in(couple, couple.partner_a)
+    make_measurement(couple, couple.partner_a)
+    make_measurement_import(couple, couple.partner_a)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM therapy_sessions_{table}")  # noqa: S608
