@@ -4,7 +4,7 @@ number of queries whatever the amount of data, applying the audience and confide
 Each section has its own gatherer; the renderer never sees what the audience may not.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.utils import timezone
@@ -39,6 +39,8 @@ class Scope:
     audience: str
     viewer: Viewer
     policy: str
+    #: rows several sections read (e.g. practice logs), loaded once per report
+    memo: dict = field(default_factory=dict, compare=False)
 
     def partner_index(self, client_id) -> int | None:
         for index, partner in enumerate(self.partners):
@@ -48,7 +50,14 @@ class Scope:
 
     def may_see(self, material: Material, owner_id) -> bool:
         """Audience rules: staff see all in a clinical report; couple and partner reports
-        follow the confidentiality module as if the partner(s) were reading."""
+        follow the confidentiality module as if the partner(s) were reading. Answers are
+        remembered per (material, owner): a year of logs asks the same few questions."""
+        key = ("may_see", material, owner_id)
+        if key not in self.memo:
+            self.memo[key] = self._decide(material, owner_id)
+        return self.memo[key]
+
+    def _decide(self, material: Material, owner_id) -> bool:
         if self.audience == Audience.CLINICAL:
             return True
         if self.audience == Audience.PARTNER:
@@ -161,51 +170,61 @@ def _notes(scope: Scope) -> dict:
     """Signed notes belong to the clinical record only; no client-facing report carries them."""
     if scope.audience != Audience.CLINICAL:
         return {"notes": None}
-    from sessions.models import SessionNote
+    from sessions.models import NoteAddendum, NoteTemplate, SessionNote
+    from sessions.note_content import TEMPLATE_SECTIONS
 
-    tz = scope.couple.clinic.tz
-    notes = (
-        SessionNote.objects.for_clinic(scope.couple.clinic)
+    clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
+    notes = list(
+        SessionNote.objects.for_clinic(clinic)
         .filter(
             session__couple=scope.couple,
             session__starts_at__gte=scope.start,
             session__starts_at__lte=scope.end,
             signed_at__isnull=False,
         )
-        .select_related("session")
-        .prefetch_related("addenda")
         .order_by("session__starts_at")
-    )
-    return {
-        "notes": tuple(
-            NoteEntry(
-                on=_local_date(note.session.starts_at, tz),
-                kind=note.session.kind,
-                template=note.get_template_display(),
-                text=_note_text(note),
-                partner=scope.partner_index(note.session.partner_id),
-                risk=(
-                    f"{note.risk_concerns} Plan: {note.risk_plan}"
-                    if note.risk_level == "concerns"
-                    else None
-                ),
-                addenda=tuple(a.text for a in note.addenda.all()),
-            )
-            for note in notes
+        .values_list(
+            "id",
+            "session__starts_at",
+            "session__kind",
+            "session__partner_id",
+            "template",
+            "sections",
+            "risk_level",
+            "risk_concerns",
+            "risk_plan",
         )
-    }
-
-
-def _note_text(note) -> str:
-    """The note's sections as 'Label: text' paragraphs, in the template's own order."""
-    from sessions.note_content import TEMPLATE_SECTIONS
-
-    parts = []
-    for key, label in TEMPLATE_SECTIONS.get(note.template, ()):
-        text = (note.sections or {}).get(key, "").strip()
-        if text:
-            parts.append(f"{label}: {text}")
-    return "\n\n".join(parts)
+    )
+    addenda: dict = {}
+    for note_id, text in (
+        NoteAddendum.objects.for_clinic(clinic)
+        .filter(note_id__in=[n[0] for n in notes])
+        .order_by("created_at")
+        .values_list("note_id", "text")
+    ):
+        addenda.setdefault(note_id, []).append(text)
+    labels = dict(NoteTemplate.choices)
+    entries = []
+    for note_id, starts_at, kind, partner_id, template, sections, risk, concerns, plan in notes:
+        sections = sections or {}
+        # The template's own section order (jsonb does not keep key order).
+        text = "\n\n".join(
+            f"{label}: {sections[key].strip()}"
+            for key, label in TEMPLATE_SECTIONS.get(template, ())
+            if sections.get(key, "").strip()
+        )
+        entries.append(
+            NoteEntry(
+                on=_local_date(starts_at, tz),
+                kind=kind,
+                template=labels.get(template, template),
+                text=text,
+                partner=scope.partner_index(partner_id),
+                risk=f"{concerns} Plan: {plan}" if risk == "concerns" else None,
+                addenda=tuple(addenda.get(note_id, ())),
+            )
+        )
+    return {"notes": tuple(entries)}
 
 
 #: fn(scope) -> {ReportContents field: value}; each runs a fixed number of queries.

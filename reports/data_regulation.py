@@ -8,6 +8,7 @@ sessions.adherence), so the report and the couple page agree.
 from collections import defaultdict
 from datetime import date
 
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from clinic.confidentiality import Material
@@ -38,49 +39,54 @@ def _day(value, tz) -> date:
     return timezone.localtime(value, tz).date()
 
 
+def practice_rows(scope) -> list[tuple]:
+    """(partner_id, local date, homework_id, before zone, before 0-10, after zone, after 0-10) of
+    the period's practice logs; read once per report, by regulation and adherence alike."""
+    if "practice" not in scope.memo:
+        scope.memo["practice"] = list(
+            PracticeLog.objects.for_clinic(scope.couple.clinic)
+            .current()
+            .filter(couple=scope.couple, practiced_at__gte=scope.start, practiced_at__lte=scope.end)
+            .annotate(on=TruncDate("practiced_at", tzinfo=scope.couple.clinic.tz))
+            .values_list(
+                "partner_id",
+                "on",
+                "homework_id",
+                "before_zone",
+                "before_intensity",
+                "after_zone",
+                "after_intensity",
+            )
+        )
+    return scope.memo["practice"]
+
+
 def gather_regulation(scope) -> dict:
     """`regulation` (per partner) and `both_out_of_window` sections."""
     clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
     readings: dict[int, list[ZoneReading]] = defaultdict(list)
-    for row in (
+    for partner_id, on, checked_at, zone, intensity in (
         CheckIn.objects.for_clinic(clinic)
         .current()
         .filter(couple=scope.couple, checked_at__gte=scope.start, checked_at__lte=scope.end)
-        .values("partner_id", "checked_at", "zone", "intensity")
+        .annotate(on=TruncDate("checked_at", tzinfo=tz))
+        .values_list("partner_id", "on", "checked_at", "zone", "intensity")
     ):
-        if scope.may_see(Material.CHECKIN, row["partner_id"]):
-            partner = scope.partner_index(row["partner_id"])
-            readings[partner].append(
-                ZoneReading(
-                    on=_day(row["checked_at"], tz),
-                    zone=Zone(row["zone"]),
-                    intensity=row["intensity"],
-                    at=row["checked_at"],
-                )
+        if scope.may_see(Material.CHECKIN, partner_id):
+            readings[scope.partner_index(partner_id)].append(
+                ZoneReading(on=on, zone=Zone(zone), intensity=intensity, at=checked_at)
             )
     practices: dict[int, list[tuple[date, PracticeArousal]]] = defaultdict(list)
-    for row in (
-        PracticeLog.objects.for_clinic(clinic)
-        .current()
-        .filter(couple=scope.couple, practiced_at__gte=scope.start, practiced_at__lte=scope.end)
-        .values(
-            "partner_id",
-            "practiced_at",
-            "before_zone",
-            "before_intensity",
-            "after_zone",
-            "after_intensity",
-        )
-    ):
-        if scope.may_see(Material.PRACTICE_LOG, row["partner_id"]):
-            practices[scope.partner_index(row["partner_id"])].append(
+    for partner_id, on, _homework, before_zone, before, after_zone, after in practice_rows(scope):
+        if scope.may_see(Material.PRACTICE_LOG, partner_id):
+            practices[scope.partner_index(partner_id)].append(
                 (
-                    _day(row["practiced_at"], tz),
+                    on,
                     PracticeArousal(
-                        before_intensity=row["before_intensity"],
-                        after_intensity=row["after_intensity"],
-                        before_zone=Zone(row["before_zone"]) if row["before_zone"] else None,
-                        after_zone=Zone(row["after_zone"]) if row["after_zone"] else None,
+                        before_intensity=before,
+                        after_intensity=after,
+                        before_zone=Zone(before_zone) if before_zone else None,
+                        after_zone=Zone(after_zone) if after_zone else None,
                     ),
                 )
             )
@@ -130,19 +136,11 @@ def gather_adherence(scope) -> dict:
         if (h.end_date is None or h.end_date >= scope.report.period_start)
         and scope.may_see(Material.HOMEWORK, h.partner_id)
     ]
+    wanted = {h.pk for h in homework}
     logs: dict = defaultdict(list)
-    for row in (
-        PracticeLog.objects.for_clinic(clinic)
-        .current()
-        .filter(
-            homework__in=[h.pk for h in homework],
-            practiced_at__gte=scope.start,
-            practiced_at__lte=scope.end,
-        )
-        .values("homework_id", "partner_id", "practiced_at")
-    ):
-        if scope.may_see(Material.PRACTICE_LOG, row["partner_id"]):
-            logs[row["homework_id"]].append(_day(row["practiced_at"], tz))
+    for partner_id, on, homework_id, *_ in practice_rows(scope):
+        if homework_id in wanted and scope.may_see(Material.PRACTICE_LOG, partner_id):
+            logs[homework_id].append(on)
     today = min(timezone.localdate(timezone=tz), scope.report.period_end)
     rows = []
     for h in homework:
