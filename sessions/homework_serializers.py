@@ -67,8 +67,10 @@ class VersionSerializer(serializers.Serializer):
     @extend_schema_field(ResponseSerializer(many=True))
     def get_responses(self, version):
         responses = list(version.responses.all())
-        if "viewer_id" in self.context:  # the portal: a partner sees their own answers only
-            responses = [r for r in responses if r.partner_id == self.context["viewer_id"]]
+        if "answer_owners" in self.context:
+            # The portal: a partner's own answers, and the other's when the policy shares them.
+            owners = self.context["answer_owners"]
+            responses = [r for r in responses if r.partner_id in owners]
         return ResponseSerializer(responses, many=True).data
 
 

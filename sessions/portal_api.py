@@ -132,6 +132,11 @@ class PortalHomeworkViewSet(
         return {
             "viewer_id": self.client.pk,
             "adherence_owners": {self.client.pk},
+            "answer_owners": set(
+                visible_owner_ids(
+                    couple=self.couple, client=self.client, material=Material.HOMEWORK
+                )
+            ),
             "agreements": {
                 h.pk: agreement_status_of(h, self.couple) for h in homework_list if h.is_time_out
             },

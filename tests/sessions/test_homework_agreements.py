@@ -92,7 +92,7 @@ def test_asking_to_discuss_is_recorded_and_shown_to_the_therapist(couple, therap
     assert AuditEvent.objects.filter(action="agreement_discuss", channel="portal").exists()
 
 
-def test_the_other_partner_never_sees_a_discussion_note(couple, therapist):
+def test_under_a_private_policy_the_other_partner_does_not_see_a_discussion_note(couple, therapist):
     agreement = make_agreement(couple, by=therapist)
     answer(couple.partner_b, agreement, "discuss", 1, note="Private worry")
     seen = portal(couple.partner_a).get(f"/api/v1/portal/homework/{agreement.pk}/").json()
@@ -147,3 +147,14 @@ def test_homework_logs_and_measurements_are_never_deleted_at_the_database(couple
     make_measurement_import(couple, couple.partner_a)
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM therapy_sessions_{table}")  # noqa: S608
+
+
+def test_a_discussion_note_is_shared_only_when_the_couple_shares(couple, therapist):
+    from clinic.models import IndividualMaterialPolicy
+
+    agreement = make_agreement(couple, by=therapist)
+    answer(couple.partner_b, agreement, "discuss", 1, note="Worried about the signal")
+    couple.individual_material_policy = IndividualMaterialPolicy.SHARED
+    couple.save()
+    seen = portal(couple.partner_a).get(f"/api/v1/portal/homework/{agreement.pk}/").json()
+    assert "Worried about the signal" in str(seen)
