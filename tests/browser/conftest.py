@@ -50,3 +50,13 @@ def login(page, live_server, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture(autouse=True)
+def _unhashed_static(settings):
+    """The live server serves static files from the finders, which know no hashed names; plain
+    storage makes pages link the files it can serve, so browser tests see the real stylesheet."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

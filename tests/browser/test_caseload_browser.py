@@ -26,3 +26,10 @@ def test_other_clinics_therapist_cannot_open_this_caseload(page, live_server):
     login(page, live_server, "therapist1@riverside.example", DEMO_PASSWORD)
     response = page.goto(f"{live_server.url}/c/harbour/caseload/")
     assert response.status == 404
+
+
+def test_pages_load_their_stylesheet(page, live_server):
+    seed_demo()
+    login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(246, 248, 247)"  # --bg in attune.css
