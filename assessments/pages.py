@@ -23,22 +23,10 @@ from assessments.selectors import (
     responses_for_member,
 )
 from clinic.audit import record_event, record_reads
+from clinic.form_errors import run_service
 from clinic.models import Role
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
-
-
-def _apply(form, action):
-    """Run a service; put its domain errors back on the form instead of failing."""
-    try:
-        return action()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return None
 
 
 def couple_panel(*, request, couple) -> dict:
@@ -96,7 +84,7 @@ def assign_page(request, couple_id):
     form = AssignForm(request.POST or None, couple=couple, clinic=request.clinic)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        created = _apply(
+        created = run_service(
             form,
             lambda: services.assignments_create(
                 clinic=request.clinic,
@@ -195,7 +183,7 @@ def instrument_page(request, code):
             upload_form = WordingUploadForm(request.POST, request.FILES)
             if upload_form.is_valid():
                 upload = upload_form.cleaned_data["file"]
-                done = _apply(
+                done = run_service(
                     upload_form,
                     lambda: services.wording_upload(
                         clinic=request.clinic,
@@ -215,7 +203,7 @@ def instrument_page(request, code):
             reliability_form = ReliabilityForm(request.POST, instrument=instrument)
             if reliability_form.is_valid():
                 data = reliability_form.cleaned_data
-                done = _apply(
+                done = run_service(
                     reliability_form,
                     lambda: services.reliability_override_set(
                         clinic=request.clinic, by=request.user, request=request, **data

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from clinic import services
 from clinic.audit import record_event, record_reads
 from clinic.extensions import CASELOAD_ENRICHERS, PORTAL_SECTIONS, couple_panels, enrich_caseload
+from clinic.form_errors import run_service
 from clinic.forms import ClientForm, CoupleForm, EmailLoginForm
 from clinic.models import CoupleStatus, Membership
 from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
@@ -98,25 +98,12 @@ def couple_detail(request, couple_id):
     )
 
 
-def _apply(form, action):
-    """Run a service; put its domain errors back on the form instead of failing."""
-    try:
-        return action()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return None
-
-
 @clinic_member_required
 @require_http_methods(["GET", "POST"])
 def client_new(request):
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        client = _apply(
+        client = run_service(
             form,
             lambda: services.client_create(
                 clinic=request.clinic, by=request.user, request=request, **form.cleaned_data
@@ -138,7 +125,7 @@ def couple_new(request):
     form = CoupleForm(request.POST or None, clinic=request.clinic, membership=request.membership)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        couple = _apply(
+        couple = run_service(
             form,
             lambda: services.couple_create(
                 clinic=request.clinic, by=request.user, request=request, **data

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.audit import record_event
+from clinic.form_errors import run_service
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
 from sessions import homework_services, measurement_services
@@ -56,19 +57,6 @@ def couple_page(view):
     return wrapper
 
 
-def _apply(form, action):
-    """Run a service; put its domain errors on the form and return None instead of failing."""
-    try:
-        return action()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-    return None
-
-
 def _back_to_couple(couple):
     return redirect("couple-detail", clinic_slug=couple.clinic.slug, couple_id=couple.pk)
 
@@ -99,7 +87,7 @@ def homework_new(request, couple):
         raise Http404("Unknown kind of homework.")
     form = HomeworkForm(request.POST or None, couple=couple, kind=kind)
     if request.method == "POST" and form.is_valid():
-        homework = _apply(
+        homework = run_service(
             form,
             lambda: homework_services.homework_create(
                 couple=couple, by=request.user, request=request, **form.service_kwargs()
@@ -165,7 +153,7 @@ def homework_revise(request, couple, homework_id):
     homework = _homework_of(couple, homework_id)
     form = VersionForm(request.POST, couple=couple, current=current_version(homework))
     if form.is_valid():
-        version = _apply(
+        version = run_service(
             form,
             lambda: homework_services.agreement_revise(
                 homework=homework, by=request.user, request=request, **form.cleaned_data
@@ -195,7 +183,7 @@ def homework_end(request, couple, homework_id):
     homework = _homework_of(couple, homework_id)
     form = EndForm(request.POST)
     if form.is_valid():
-        ended = _apply(
+        ended = run_service(
             form,
             lambda: homework_services.homework_end(
                 homework=homework,
@@ -217,7 +205,7 @@ def homework_end(request, couple, homework_id):
 def homework_archive(request, couple, homework_id):
     homework = _homework_of(couple, homework_id)
     form = ReasonForm(request.POST)
-    if form.is_valid() and _apply(
+    if form.is_valid() and run_service(
         form,
         lambda: homework_services.homework_archive(
             homework=homework, by=request.user, reason=form.cleaned_data["reason"], request=request
@@ -242,7 +230,7 @@ def measurement_new(request, couple):
     )
     form = MeasurementForm(request.POST or None, couple=couple, sessions=sessions)
     if request.method == "POST" and form.is_valid():
-        measurement = _apply(
+        measurement = run_service(
             form,
             lambda: measurement_services.measurement_record(
                 couple=couple,
@@ -277,7 +265,7 @@ def measurement_import_new(request, couple):
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        pending = _apply(
+        pending = run_service(
             form,
             lambda: measurement_services.import_preview(
                 couple=couple,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.audit import record_event, record_reads
 from clinic.confidentiality import couple_policy
+from clinic.form_errors import run_service
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
 from sessions import confidentiality_services, note_services, session_services
@@ -53,21 +54,6 @@ def in_clinic_time(view):
             return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _apply(form, action):
-    """Run a service; put its domain errors on the form and return None instead of failing."""
-    try:
-        return action()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc) or "You may not do this.")
-    return None
 
 
 # --- couple page panels ---------------------------------------------------------------------
@@ -109,7 +95,7 @@ def session_new(request, couple_id):
     )
     form = ScheduleForm(request.POST or None, couple=couple, user=request.user, prefix="schedule")
     if request.method == "POST" and form.is_valid():
-        session = _apply(
+        session = run_service(
             form,
             lambda: session_services.session_schedule(
                 couple=couple, by=request.user, request=request, channel=PAGE, **form.cleaned_data
@@ -137,7 +123,7 @@ def couple_confidentiality(request, couple_id):
         request.POST or None, initial={"policy": couple.individual_material_policy}
     )
     if request.method == "POST" and form.is_valid():
-        done = _apply(
+        done = run_service(
             form,
             lambda: confidentiality_services.couple_set_material_policy(
                 couple=couple,
@@ -208,7 +194,7 @@ def _session_action(request, session_id, *, key, form_class, run, done_message):
     kwargs = {"session": session} if form_class in (RescheduleForm, HeldForm) else {}
     form = form_class(request.POST, prefix=key, **kwargs)
     if form.is_valid():
-        result = _apply(form, lambda: run(session, form.cleaned_data))
+        result = run_service(form, lambda: run(session, form.cleaned_data))
         if result is not None:
             messages.success(request, done_message)
             if key == "note":
@@ -360,7 +346,7 @@ def note_page(request, note_id):
         _read_event(request, note)
         return _note_page(request, note, draft_form=form, status=400)
     try:
-        saved = _apply(
+        saved = run_service(
             form,
             lambda: note_services.note_update_draft(
                 note=note,
@@ -449,7 +435,7 @@ def note_addendum(request, note_id):
     note = _note(request, note_id)
     form = AddendumForm(request.POST)
     if form.is_valid():
-        added = _apply(
+        added = run_service(
             form,
             lambda: note_services.addendum_add(
                 note=note,

@@ -10,7 +10,6 @@ import uuid
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.audit import record_event, record_reads
 from clinic.confidentiality import Material
+from clinic.form_errors import run_service
 from clinic.page_access import portal_client_required
 from sessions import homework_services, log_services
 from sessions.homework_forms import (
@@ -69,19 +69,6 @@ def portal_page(view):
             return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _apply(form, action):
-    """Run a service; put its domain errors on the form and return None instead of failing."""
-    try:
-        return action()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-    return None
 
 
 def _audit(request, objects) -> None:
@@ -136,7 +123,7 @@ def agreement_page(request, homework_id):
             else AgreementDecision.ACCEPTED
         )
         try:
-            answered = _apply(
+            answered = run_service(
                 form,
                 lambda: homework_services.agreement_respond(
                     homework=agreement,
@@ -202,7 +189,7 @@ def practice_new(request):
         initial["homework"] = practices.filter(pk=_uuid_or_none(request.GET["homework"])).first()
     form = PracticeLogForm(request.POST or None, practices=practices, initial=initial)
     if request.method == "POST" and form.is_valid():
-        log = _apply(
+        log = run_service(
             form,
             lambda: log_services.practice_log_create(
                 couple=request.couple,
@@ -227,7 +214,7 @@ def time_out_new(request):
     form = TimeOutLogForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         values = _time_out_values(request, form.cleaned_data)
-        log = _apply(
+        log = run_service(
             form,
             lambda: log_services.time_out_log_create(
                 couple=request.couple,
@@ -270,7 +257,7 @@ def _time_out_values(request, data: dict) -> dict:
 def check_in_new(request):
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        log = _apply(
+        log = run_service(
             form,
             lambda: log_services.check_in_create(
                 couple=request.couple,
@@ -369,7 +356,7 @@ def log_edit(request, kind, log_id):
         if kind == "time-out":
             values = _time_out_values(request, values)
             values.pop("homework")
-        corrected = _apply(
+        corrected = run_service(
             form,
             lambda: log_services.log_correct(
                 log=log, by=request.user, request=request, channel=CHANNEL, **values
@@ -402,7 +389,7 @@ def log_void(request, kind, log_id):
     form = ReasonForm(request.POST or None)
     form.fields["reason"].label = "Why are you taking this entry back?"
     if request.method == "POST" and form.is_valid():
-        voided = _apply(
+        voided = run_service(
             form,
             lambda: log_services.log_void(
                 log=log,
