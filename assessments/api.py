@@ -36,11 +36,11 @@ from assessments.selectors import (
     reliability_params,
     responses_for_member,
 )
-from clinic.api_base import ClinicAPIView, ClinicViewSet
+from clinic.api_base import ClinicAPIView, ClinicViewSet, CoupleScopedMixin
 from clinic.audit import record_event, record_reads
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple, Role
-from clinic.selectors import couples_for_caseload, get_couple_for_member
+from clinic.selectors import couples_for_caseload
 
 
 def instrument_rows(clinic) -> list[dict]:
@@ -102,19 +102,6 @@ class InstrumentListView(ClinicAPIView):
         return Response(s.InstrumentSerializer(instrument_rows(self.clinic), many=True).data)
 
 
-class CoupleScopedMixin:
-    """For routes under couples/<couple_id>/: the couple must be visible to the member (404)."""
-
-    url_models = {"couple_id": Couple}
-
-    def get_couple(self) -> Couple:
-        if not hasattr(self, "_couple"):
-            self._couple = get_couple_for_member(
-                clinic=self.clinic, membership=self.membership, couple_id=self.kwargs["couple_id"]
-            )
-        return self._couple
-
-
 class AuditedListMixin:
     """Audit every record a list page shows (one INSERT per page)."""
 
@@ -172,13 +159,13 @@ class CoupleAssignmentViewSet(
     ordering = ["-created_at"]
 
     def clinic_queryset(self):
-        couple = self.get_couple()
+        couple = self.couple
         today = services.local_today(self.clinic)
         return _with_counts(Assignment.objects.for_clinic(self.clinic).filter(couple=couple), today)
 
     @extend_schema(request=s.AssignmentCreateSerializer, responses={201: s.AssignmentSerializer})
     def create(self, request, clinic_slug, couple_id):
-        couple = self.get_couple()
+        couple = self.couple
         data = s.AssignmentCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
@@ -240,9 +227,7 @@ class CoupleResponseViewSet(
     ordering = ["-due_on"]
 
     def clinic_queryset(self):
-        return QuestionnaireResponse.objects.for_clinic(self.clinic).filter(
-            couple=self.get_couple()
-        )
+        return QuestionnaireResponse.objects.for_clinic(self.clinic).filter(couple=self.couple)
 
 
 class ResponseViewSet(TodayContextMixin, mixins.RetrieveModelMixin, ClinicViewSet):
@@ -426,7 +411,7 @@ class CoupleResultsView(CoupleScopedMixin, ClinicAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, clinic_slug, couple_id):
-        couple = self.get_couple()
+        couple = self.couple
         results = couple_results(clinic=self.clinic, couple=couple)
         record_event(
             clinic=self.clinic,

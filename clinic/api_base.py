@@ -13,8 +13,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
-from clinic.models import Clinic, Role
-from clinic.selectors import membership_for
+from clinic.audit import record_event, record_reads
+from clinic.models import Clinic, Couple, Role
+from clinic.selectors import get_couple_for_member, membership_for
 from clinic.tenancy import scope
 
 
@@ -68,6 +69,47 @@ class ClinicViewSet(ClinicScopedMixin, viewsets.GenericViewSet):
     def clinic_queryset(self):
         """What this view may reach; override to narrow (e.g. to the member's couples)."""
         return self.model.objects.for_clinic(self.clinic)
+
+
+class CoupleScopedMixin:
+    """For routes under couples/<couple_id>/: the couple is resolved, and a couple the member
+    may not see answers 404, before any object lookup or body validation."""
+
+    url_models = {"couple_id": Couple}
+    couple: Couple
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        couple = get_couple_for_member(
+            clinic=self.clinic, membership=self.membership, couple_id=kwargs.get("couple_id")
+        )
+        # The couple's clinic is the request's clinic: share the loaded row, save a query.
+        couple.clinic = self.clinic
+        self.couple = request.couple = couple
+
+    def audit_reads(self, objects) -> None:
+        """One audit event per record shown (a single INSERT)."""
+        record_reads(
+            clinic=self.clinic, actor=self.request.user, objects=objects, request=self.request
+        )
+
+    def audit_read(self, obj, **detail) -> None:
+        record_event(
+            clinic=self.clinic,
+            actor=self.request.user,
+            action="read",
+            obj=obj,
+            request=self.request,
+            detail=detail or None,
+        )
+
+
+class CoupleScopedViewSet(CoupleScopedMixin, ClinicViewSet):
+    """A clinic viewset whose objects belong to the couple in the URL."""
+
+
+class CoupleScopedAPIView(CoupleScopedMixin, ClinicAPIView):
+    pass
 
 
 class ClinicScopedRelatedField(serializers.PrimaryKeyRelatedField):

@@ -6,11 +6,11 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clinic.api_base import ClinicScopedRelatedField, ClinicViewSet
+from clinic.api_base import ClinicScopedRelatedField, ClinicViewSet, CoupleScopedViewSet
 from clinic.audit import record_event
-from clinic.models import Client, Couple, Role
+from clinic.models import Client, Role
 from clinic.portal_api_base import PortalViewSet
-from clinic.selectors import couples_visible_to, get_couple_for_member
+from clinic.selectors import couples_visible_to
 from reports import services, storage
 from reports.broker import BrokerUnavailable
 from reports.models import EXPORT_AUDIENCE_CHOICES, Audience, ClinicExport, ProgressReport, Status
@@ -120,31 +120,25 @@ def _filename(report: ProgressReport) -> str:
     return f"attune-report-{report.audience}-{report.period_start}-{report.period_end}-{str(report.pk)[:8]}.pdf"
 
 
-class CoupleReportViewSet(mixins.ListModelMixin, ClinicViewSet):
+class CoupleReportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     """A couple's progress reports: request one or more audiences (202), list them."""
 
     model = ProgressReport
     serializer_class = ReportSerializer
-    url_models = {"couple_id": Couple}
     filterset_fields: list = []
     search_fields: list = []
     ordering_fields = ["created_at"]
 
-    def _couple(self):
-        return get_couple_for_member(
-            clinic=self.clinic, membership=self.membership, couple_id=self.kwargs["couple_id"]
-        )
-
     def clinic_queryset(self):
         return ProgressReport.objects.for_clinic(self.clinic).filter(
-            couple=self._couple(), export__isnull=True
+            couple=self.couple, export__isnull=True
         )
 
     @extend_schema(
         request=ReportRequestSerializer, responses={202: ReportSerializer(many=True), 503: None}
     )
     def create(self, request, clinic_slug, couple_id):
-        couple = self._couple()
+        couple = self.couple
         data = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         try:

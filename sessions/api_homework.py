@@ -13,10 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as InputError
 from rest_framework.response import Response
 
+from clinic.api_base import CoupleScopedAPIView, CoupleScopedViewSet
 from clinic.filtering import TenantFilterSet
 from sessions import homework_serializers as s
 from sessions import homework_services, log_services
-from sessions.api_couple_scope import CoupleAPIView, CoupleViewSet
 from sessions.homework_selectors import (
     STRIP_DAYS,
     adherence_of,
@@ -58,7 +58,7 @@ class HomeworkFilter(TenantFilterSet):
         fields = ["kind", "partner", "archived"]
 
 
-class HomeworkViewSet(mixins.ListModelMixin, CoupleViewSet):
+class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     """A couple's homework. Time-out agreements change by new version (POST versions/); homework
     is ended or archived, never deleted."""
 
@@ -159,7 +159,7 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleViewSet):
         return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
-class CoupleAdherenceView(CoupleAPIView):
+class CoupleAdherenceView(CoupleScopedAPIView):
     """Adherence of every live homework with a weekly target: practices logged against the
     target, Monday-Sunday weeks in the clinic's time zone, per partner it is for."""
 
@@ -174,7 +174,7 @@ class CoupleAdherenceView(CoupleAPIView):
         return Response(s.HomeworkAdherenceSerializer(rows, many=True).data)
 
 
-class CoupleRegulationView(CoupleAPIView):
+class CoupleRegulationView(CoupleScopedAPIView):
     """Each partner's window-of-tolerance zone per day (default: the last two weeks) and the
     days on which both partners were out of their window. Ratings are self-ratings."""
 
@@ -253,7 +253,7 @@ def log_filter(log_model, when: str) -> type[TenantFilterSet]:
     return LogFilter
 
 
-class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoupleViewSet):
+class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoupleScopedViewSet):
     """Both partners' logs of one kind for the couple (voided ones included, marked); staff
     may void one with a reason, never delete it."""
 

@@ -8,11 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from clinic.api_base import ClinicAPIView
+from clinic.api_base import ClinicAPIView, CoupleScopedViewSet
 from clinic.filtering import TenantFilterSet
 from sessions import measurement_serializers as s
 from sessions import measurement_services
-from sessions.api_couple_scope import CoupleViewSet
 from sessions.homework_serializers import ReasonSerializer
 from sessions.models import Measurement, MeasurementImport
 from sessions.physiology import describe_kinds, kind_choices
@@ -41,7 +40,7 @@ class MeasurementFilter(TenantFilterSet):
         fields = ["partner", "kind", "since", "until", "session", "voided"]
 
 
-class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoupleViewSet):
+class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoupleScopedViewSet):
     """A couple's physiological readings. Values are stored in one unit per kind (cortisol in
     nmol/L even when entered in µg/dL); a value outside the plausible range is a 400 that
     names the range. DELETE does not exist: void a reading with a reason."""
@@ -96,7 +95,7 @@ class MeasurementImportFilter(TenantFilterSet):
         fields = ["status"]
 
 
-class MeasurementImportViewSet(mixins.ListModelMixin, CoupleViewSet):
+class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     """Importing a device file for one partner: POST parses it and stores a preview (every
     bad row named, nothing added); confirm/ adds every row at once or none; discard/ drops it."""
 
