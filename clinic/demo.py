@@ -3,7 +3,7 @@ partners have portal logins. Idempotent: running it again changes nothing."""
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -84,18 +84,32 @@ def _slugify_email(name: str) -> str:
 
 
 def _add_history(couple: Couple, therapist: User, *, seed: int) -> None:
-    """Twelve weeks of sessions, questionnaires, logs and readings, ending this week, so every
-    page and report has something to show."""
+    """Twelve weeks of sessions, questionnaires, logs and readings ending this week, the next
+    session booked, and questionnaires due today, so every page and report has something to show."""
+    from assessments.services import assignments_create
     from reports.synthetic import HistorySize, build_history
+    from sessions.session_services import session_schedule
 
     weeks = 12
-    start = timezone.localdate() - timedelta(weeks=weeks)
+    today = timezone.localdate(timezone=couple.clinic.tz)
     build_history(
         couple=couple,
         therapist=therapist,
-        start=start,
+        start=today - timedelta(weeks=weeks),
         seed=seed,
         size=HistorySize(days=weeks * 7, sessions=weeks, rounds=3),
+    )
+    if couple.status != CoupleStatus.ACTIVE:
+        return
+    next_week = datetime.combine(today + timedelta(days=7), time(10), tzinfo=couple.clinic.tz)
+    session_schedule(couple=couple, by=therapist, starts_at=next_week, channel="seed")
+    assignments_create(
+        clinic=couple.clinic,
+        couple=couple,
+        by=therapist,
+        partners=couple.partners,
+        instruments=["phq9", "gad7"],
+        first_due_on=today,
     )
 
 
