@@ -282,3 +282,65 @@ def test_unassigned_therapist_cannot_request(other_therapist, clinic, couple):
     assert request_report(api_client_for(other_therapist), clinic, couple).status_code == 404
     MembershipFactory(clinic=clinic)
     assert not ProgressReport.objects.exists()
+
+
+def _report_row(clinic, couple):
+    return ProgressReport.objects.create(
+        clinic=clinic,
+        couple=couple,
+        audience="clinical",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        request_id=couple.pk,
+    )
+
+
+def test_a_transient_database_error_is_retried(clinic, couple, monkeypatch):
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    import reports.data
+
+    real_gather, calls = reports.data.gather, []
+
+    def flaky(report):
+        calls.append(report.pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_gather(report)
+
+    monkeypatch.setattr(reports.data, "gather", flaky)
+    report = _report_row(clinic, couple)
+    with pytest.raises(Retry):  # autoretry schedules another delivery, with backoff
+        generate_report.apply(args=[str(report.pk)])
+    report.refresh_from_db()
+    assert report.status == Status.RUNNING and not report.failure_reason
+    generate_report.apply(args=[str(report.pk)])  # the retry's delivery
+    report.refresh_from_db()
+    assert len(calls) == 2
+    assert report.status == Status.DONE and report.attempts == 2
+
+
+def test_retries_are_bounded_with_backoff():
+    from django.db import OperationalError
+
+    assert OperationalError in generate_report.autoretry_for
+    assert generate_report.max_retries == 5
+    assert (
+        generate_report.retry_backoff
+        and generate_report.acks_late
+        and generate_report.reject_on_worker_lost
+    )
+
+
+def test_a_lasting_failure_is_recorded_with_a_reason(clinic, couple):
+    from django.db import OperationalError
+
+    report = _report_row(clinic, couple)
+    generate_report.on_failure(
+        OperationalError("could not connect to server"), "task-id", (str(report.pk),), {}, None
+    )
+    report.refresh_from_db()
+    assert report.status == Status.FAILED
+    assert "kept failing after 5 retries" in report.failure_reason
+    assert "could not connect to server" in report.failure_reason
