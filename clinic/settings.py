@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Where clients reach the portal, for links in reminder emails (e.g. https://attune.example).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Attune <no-reply@attune.local>")
 
 SESSION_COOKIE_HTTPONLY = True
