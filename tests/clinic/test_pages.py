@@ -90,3 +90,15 @@ def test_portal_user_lands_on_portal_and_leave_quickly_logs_out(client, couple):
 def test_client_cannot_open_staff_pages(client, couple, clinic):
     client.force_login(couple.partner_a.portal_user)
     assert client.get(reverse("caseload", args=[clinic.slug])).status_code == 404
+
+
+def test_admin_sees_the_exports_link_and_a_therapist_does_not(client, admin, therapist, clinic):
+    client.force_login(admin)
+    assert (
+        f"/c/{clinic.slug}/exports/"
+        in client.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    )
+    client.force_login(therapist)
+    page = client.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert f"/c/{clinic.slug}/exports/" not in page and f"/c/{clinic.slug}/instruments/" in page
+    assert client.get(f"/c/{clinic.slug}/exports/").status_code == 404
