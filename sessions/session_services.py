@@ -5,10 +5,11 @@ reason. Each service locks the session row, checks the rule, and writes its audi
 same transaction.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.audit import record_event
@@ -63,6 +64,59 @@ def _check_couple_open(couple: Couple) -> None:
         raise ValidationError("This couple is discharged; re-open the case to schedule sessions.")
 
 
+BOOKED = (SessionStatus.SCHEDULED, SessionStatus.HELD)
+
+
+def _serialise_bookings(*keys: object) -> None:
+    """Hold transaction-scoped advisory locks on the therapist and the couple, so two
+    concurrent bookings of the same slot cannot both pass the clash check."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (quick start) serialises writers already.
+    with connection.cursor() as cursor:
+        for key in sorted(str(k) for k in keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
+def _check_no_clash(
+    *,
+    couple: Couple,
+    therapist_id: object,
+    starts_at: datetime,
+    duration_minutes: int,
+    exclude: TherapySession | None = None,
+) -> None:
+    """Refuse a time overlapping another scheduled or held session of the same therapist or
+    the same couple; the message names the clashing session's time in the clinic's zone."""
+    _serialise_bookings(f"therapist:{therapist_id}", f"couple:{couple.pk}")
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    # No session is longer than the maximum, so earlier starts cannot reach this one.
+    candidates = (
+        TherapySession.objects.for_clinic(couple.clinic)
+        .filter(Q(therapist_id=therapist_id) | Q(couple=couple), status__in=BOOKED)
+        .filter(
+            starts_at__lt=ends_at,
+            starts_at__gt=starts_at - timedelta(minutes=DURATION_MAX_MINUTES),
+        )
+        .order_by("starts_at")
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    for other in candidates:
+        if other.starts_at + timedelta(minutes=other.duration_minutes) > starts_at:
+            raise ValidationError({"starts_at": _clash_message(other, couple=couple)})
+
+
+def _clash_message(other: TherapySession, *, couple: Couple) -> str:
+    tz = couple.clinic.tz
+    start = other.starts_at.astimezone(tz)
+    end = (other.starts_at + timedelta(minutes=other.duration_minutes)).astimezone(tz)
+    whose = "this couple" if other.couple_id == couple.pk else "the therapist"
+    return (
+        f"This time clashes with a session of {whose} on {start:%a %d %b %Y}, "
+        f"{start:%H:%M} to {end:%H:%M} ({start.tzname()})."
+    )
+
+
 def _locked(session: TherapySession) -> TherapySession:
     """The session re-read under a row lock, so two concurrent status changes serialise."""
     return (
@@ -99,7 +153,8 @@ def session_schedule(
 ) -> TherapySession:
     """Book a session for the couple: joint (no partner) or individual (one of its partners).
 
-    The therapist defaults to the booking user and must be assigned to the couple.
+    The therapist defaults to the booking user and must be assigned to the couple; the time may
+    not overlap another scheduled or held session of the therapist or of the couple.
     """
     _check_couple_open(couple)
     _check_starts_at(starts_at)
@@ -117,6 +172,12 @@ def session_schedule(
         raise ValidationError({"kind": f"Unknown session kind '{kind}'."})
     therapist = therapist or by
     _check_therapist(couple=couple, therapist=therapist)
+    _check_no_clash(
+        couple=couple,
+        therapist_id=therapist.pk,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+    )
     session = TherapySession.objects.create(
         clinic=couple.clinic,
         couple=couple,
@@ -152,7 +213,10 @@ def session_reschedule(
     request=None,
     channel: str = "api",
 ) -> TherapySession:
-    """Move or change a scheduled session (start, length, modality, therapist); others refuse."""
+    """Move or change a scheduled session (start, length, modality, therapist); others refuse.
+
+    The new time may not overlap another scheduled or held session of its therapist or couple.
+    """
     session = _locked(session)
     _require_scheduled(session, "rescheduled")
     changed: dict[str, list[str]] = {}
@@ -175,6 +239,14 @@ def session_reschedule(
         _check_therapist(couple=session.couple, therapist=therapist)
         changed["therapist"] = [str(session.therapist_id), str(therapist.pk)]
         session.therapist = therapist
+    if {"starts_at", "duration_minutes", "therapist"} & set(changed):
+        _check_no_clash(
+            couple=session.couple,
+            therapist_id=session.therapist_id,
+            starts_at=session.starts_at,
+            duration_minutes=session.duration_minutes,
+            exclude=session,
+        )
     if changed:
         session.save()
     record_event(
