@@ -151,6 +151,8 @@ def _redirect_to(homework):
 @require_POST
 def homework_revise(request, couple, homework_id):
     homework = _homework_of(couple, homework_id)
+    if homework.kind != HomeworkKind.TIME_OUT:
+        raise Http404("Only a time-out agreement has versions to revise.")
     form = VersionForm(request.POST, couple=couple, current=current_version(homework))
     if form.is_valid():
         version = run_service(

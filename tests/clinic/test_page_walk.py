@@ -1,0 +1,191 @@
+"""Walk every server-rendered page route (read from the URL resolver): another clinic's,
+an unassigned couple's and the other partner's objects answer 404 to GET and POST, and junk
+form posts on one's own objects never answer 500."""
+
+import re
+
+import pytest
+from django.test import Client as BrowserClient
+from django.urls import get_resolver
+
+from assessments.models import Response, RiskAlert
+from clinic.models import Couple
+from reports.models import ClinicExport, ProgressReport
+from sessions.models import (
+    CheckIn,
+    Homework,
+    MeasurementImport,
+    PracticeLog,
+    SessionNote,
+    TherapySession,
+)
+from tests.clinic.test_route_walk import _walk
+from tests.factories import CoupleFactory, MembershipFactory
+from tests.world import BUILDERS
+
+STAFF_PREFIX = "c/<slug:clinic_slug>/"
+PORTAL_PREFIX = "portal/"
+
+# The object behind each page URL kwarg. A new kwarg fails the walk until it is named here.
+PAGE_MODELS = {
+    "couple_id": Couple,
+    "session_id": TherapySession,
+    "note_id": SessionNote,
+    "homework_id": Homework,
+    "response_id": Response,
+    "report_id": ProgressReport,
+    "import_id": MeasurementImport,
+    "alert_id": RiskAlert,
+    "export_id": ClinicExport,
+    "log_id": PracticeLog,
+}
+# Kwargs that name no object: a fixed, valid value.
+PAGE_CONSTANTS = {"code": "phq9", "kind": "practice"}
+INDIVIDUAL_KWARGS = {"log_id", "response_id", "report_id"}
+# A POST-only page answers GET with 405 before looking anything up: that reveals nothing.
+HIDDEN = {"get": {404, 405}, "post": {404}}
+
+JUNK_FORMS = [
+    {},
+    {
+        "starts_at": "soon",
+        "duration_minutes": "-5",
+        "partner_a": "x",
+        "version": "v",
+        "value": "NaN",
+    },
+    {"text": "x" * 30000, "note": "<script>", "reason": "", "period_start": "2026-02-30"},
+]
+
+
+def page_routes(prefix):
+    return [(r, cb) for r, cb in _walk(get_resolver().url_patterns) if r.startswith(prefix)]
+
+
+def _kwargs(route):
+    return [k for _, k in re.findall(r"<(?:(\w+):)?(\w+)>", route)]
+
+
+def _values(route, couple, owner):
+    values = {}
+    for kwarg in _kwargs(route):
+        if kwarg == "clinic_slug":
+            values[kwarg] = couple.clinic.slug
+        elif kwarg in PAGE_CONSTANTS:
+            values[kwarg] = PAGE_CONSTANTS[kwarg]
+        else:
+            assert kwarg in PAGE_MODELS, f"{route}: name the model behind '{kwarg}' in PAGE_MODELS"
+            values[kwarg] = BUILDERS[PAGE_MODELS[kwarg]].build(couple, owner).pk
+    return values
+
+
+def _url(route, values):
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: str(values[m.group(2)]), route)
+
+
+def _has_objects(route):
+    return any(k not in ("clinic_slug", *PAGE_CONSTANTS) for k in _kwargs(route))
+
+
+def _browser(user):
+    client = BrowserClient(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def others(clinic, other_clinic):
+    return {
+        "foreign": CoupleFactory(
+            clinic=other_clinic, therapists=[MembershipFactory(clinic=other_clinic).user]
+        ),
+        "unassigned": CoupleFactory(
+            clinic=clinic, therapists=[MembershipFactory(clinic=clinic).user]
+        ),
+    }
+
+
+def test_the_page_walk_sees_pages_of_every_app():
+    routes = [r for r, _ in page_routes(STAFF_PREFIX) + page_routes(PORTAL_PREFIX)]
+    for fragment in (
+        "couples/<uuid:couple_id>/",
+        "notes/<uuid:note_id>/",
+        "homework/",
+        "reports/",
+        "questionnaires/",
+    ):
+        assert any(fragment in r for r in routes), fragment
+
+
+@pytest.mark.django_db
+def test_staff_pages_hide_other_clinics_and_unassigned_couples(admin, therapist, couple, others):
+    # The admin carries the foreign walk (sees the whole clinic); the therapist the unassigned one.
+    failures = []
+    for route, _ in page_routes(STAFF_PREFIX):
+        if not _has_objects(route):
+            continue
+        foreign = others["foreign"]
+        url = _url(
+            route, {**_values(route, foreign, foreign.partner_a), "clinic_slug": couple.clinic.slug}
+        )
+        for client in (_browser(admin), _browser(therapist)):
+            for method in ("get", "post"):
+                status = getattr(client, method)(url).status_code
+                if status not in HIDDEN[method]:
+                    failures.append(f"foreign {method.upper()} {route}: {status}")
+        unassigned = others["unassigned"]
+        url = _url(route, _values(route, unassigned, unassigned.partner_a))
+        for method in ("get", "post"):
+            status = getattr(_browser(therapist), method)(url).status_code
+            if status not in HIDDEN[method]:
+                failures.append(f"unassigned {method.upper()} {route}: {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_portal_pages_hide_other_couples_and_the_other_partners_material(couple, others):
+    me = _browser(couple.partner_a.portal_user)
+    failures = []
+    for route, _ in page_routes(PORTAL_PREFIX):
+        if not _has_objects(route):
+            continue
+        cases = [
+            ("another clinic", others["foreign"], others["foreign"].partner_a),
+            ("another couple", others["unassigned"], others["unassigned"].partner_a),
+        ]
+        if set(_kwargs(route)) & INDIVIDUAL_KWARGS:
+            cases.append(("the other partner", couple, couple.partner_b))
+        for label, owner_couple, owner in cases:
+            url = _url(route, _values(route, owner_couple, owner))
+            for method in ("get", "post"):
+                status = getattr(me, method)(url).status_code
+                if status not in HIDDEN[method]:
+                    failures.append(f"{label}: {method.upper()} {route}: {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_junk_form_posts_never_answer_500(admin, couple):
+    couple.therapists.add(admin)
+    staff, partner = _browser(admin), _browser(couple.partner_a.portal_user)
+    failures, statuses = [], []
+    for prefix, client in ((STAFF_PREFIX, staff), (PORTAL_PREFIX, partner)):
+        for route, _ in page_routes(prefix):
+            url = _url(route, _values(route, couple, couple.partner_a))
+            for form in JUNK_FORMS:
+                status = client.post(url, form).status_code
+                statuses.append(status)
+                if status >= 500:
+                    failures.append(f"POST {url} {str(form)[:50]} -> {status}")
+            get_status = client.get(url).status_code
+            if get_status >= 500:
+                failures.append(f"GET {url} -> {get_status}")
+    assert not failures, "\n".join(failures)
+    # Forms re-rendered with their errors (200) or redirected after a rule refused the input.
+    assert sum(s in (200, 302) for s in statuses) > 40, sorted(set(statuses))
+
+
+def test_every_model_behind_a_page_has_a_builder():
+    for model in PAGE_MODELS.values():
+        assert model in BUILDERS, model.__name__
+    assert CheckIn in BUILDERS
