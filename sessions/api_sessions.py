@@ -10,6 +10,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from clinic.api import AuditedReadsMixin
@@ -303,6 +304,24 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
     @action(detail=True, methods=["post"])
     def cosign(self, request, clinic_slug, pk):
         note = note_services.note_cosign(note=self.get_object(), by=request.user, request=request)
+        return _note_response(self, note)
+
+    @extend_schema(
+        request=s.CosignerReassignSerializer,
+        responses={200: s.SessionNoteSerializer, 403: None},
+    )
+    @action(detail=True, methods=["post"], url_path="reassign-cosigner")
+    def reassign_cosigner(self, request, clinic_slug, pk):
+        """Admins: hand a pending co-signature to another active member when the co-signer
+        fixed at signing has left the clinic (audited)."""
+        note = self.get_object()
+        if not self.is_admin:
+            raise PermissionDenied("Only a clinic admin can reassign a note's co-signer.")
+        data = s.CosignerReassignSerializer(data=request.data, context={"view": self})
+        data.is_valid(raise_exception=True)
+        note = note_services.note_cosigner_reassign(
+            note=note, by=request.user, request=request, **data.validated_data
+        )
         return _note_response(self, note)
 
     @extend_schema(methods=["GET"], request=None, responses=s.AddendumSerializer(many=True))

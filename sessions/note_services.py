@@ -9,7 +9,8 @@ Rules (the database enforces the lock too; see migration 0002):
   addenda, which are append-only;
 - an author whose membership `is_supervised` signs into "awaiting co-signature"; only the
   supervisor fixed at signing may co-sign (a clinic admin may not stand in: co-signature attests
-  clinical supervision, which the admin role does not imply).
+  clinical supervision, which the admin role does not imply). If that supervisor leaves the
+  clinic, an admin may hand the pending co-signature to another active member (migration 0006).
 Each service audits in the same transaction.
 """
 
@@ -19,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from clinic.audit import record_event
-from clinic.models import Membership, User
+from clinic.models import Membership, Role, User
 from sessions.models import (
     NoteAddendum,
     NoteState,
@@ -313,6 +314,59 @@ def note_cosign(*, note: SessionNote, by: User, request=None, channel: str = "ap
     note = _current(note)
     record_event(
         clinic=note.clinic, actor=by, action="cosign", obj=note, request=request, channel=channel
+    )
+    return note
+
+
+def _active_member(note: SessionNote, user_id) -> Membership | None:
+    return (
+        Membership.objects.for_clinic(note.clinic).filter(user_id=user_id, is_active=True).first()
+    )
+
+
+@transaction.atomic
+def note_cosigner_reassign(
+    *, note: SessionNote, by: User, cosigner: User, request=None, channel: str = "api"
+) -> SessionNote:
+    """Hand a pending co-signature to another active member, when the co-signer fixed at signing
+    is no longer an active member; clinic admins only. The note's content stays locked."""
+    acting = _active_member(note, by.pk)
+    if acting is None or acting.role != Role.ADMIN:
+        raise PermissionDenied("Only a clinic admin can reassign a note's co-signer.")
+    current = _current(note)
+    if current.state != NoteState.AWAITING_COSIGNATURE or current.cosigned_at is not None:
+        raise ValidationError({"cosigner": "This note does not await a co-signature."})
+    previous_id = current.cosigner_required_id
+    if _active_member(current, previous_id) is not None:
+        # The supervisor fixed at signing is still here: they attest the supervision.
+        raise ValidationError(
+            {"cosigner": "The current co-signer is still an active member; ask them to co-sign."}
+        )
+    if cosigner.pk == current.author_id:
+        raise ValidationError({"cosigner": "The note's author cannot co-sign their own note."})
+    if _active_member(current, cosigner.pk) is None:
+        raise ValidationError({"cosigner": "Choose an active member of this clinic."})
+    updated = (
+        SessionNote.objects.for_clinic(note.clinic)
+        .filter(
+            pk=note.pk,
+            state=NoteState.AWAITING_COSIGNATURE,
+            cosigned_at__isnull=True,
+            cosigner_required_id=previous_id,
+        )
+        .update(cosigner_required=cosigner)
+    )
+    if updated != 1:
+        raise ValidationError({"cosigner": "The note changed meanwhile; reload it and retry."})
+    note = _current(note)
+    record_event(
+        clinic=note.clinic,
+        actor=by,
+        action="reassign_cosigner",
+        obj=note,
+        request=request,
+        channel=channel,
+        detail={"from": str(previous_id), "to": str(cosigner.pk)},
     )
     return note
 

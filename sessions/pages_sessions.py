@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinic.audit import record_event, record_reads
 from clinic.confidentiality import couple_policy
 from clinic.form_errors import run_service
+from clinic.models import Membership, Role
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
 from sessions import confidentiality_services, note_services, session_services
-from sessions.models import Intervention, SessionStatus
+from sessions.models import Intervention, NoteState, SessionStatus
 from sessions.note_content import section_labels
 from sessions.note_services import NoteLockedError, NoteVersionConflict
 from sessions.selectors import (
@@ -33,6 +34,7 @@ from sessions.session_forms import (
     AddendumForm,
     CancelForm,
     ConfidentialityForm,
+    CosignerReassignForm,
     HeldForm,
     NoteDraftForm,
     NoteStartForm,
@@ -282,7 +284,24 @@ def _note(request, note_id):
     )
 
 
-def _note_page(request, note, *, draft_form=None, addendum_form=None, error="", status=200):
+def _cosigner_has_left(note) -> bool:
+    return not (
+        Membership.objects.for_clinic(note.clinic)
+        .filter(user_id=note.cosigner_required_id, is_active=True)
+        .exists()
+    )
+
+
+def _note_page(
+    request,
+    note,
+    *,
+    draft_form=None,
+    addendum_form=None,
+    reassign_form=None,
+    error="",
+    status=200,
+):
     session = note.session
     is_author = note.author_id == request.user.pk
     context = {
@@ -302,6 +321,13 @@ def _note_page(request, note, *, draft_form=None, addendum_form=None, error="", 
         context["draft_form"] = draft_form or NoteDraftForm(note=note)
     if note.is_locked:
         context["addendum_form"] = addendum_form or AddendumForm()
+    if (
+        note.state == NoteState.AWAITING_COSIGNATURE
+        and request.membership.role == Role.ADMIN
+        and _cosigner_has_left(note)
+    ):
+        context["cosigner_left"] = True
+        context["reassign_form"] = reassign_form or CosignerReassignForm(note=note)
     return render(request, "sessions/note_detail.html", context, status=status)
 
 
@@ -426,6 +452,39 @@ def note_cosign(request, note_id):
         return _refused(request, note, _message(exc))
     messages.success(request, "The note is co-signed.")
     return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
+
+
+@clinic_member_required
+@in_clinic_time
+@require_POST
+def note_reassign_cosigner(request, note_id):
+    """Admins: hand a pending co-signature to another active member (the old one has left)."""
+    note = _note(request, note_id)
+    form = CosignerReassignForm(request.POST, note=note)
+    if form.is_valid():
+        done = run_service(
+            form,
+            lambda: note_services.note_cosigner_reassign(
+                note=note,
+                by=request.user,
+                cosigner=form.cleaned_data["cosigner"],
+                request=request,
+                channel=PAGE,
+            ),
+        )
+        if done:
+            messages.success(
+                request, f"The note now awaits {done.cosigner_required}'s co-signature."
+            )
+            return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
+    _read_event(request, note)
+    if request.membership.role != Role.ADMIN:
+        return _note_page(request, note, error=_form_error(form), status=403)
+    return _note_page(request, note, reassign_form=form, status=400)
+
+
+def _form_error(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 @clinic_member_required

@@ -52,6 +52,11 @@ therapy_page_urlpatterns = [
     path("notes/<uuid:note_id>/sign/", P.note_sign, name="note-sign"),
     path("notes/<uuid:note_id>/cosign/", P.note_cosign, name="note-cosign"),
     path("notes/<uuid:note_id>/addenda/", P.note_addendum, name="note-addendum"),
+    path(
+        "notes/<uuid:note_id>/reassign-cosigner/",
+        P.note_reassign_cosigner,
+        name="note-reassign-cosigner",
+    ),
 ]
 
 api_urlpatterns: list = [*therapy_api_urlpatterns]

@@ -5,6 +5,7 @@ Date-times are entered in the clinic's time zone (the views activate it while pa
 from django import forms
 
 from clinic.models import IndividualMaterialPolicy
+from clinic.selectors import therapists_of
 from sessions.models import (
     DURATION_MAX_MINUTES,
     DURATION_MIN_MINUTES,
@@ -219,6 +220,19 @@ class AddendumForm(forms.Form):
     text = forms.CharField(
         label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
+
+
+class CosignerReassignForm(forms.Form):
+    """Pick the active member who co-signs instead of a supervisor who left."""
+
+    cosigner = forms.ModelChoiceField(queryset=None, label="New co-signer")
+
+    def __init__(self, *args, note, **kwargs):
+        kwargs.setdefault("auto_id", "reassign_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["cosigner"].queryset = therapists_of(clinic=note.clinic).exclude(
+            pk__in=[note.author_id, note.cosigner_required_id]
+        )
 
 
 class ConfidentialityForm(forms.Form):

@@ -266,6 +266,12 @@ class NoteSignSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
 
 
+class CosignerReassignSerializer(serializers.Serializer):
+    """The active member who is to co-sign instead of the one who left."""
+
+    cosigner = ClinicScopedRelatedField(scoped_queryset=_therapists)
+
+
 class NoteConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     current_version = serializers.IntegerField(allow_null=True)
