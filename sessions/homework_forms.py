@@ -379,6 +379,43 @@ class MeasurementForm(forms.Form):
         }
 
 
+class PortalMeasurementForm(forms.Form):
+    """A partner's own reading: what, the number, its unit, when, and any context it needs."""
+
+    kind = forms.ChoiceField(label="What did you measure?", choices=kind_choices())
+    value = forms.CharField(
+        label="Reading",
+        max_length=40,
+        help_text='The number your device showed. Blood pressure as "120/80".',
+    )
+    unit = forms.CharField(
+        label="Unit",
+        max_length=20,
+        help_text="As your device shows it, e.g. ms, bpm, µS, nmol/L (see the list below).",
+    )
+    measured_at = local_datetime_field(label="When was it taken?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measured_at"].initial = _now_local()
+        for name, field in CONTEXT_FIELDS.items():
+            self.fields[f"context_{name}"] = copy.deepcopy(field)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "value": data["value"],
+            "unit": data["unit"],
+            "measured_at": data["measured_at"],
+            "context": {
+                name: data[f"context_{name}"]
+                for name in CONTEXT_FIELDS
+                if data.get(f"context_{name}") not in (None, "")
+            },
+        }
+
+
 class ImportForm(forms.Form):
     partner = forms.ChoiceField(label="Whose readings")
     file = forms.FileField(label="File (CSV or Apple Health export.xml)")

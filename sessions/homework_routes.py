@@ -90,6 +90,7 @@ portal_page_urlpatterns = [
     path("practice/new/", P.practice_new, name="portal-practice-new"),
     path("time-outs/new/", P.time_out_new, name="portal-time-out-new"),
     path("check-in/", P.check_in_new, name="portal-check-in"),
+    path("readings/new/", P.measurement_new, name="portal-measurement-new"),
     path("entries/", P.logs_page, name="portal-logs"),
     path("entries/<slug:kind>/<uuid:log_id>/correct/", P.log_edit, name="portal-log-edit"),
     path("entries/<slug:kind>/<uuid:log_id>/take-back/", P.log_void, name="portal-log-void"),

@@ -327,6 +327,26 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(k.code, k.label) for k in KINDS]
 
 
+def entry_hints() -> list[tuple[str, str]]:
+    """(kind label, which units it is entered in and its plausible range) for each kind, in the
+    words a person entering a reading by hand needs."""
+    hints = []
+    for kind in KINDS:
+        parts = []
+        for name, variant in kind.variants.items():
+            spellings = " or ".join(dict.fromkeys(s for s, _ in variant.accepted_units))
+            where = f"{name.replace('_', ' ')}: " if name else ""
+            parts.append(f"{where}{spellings}; accepted {variant.plausible.describe(variant.unit)}")
+        if kind.secondary_plausible is not None:
+            second = (kind.secondary_label or "second value").lower()
+            parts.append(f"{second} {kind.secondary_plausible.describe(kind.units[0])}")
+        hint = "; ".join(parts)
+        if kind.typical:
+            hint += f" (typical: {kind.typical})"
+        hints.append((kind.label, hint))
+    return hints
+
+
 def describe_kinds() -> list[dict[str, Any]]:
     """JSON-ready description of every kind: units accepted, plausible ranges, context fields."""
     return [_describe(kind) for kind in KINDS]

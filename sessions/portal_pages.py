@@ -10,6 +10,7 @@ import uuid
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,10 +21,11 @@ from clinic.audit import record_event, record_reads
 from clinic.confidentiality import Material
 from clinic.form_errors import run_service
 from clinic.page_access import portal_client_required
-from sessions import homework_services, log_services
+from sessions import homework_services, log_services, measurement_services
 from sessions.homework_forms import (
     AgreementAnswerForm,
     CheckInForm,
+    PortalMeasurementForm,
     PracticeLogForm,
     ReasonForm,
     TimeOutLogForm,
@@ -42,9 +44,11 @@ from sessions.models import (
     CheckIn,
     Homework,
     HomeworkKind,
+    MeasurementSource,
     PracticeLog,
     TimeOutLog,
 )
+from sessions.physiology import entry_hints
 from sessions.regulation import SELF_RATING_NOTE
 
 CHANNEL = "portal"
@@ -277,6 +281,50 @@ def check_in_new(request):
         submit="Save check-in",
         intro="How are you, right now? There are no right answers.",
         note=SELF_RATING_NOTE,
+    )
+
+
+# --- a physiological reading ------------------------------------------------------------------
+
+
+def _record_own_reading(request, form: PortalMeasurementForm):
+    """Record the partner's reading; context errors ("context.site") land on their inputs."""
+    try:
+        return measurement_services.measurement_record(
+            couple=request.couple,
+            partner=request.client,
+            by=request.user,
+            source=MeasurementSource.PORTAL,
+            request=request,
+            channel=CHANNEL,
+            **form.service_kwargs(),
+        )
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {key.replace("context.", "context_"): errors for key, errors in exc.error_dict.items()}
+        ) from None
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def measurement_new(request):
+    """Enter one of my own readings (heart rate, HRV, skin conductance...) by hand."""
+    form = PortalMeasurementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reading = run_service(form, lambda: _record_own_reading(request, form))
+        if reading:
+            text = f"Your reading was saved ({reading.value:g} {reading.unit})."
+            for warning in reading.warnings:
+                text += f" Note: {warning}"
+            messages.success(request, text)
+            return redirect("portal-home")
+    return render(
+        request,
+        "sessions/portal_measurement.html",
+        {"form": form, "hints": entry_hints()},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

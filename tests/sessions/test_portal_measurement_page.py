@@ -1,0 +1,89 @@
+"""A partner enters one of their own physiological readings on the portal: labelled fields,
+unit hints, range errors on the page, linked from the portal home."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import AuditEvent
+from sessions.models import Measurement
+from sessions.physiology import RANGE_DASH as DASH
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def partner_a(client, couple):
+    client.force_login(couple.partner_a.portal_user)
+    return client
+
+
+def reading(**fields):
+    body = {
+        "kind": "heart_rate",
+        "value": "62",
+        "unit": "bpm",
+        "measured_at": timezone.localtime(timezone.now()).strftime("%Y-%m-%dT%H:%M"),
+    }
+    return {**body, **fields}
+
+
+def test_portal_home_links_to_the_reading_page(partner_a):
+    html = partner_a.get(reverse("portal-home")).content.decode()
+    assert reverse("portal-measurement-new") in html and "Add a reading" in html
+
+
+def test_reading_page_has_labelled_fields_and_unit_hints(partner_a):
+    response = partner_a.get(reverse("portal-measurement-new"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for name in ("kind", "value", "unit", "measured_at", "context_sample_type"):
+        assert f'for="id_{name}"' in html and f'id="id_{name}"' in html
+    assert f"3{DASH}250 ms" in html and f"25{DASH}220 bpm" in html
+    assert "Leave quickly" in html
+
+
+def test_partner_saves_their_own_reading_audited(partner_a, couple):
+    response = partner_a.post(reverse("portal-measurement-new"), reading())
+    assert response.status_code == 302
+    saved = Measurement.objects.get()
+    assert (saved.partner, saved.kind, saved.value, saved.source) == (
+        couple.partner_a,
+        "heart_rate",
+        62,
+        "portal",
+    )
+    assert AuditEvent.objects.filter(
+        object_id=str(saved.pk), action="create", channel="portal"
+    ).exists()
+
+
+def test_a_value_outside_the_plausible_range_is_shown_on_the_page(partner_a):
+    response = partner_a.post(reverse("portal-measurement-new"), reading(value="400"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "outside the plausible range" in html and f"25{DASH}220 bpm" in html
+    assert Measurement.objects.count() == 0
+
+
+def test_a_unit_the_kind_does_not_take_is_explained(partner_a):
+    response = partner_a.post(reverse("portal-measurement-new"), reading(unit="kg"))
+    assert response.status_code == 400
+    assert "cannot be entered in" in response.content.decode()
+
+
+def test_missing_context_is_shown_beside_its_own_input(partner_a):
+    response = partner_a.post(
+        reverse("portal-measurement-new"), reading(kind="cortisol", value="12", unit="nmol/L")
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "context_sample_type" in errors
+    assert Measurement.objects.count() == 0
+
+
+def test_staff_cannot_use_the_portal_reading_page(client, therapist):
+    client.force_login(therapist)
+    response = client.post(reverse("portal-measurement-new"), reading())
+    assert response.status_code in (302, 403, 404)
+    assert Measurement.objects.count() == 0
