@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,7 +19,7 @@ from clinic.audit import record_event
 from clinic.form_errors import run_service
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
-from sessions import homework_services, measurement_services
+from sessions import homework_services, log_services, measurement_services
 from sessions.homework_forms import (
     EndForm,
     HomeworkForm,
@@ -28,7 +29,14 @@ from sessions.homework_forms import (
     VersionForm,
 )
 from sessions.homework_panels import homework_rows
-from sessions.homework_selectors import agreement_status_of, current_version, with_agreements
+from sessions.homework_selectors import (
+    agreement_status_of,
+    check_ins_of,
+    current_version,
+    practice_logs_of,
+    time_out_logs_of,
+    with_agreements,
+)
 from sessions.models import (
     Homework,
     HomeworkKind,
@@ -200,6 +208,46 @@ def homework_end(request, couple, homework_id):
             return _redirect_to(homework)
     messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
     return _redirect_to(homework)
+
+
+# Staff take back a partner's entry by the kind named in its URL (as on the portal).
+STAFF_LOG_KINDS = {
+    "practice": (practice_logs_of, "practice"),
+    "time-out": (time_out_logs_of, "time-out"),
+    "check-in": (check_ins_of, "check-in"),
+}
+
+
+@couple_page
+@require_POST
+def log_void(request, couple, kind, log_id):
+    """Take back (void) a partner's practice log, time-out log or check-in with a reason; the
+    entry stays on record, marked, and the change is audited."""
+    if kind not in STAFF_LOG_KINDS:
+        raise Http404("No such kind of entry.")
+    selector, noun = STAFF_LOG_KINDS[kind]
+    log = selector(couple=couple).filter(pk=log_id).first()
+    if log is None:
+        raise Http404("No such entry.")
+    form = ReasonForm(request.POST)
+    if form.is_valid() and run_service(
+        form,
+        lambda: log_services.log_void(
+            log=log,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            staff=True,
+            request=request,
+            channel=PAGE,
+        ),
+    ):
+        messages.success(request, f"The {noun} entry was taken back; it stays on record, marked.")
+    else:
+        problems = " ".join(m for errors in form.errors.values() for m in errors)
+        messages.error(request, f"The {noun} entry was not taken back. {problems}")
+    return redirect(
+        reverse("couple-detail", args=[couple.clinic.slug, couple.pk]) + "#homework-logs"
+    )
 
 
 @couple_page

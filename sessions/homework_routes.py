@@ -75,6 +75,11 @@ page_urlpatterns = [
     path(f"{HOMEWORK}/revise/", H.homework_revise, name="homework-revise"),
     path(f"{HOMEWORK}/end/", H.homework_end, name="homework-end"),
     path(f"{HOMEWORK}/archive/", H.homework_archive, name="homework-archive"),
+    path(
+        f"{COUPLE}/entries/<slug:kind>/<uuid:log_id>/take-back/",
+        H.log_void,
+        name="staff-log-void",
+    ),
     path(f"{COUPLE}/measurements/new/", H.measurement_new, name="measurement-new"),
     path(f"{COUPLE}/measurements/import/", H.measurement_import_new, name="measurement-import"),
     path(
