@@ -13,8 +13,14 @@ class TherapySessionsConfig(AppConfig):
 
         therapy_extensions.register()
 
-        from clinic.extensions import register_couple_panel, register_portal_section
+        from clinic.extensions import (
+            register_caseload_enricher,
+            register_couple_panel,
+            register_portal_section,
+        )
+        from sessions.homework_caseload import CASELOAD_ENRICHER
         from sessions.homework_panels import COUPLE_PANEL, PORTAL_SECTION
 
         register_couple_panel(COUPLE_PANEL)
         register_portal_section(PORTAL_SECTION)
+        register_caseload_enricher(CASELOAD_ENRICHER)
