@@ -39,9 +39,10 @@ def _kwargs(route):
 
 
 def _methods(callback):
+    # DRF adds "head" to a viewset's actions the first time it serves GET; HEAD is GET's twin.
     actions = getattr(callback, "actions", None)
     if actions:
-        return sorted(m.upper() for m in actions)
+        return sorted(m.upper() for m in actions if m not in ("options", "head"))
     cls = callback.cls
     return sorted(
         m.upper() for m in cls.http_method_names if hasattr(cls, m) and m not in ("options", "head")
