@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from clinic.models import Client
+from clinic.models import Client, Clinic, Membership, Role, User
 from clinic.selectors import clients_visible_to, therapists_of
 
 
@@ -46,3 +46,126 @@ class CoupleForm(forms.Form):
         self.fields["partner_a"].queryset = clients
         self.fields["partner_b"].queryset = clients
         self.fields["therapists"].queryset = therapists_of(clinic=clinic)
+
+
+class SupervisorField(forms.TypedChoiceField):
+    """A supervisor among users loaded once for the whole page, so a list of member forms
+    does not query the clinic's staff once per row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, label="Supervisor", empty_value=None, **kwargs)
+        self.users: dict[str, User] = {}
+
+    def set_users(self, users) -> None:
+        self.users = {str(u.pk): u for u in users}
+        self.choices = [("", "No supervisor"), *((pk, str(u)) for pk, u in self.users.items())]
+        self.coerce = self.users.__getitem__
+
+    def prepare_value(self, value):
+        return str(value.pk) if isinstance(value, User) else value
+
+
+class _SupervisionFields(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    is_supervised = forms.BooleanField(
+        required=False, label="Notes need a supervisor's co-signature"
+    )
+    supervisor = SupervisorField()
+
+    def __init__(self, *args, supervisors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].set_users(supervisors)
+
+
+class MemberAddForm(_SupervisionFields):
+    """Giving a person a role in the clinic; they set their own password later."""
+
+    email = forms.EmailField(max_length=254)
+    full_name = forms.CharField(max_length=150, required=False, label="Name")
+    field_order = ["email", "full_name", "role", "is_supervised", "supervisor"]
+
+
+def _active_members(clinic):
+    return Membership.objects.for_clinic(clinic).filter(is_active=True)
+
+
+class MemberChangeForm(_SupervisionFields):
+    """A member's role and supervision; which member travels in a hidden field."""
+
+    member = forms.ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = _active_members(clinic)
+
+
+class MemberDeactivateForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=Membership.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = _active_members(clinic)
+
+
+class AuditFilterForm(forms.Form):
+    """Narrowing the audit trail; every field is optional."""
+
+    action = forms.CharField(
+        max_length=40, required=False, help_text="For example read, update or member_add."
+    )
+    object_type = forms.CharField(
+        max_length=60, required=False, label="Record type", help_text="For example clinic.couple."
+    )
+    actor = forms.CharField(max_length=254, required=False, label="Done by (email)")
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+
+class ClinicSettingsForm(forms.ModelForm):
+    report_retention_days = forms.IntegerField(
+        min_value=1,
+        max_value=3650,
+        label="Keep finished reports for (days)",
+        help_text="Between 1 and 3650 days.",
+    )
+    crisis_text = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="Crisis text shown to clients",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "name",
+            "time_zone",
+            "partners_see_individual_results",
+            "show_score_bands_to_clients",
+            "crisis_text",
+            "report_retention_days",
+        ]
+        labels = {
+            "time_zone": "Time zone",
+            "partners_see_individual_results": (
+                "By default, partners may see each other's individual material"
+            ),
+            "show_score_bands_to_clients": "Show score bands to clients",
+        }
+        help_texts = {
+            "time_zone": "For example Europe/London or America/New_York.",
+            "partners_see_individual_results": (
+                "Each couple's therapist may choose differently for that couple."
+            ),
+        }

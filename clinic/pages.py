@@ -1,8 +1,10 @@
-"""Server-rendered staff pages: login, caseload, couple page, and the intake forms."""
+"""Server-rendered staff pages: login, caseload, couple page, the intake forms, and the admin
+pages for members, the audit trail and clinic settings."""
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -10,10 +12,17 @@ from clinic import services
 from clinic.audit import record_event, record_reads
 from clinic.extensions import CASELOAD_ENRICHERS, PORTAL_SECTIONS, couple_panels, enrich_caseload
 from clinic.form_errors import run_service
-from clinic.forms import ClientForm, CoupleForm, EmailLoginForm
-from clinic.models import CoupleStatus, Membership
+from clinic.forms import (
+    ClientForm,
+    CoupleForm,
+    EmailLoginForm,
+    MemberAddForm,
+    MemberChangeForm,
+    MemberDeactivateForm,
+)
+from clinic.models import CoupleStatus, Membership, Role
 from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
-from clinic.selectors import couples_for_caseload, get_couple_for_member
+from clinic.selectors import couples_for_caseload, get_couple_for_member, therapists_of
 
 
 class LoginPage(auth_views.LoginView):
@@ -152,3 +161,92 @@ def portal_home(request):
         "clinic/portal_home.html",
         {"client": request.client, "couple": request.couple, "sections": sections},
     )
+
+
+def _admin_only(request) -> None:
+    """Admin pages answer a therapist as if they did not exist, like every other page."""
+    if request.membership.role != Role.ADMIN:
+        raise Http404
+
+
+def _member_row_id(membership_pk) -> str:
+    # Each row's form gets its own ids, so labels point at the right member's inputs.
+    return f"id_m{str(membership_pk)[:8]}_%s"
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def members_page(request):
+    """Admins list the clinic's members, add one, change a role or supervision, end a membership."""
+    _admin_only(request)
+    clinic = request.clinic
+    supervisors = list(therapists_of(clinic=clinic))
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    add_form = MemberAddForm(
+        request.POST if action == "add" else None, supervisors=supervisors, auto_id="id_add_%s"
+    )
+    posted = None
+    if action == "add" and add_form.is_valid():
+        data = add_form.cleaned_data
+        membership = run_service(
+            add_form,
+            lambda: services.member_add(clinic=clinic, by=request.user, request=request, **data),
+        )
+        if membership:
+            messages.success(request, f"{membership.user.email} was added to the clinic.")
+            return redirect("members", clinic_slug=clinic.slug)
+    elif action in ("change", "deactivate"):
+        if action == "change":
+            posted = MemberChangeForm(request.POST, clinic=clinic, supervisors=supervisors)
+        else:
+            posted = MemberDeactivateForm(request.POST, clinic=clinic)
+        if posted.is_valid():
+            done = run_service(posted, lambda: _apply_member_change(request, action, posted))
+            if done:
+                messages.success(request, done)
+                return redirect("members", clinic_slug=clinic.slug)
+        elif "member" in posted.errors:
+            raise Http404("No such member.")
+    elif request.method == "POST":
+        # A post that names no known action changes nothing: show the page afresh.
+        return redirect("members", clinic_slug=clinic.slug)
+    members = list(
+        Membership.objects.for_clinic(clinic)
+        .select_related("user", "supervisor")
+        .order_by("-is_active", "user__email")
+    )
+    rows = []
+    for m in members:
+        change = deactivate = None
+        if m.is_active:
+            auto_id = _member_row_id(m.pk)
+            change = MemberChangeForm(
+                initial={
+                    "member": m.pk,
+                    "role": m.role,
+                    "is_supervised": m.is_supervised,
+                    "supervisor": m.supervisor_id,
+                },
+                clinic=clinic,
+                supervisors=supervisors,
+                auto_id=auto_id,
+            )
+            deactivate = MemberDeactivateForm(initial={"member": m.pk}, clinic=clinic)
+            if posted is not None and posted.cleaned_data.get("member") == m:
+                posted.auto_id = auto_id
+                if action == "change":
+                    change = posted
+                else:
+                    deactivate = posted
+        rows.append({"member": m, "change": change, "deactivate": deactivate})
+    return render(request, "clinic/members.html", {"form": add_form, "rows": rows})
+
+
+def _apply_member_change(request, action: str, form) -> str:
+    membership = form.cleaned_data["member"]
+    if action == "deactivate":
+        services.member_deactivate(membership=membership, by=request.user, request=request)
+        return f"{membership.user.email} no longer has access to the clinic."
+    fields = {k: form.cleaned_data[k] for k in ("role", "is_supervised", "supervisor")}
+    services.member_update(membership=membership, by=request.user, request=request, **fields)
+    return f"{membership.user.email}'s role and supervision were saved."

@@ -38,6 +38,7 @@ page_urlpatterns = [
     path("couples/new/", pages.couple_new, name="couple-new"),
     path("couples/<uuid:couple_id>/", pages.couple_detail, name="couple-detail"),
     path("clients/new/", pages.client_new, name="client-new"),
+    path("members/", pages.members_page, name="members"),
 ]
 portal_page_urlpatterns = [
     path("", pages.portal_home, name="portal-home"),
