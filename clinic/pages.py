@@ -1,9 +1,12 @@
 """Server-rendered staff pages: login, caseload, couple page, the intake forms, and the admin
 pages for members, the audit trail and clinic settings."""
 
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,6 +16,7 @@ from clinic.audit import record_event, record_reads
 from clinic.extensions import CASELOAD_ENRICHERS, PORTAL_SECTIONS, couple_panels, enrich_caseload
 from clinic.form_errors import run_service
 from clinic.forms import (
+    AuditFilterForm,
     ClientForm,
     CoupleForm,
     EmailLoginForm,
@@ -20,7 +24,7 @@ from clinic.forms import (
     MemberChangeForm,
     MemberDeactivateForm,
 )
-from clinic.models import CoupleStatus, Membership, Role
+from clinic.models import AuditEvent, CoupleStatus, Membership, Role
 from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
 from clinic.selectors import couples_for_caseload, get_couple_for_member, therapists_of
 
@@ -250,3 +254,46 @@ def _apply_member_change(request, action: str, form) -> str:
     fields = {k: form.cleaned_data[k] for k in ("role", "is_supervised", "supervisor")}
     services.member_update(membership=membership, by=request.user, request=request, **fields)
     return f"{membership.user.email}'s role and supervision were saved."
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _plain(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def _filtered_audit_events(clinic, filters: dict):
+    events = AuditEvent.objects.for_clinic(clinic).select_related("actor").order_by("-at", "-pk")
+    if filters.get("action"):
+        events = events.filter(action=filters["action"].strip())
+    if filters.get("object_type"):
+        events = events.filter(object_type=filters["object_type"].strip().lower())
+    if filters.get("actor"):
+        events = events.filter(actor__email__icontains=filters["actor"].strip())
+    # Dates are the clinic's days, not UTC days: "the 3rd" means the 3rd where the clinic is.
+    if filters.get("date_from"):
+        events = events.filter(at__gte=datetime.combine(filters["date_from"], time.min, clinic.tz))
+    if filters.get("date_to"):
+        end = filters["date_to"] + timedelta(days=1)
+        events = events.filter(at__lt=datetime.combine(end, time.min, clinic.tz))
+    return events
+
+
+@clinic_member_required
+def audit_page(request):
+    """The clinic's audit trail, newest first, 50 a page, narrowed by a GET form."""
+    _admin_only(request)
+    form = AuditFilterForm(request.GET or None)
+    filters = {}
+    if form.is_bound:
+        # An invalid field shows its message; the valid ones still narrow the list.
+        form.is_valid()
+        filters = form.cleaned_data
+    events = _filtered_audit_events(request.clinic, filters)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.detail_lines = [f"{k}: {_plain(v)}" for k, v in event.detail.items()]
+    return render(request, "clinic/audit.html", {"form": form, "page": page})

@@ -39,6 +39,7 @@ page_urlpatterns = [
     path("couples/<uuid:couple_id>/", pages.couple_detail, name="couple-detail"),
     path("clients/new/", pages.client_new, name="client-new"),
     path("members/", pages.members_page, name="members"),
+    path("audit/", pages.audit_page, name="audit"),
 ]
 portal_page_urlpatterns = [
     path("", pages.portal_home, name="portal-home"),

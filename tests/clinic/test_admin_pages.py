@@ -1,7 +1,13 @@
 """Admin pages: members, the audit trail and clinic settings (admin only; others get 404)."""
 
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import AuditEvent, Membership, Role
 from tests.factories import MembershipFactory
@@ -124,3 +130,113 @@ def test_another_clinics_member_cannot_be_changed_from_here(client, admin, outsi
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.is_active
+
+
+def _audit_url(clinic, **params):
+    url = reverse("audit", args=[clinic.slug])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _event(clinic, actor, action="read", object_type="clinic.couple", at=None, **extra):
+    return AuditEvent.objects.create(
+        clinic=clinic,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=extra.pop("object_id", "x"),
+        at=at or timezone.now(),
+        **extra,
+    )
+
+
+def test_audit_page_lists_this_clinics_events_newest_first(
+    client, admin, therapist, outsider, clinic, other_clinic
+):
+    now = timezone.now()
+    _event(clinic, therapist, object_id="older-one", at=now - timedelta(hours=2))
+    _event(clinic, therapist, object_id="newer-one", at=now - timedelta(hours=1))
+    _event(other_clinic, outsider, object_id="foreign-one")
+    client.force_login(admin)
+    html = client.get(_audit_url(clinic)).content.decode()
+    assert html.index("newer-one") < html.index("older-one")
+    assert "foreign-one" not in html
+    assert '<label for="id_actor">Done by (email)' in html
+
+
+def test_audit_page_is_hidden_from_a_therapist_and_an_outsider(client, therapist, outsider, clinic):
+    for user in (therapist, outsider):
+        client.force_login(user)
+        assert client.get(_audit_url(clinic)).status_code == 404
+
+
+def test_audit_filters_by_action_type_actor_and_clinic_dates(client, admin, therapist, clinic):
+    # The clinic is in Europe/London: 23:30 UTC on 1 July is already 2 July there.
+    late = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+    _event(
+        clinic, therapist, action="update", object_type="clinic.client", object_id="hit", at=late
+    )
+    _event(clinic, therapist, action="read", object_type="clinic.client", object_id="wrong-action")
+    _event(clinic, therapist, action="update", object_type="clinic.couple", object_id="wrong-type")
+    _event(clinic, admin, action="update", object_type="clinic.client", object_id="wrong-actor")
+    _event(
+        clinic,
+        therapist,
+        action="update",
+        object_type="clinic.client",
+        object_id="too-early",
+        at=late - timedelta(hours=1),
+    )
+    client.force_login(admin)
+    response = client.get(
+        _audit_url(
+            clinic,
+            action="update",
+            object_type="clinic.client",
+            actor=therapist.email.upper(),
+            date_from="2026-07-02",
+            date_to="2026-07-02",
+        )
+    )
+    html = response.content.decode()
+    assert "hit" in html
+    for other in ("wrong-action", "wrong-type", "wrong-actor", "too-early"):
+        assert other not in html
+    assert response.context["page"].paginator.count == 1
+
+
+def test_audit_date_range_backwards_is_shown_on_the_page(client, admin, clinic):
+    client.force_login(admin)
+    response = client.get(_audit_url(clinic, date_from="2026-07-02", date_to="2026-07-01"))
+    assert response.status_code == 200
+    assert "end date is before the start date" in response.content.decode()
+
+
+def test_audit_page_shows_fifty_events_a_page(client, admin, therapist, clinic):
+    AuditEvent.objects.bulk_create(
+        AuditEvent(clinic=clinic, actor=therapist, action="read", object_type="t", object_id=str(i))
+        for i in range(60)
+    )
+    client.force_login(admin)
+    first = client.get(_audit_url(clinic, action="read"))
+    assert len(first.context["page"].object_list) == 50
+    assert "page=2" in first.content.decode() and "action=read" in first.content.decode()
+    second = client.get(_audit_url(clinic, action="read", page=2))
+    assert len(second.context["page"].object_list) == 10
+
+
+def _audit_page_queries(client, clinic):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(_audit_url(clinic, action="read")).status_code == 200
+    return len(queries)
+
+
+def test_audit_page_query_count_does_not_grow_with_rows(client, admin, clinic):
+    actors = [MembershipFactory(clinic=clinic).user for _ in range(5)]
+    client.force_login(admin)
+    _event(clinic, actors[0])
+    few = _audit_page_queries(client, clinic)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(clinic=clinic, actor=actors[i % 5], action="read", object_type="t")
+        for i in range(120)
+    )
+    assert _audit_page_queries(client, clinic) == few
