@@ -169,3 +169,7 @@ class ClinicSettingsForm(forms.ModelForm):
                 "Each couple's therapist may choose differently for that couple."
             ),
         }
+
+    def clean_crisis_text(self) -> str:
+        # Browsers send CRLF; store one form so an untouched text does not count as a change.
+        return self.cleaned_data["crisis_text"].replace("\r\n", "\n").strip()

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -18,13 +19,14 @@ from clinic.form_errors import run_service
 from clinic.forms import (
     AuditFilterForm,
     ClientForm,
+    ClinicSettingsForm,
     CoupleForm,
     EmailLoginForm,
     MemberAddForm,
     MemberChangeForm,
     MemberDeactivateForm,
 )
-from clinic.models import AuditEvent, CoupleStatus, Membership, Role
+from clinic.models import AuditEvent, Clinic, CoupleStatus, Membership, Role
 from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
 from clinic.selectors import couples_for_caseload, get_couple_for_member, therapists_of
 
@@ -297,3 +299,43 @@ def audit_page(request):
     for event in page.object_list:
         event.detail_lines = [f"{k}: {_plain(v)}" for k, v in event.detail.items()]
     return render(request, "clinic/audit.html", {"form": form, "page": page})
+
+
+@transaction.atomic
+def _save_clinic_settings(*, form: ClinicSettingsForm, before: dict, by, request) -> list[str]:
+    """Save the settings form and audit the names of the fields that changed, together."""
+    changed = sorted(name for name, old in before.items() if form.cleaned_data[name] != old)
+    if changed:
+        form.save()
+        record_event(
+            clinic=form.instance,
+            actor=by,
+            action="update",
+            obj=form.instance,
+            request=request,
+            channel="page",
+            detail={"fields": changed},
+        )
+    return changed
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request):
+    """Admins change the clinic's name, time zone, client-facing defaults and report retention."""
+    _admin_only(request)
+    # A separate copy: a rejected form must not leave its values on request.clinic (the header).
+    clinic = Clinic.objects.get(pk=request.clinic.pk)
+    before = {name: getattr(clinic, name) for name in ClinicSettingsForm.Meta.fields}
+    form = ClinicSettingsForm(request.POST or None, instance=clinic)
+    if request.method == "POST" and form.is_valid():
+        changed = _save_clinic_settings(form=form, before=before, by=request.user, request=request)
+        messages.success(
+            request, "The clinic's settings were saved." if changed else "Nothing was changed."
+        )
+        return redirect("clinic-settings", clinic_slug=clinic.slug)
+    return render(
+        request,
+        "clinic/form_page.html",
+        {"form": form, "title": "Clinic settings", "submit": "Save settings"},
+    )

@@ -40,6 +40,7 @@ page_urlpatterns = [
     path("clients/new/", pages.client_new, name="client-new"),
     path("members/", pages.members_page, name="members"),
     path("audit/", pages.audit_page, name="audit"),
+    path("settings/", pages.settings_page, name="clinic-settings"),
 ]
 portal_page_urlpatterns = [
     path("", pages.portal_home, name="portal-home"),

@@ -240,3 +240,91 @@ def test_audit_page_query_count_does_not_grow_with_rows(client, admin, clinic):
         for i in range(120)
     )
     assert _audit_page_queries(client, clinic) == few
+
+
+def _settings_url(clinic):
+    return reverse("clinic-settings", args=[clinic.slug])
+
+
+def _settings(clinic, **changes):
+    data = {
+        "name": clinic.name,
+        "time_zone": clinic.time_zone,
+        "crisis_text": clinic.crisis_text,
+        "report_retention_days": clinic.report_retention_days,
+    }
+    if clinic.partners_see_individual_results:
+        data["partners_see_individual_results"] = "on"
+    if clinic.show_score_bands_to_clients:
+        data["show_score_bands_to_clients"] = "on"
+    return {**data, **changes}
+
+
+def test_settings_page_has_labelled_fields_for_an_admin(client, admin, clinic):
+    client.force_login(admin)
+    html = client.get(_settings_url(clinic)).content.decode()
+    assert '<label for="id_time_zone">Time zone' in html
+    assert '<label for="id_report_retention_days">Keep finished reports for (days)' in html
+
+
+def test_settings_page_is_hidden_from_a_therapist_and_an_outsider(
+    client, therapist, outsider, clinic
+):
+    for user in (therapist, outsider):
+        client.force_login(user)
+        assert client.get(_settings_url(clinic)).status_code == 404
+        assert client.post(_settings_url(clinic), _settings(clinic, name="X")).status_code == 404
+    clinic.refresh_from_db()
+    assert clinic.name == "Harbour"
+
+
+def test_settings_change_is_saved_and_audited_with_the_changed_fields(client, admin, clinic):
+    client.force_login(admin)
+    response = client.post(
+        _settings_url(clinic),
+        _settings(
+            clinic,
+            time_zone="America/New_York",
+            report_retention_days="90",
+            show_score_bands_to_clients="on",
+        ),
+    )
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.time_zone == "America/New_York" and clinic.report_retention_days == 90
+    assert clinic.show_score_bands_to_clients
+    event = AuditEvent.objects.get(clinic=clinic, action="update", object_id=str(clinic.pk))
+    assert event.detail == {
+        "fields": ["report_retention_days", "show_score_bands_to_clients", "time_zone"]
+    }
+    assert event.actor == admin and event.channel == "page"
+
+
+def test_unchanged_settings_write_no_audit_event(client, admin, clinic):
+    clinic.crisis_text = "Call 999 in an emergency.\nOr the Samaritans on 116 123."
+    clinic.save()
+    client.force_login(admin)
+    crlf = _settings(clinic, crisis_text=clinic.crisis_text.replace("\n", "\r\n"))
+    assert client.post(_settings_url(clinic), crlf).status_code == 302
+    assert not AuditEvent.objects.filter(action="update", object_id=str(clinic.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "is not a known time zone"),
+        ({"report_retention_days": "0"}, "greater than or equal to 1"),
+        ({"report_retention_days": "3651"}, "less than or equal to 3650"),
+        ({"name": ""}, "This field is required"),
+    ],
+)
+def test_settings_errors_are_shown_on_the_page_and_nothing_saved(
+    client, admin, clinic, changes, message
+):
+    client.force_login(admin)
+    response = client.post(_settings_url(clinic), _settings(clinic, **changes))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    clinic.refresh_from_db()
+    assert clinic.time_zone == "Europe/London" and clinic.report_retention_days == 30
+    assert not AuditEvent.objects.filter(action="update", object_id=str(clinic.pk)).exists()
