@@ -328,3 +328,16 @@ def test_settings_errors_are_shown_on_the_page_and_nothing_saved(
     clinic.refresh_from_db()
     assert clinic.time_zone == "Europe/London" and clinic.report_retention_days == 30
     assert not AuditEvent.objects.filter(action="update", object_id=str(clinic.pk)).exists()
+
+
+def test_staff_navigation_links_admin_pages_for_admins_only(client, admin, therapist, clinic):
+    links = [
+        f'href="{reverse(name, args=[clinic.slug])}"'
+        for name in ("members", "audit", "clinic-settings")
+    ]
+    client.force_login(admin)
+    html = client.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert all(link in html for link in links)
+    client.force_login(therapist)
+    html = client.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert not any(link in html for link in links)
