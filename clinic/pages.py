@@ -237,13 +237,14 @@ def members_page(request):
                 supervisors=supervisors,
                 auto_id=auto_id,
             )
-            deactivate = MemberDeactivateForm(initial={"member": m.pk}, clinic=clinic)
+            deactivate = MemberDeactivateForm(
+                initial={"member": m.pk}, clinic=clinic, auto_id=False
+            )
             if posted is not None and posted.cleaned_data.get("member") == m:
-                posted.auto_id = auto_id
                 if action == "change":
-                    change = posted
+                    posted.auto_id, change = auto_id, posted
                 else:
-                    deactivate = posted
+                    posted.auto_id, deactivate = False, posted
         rows.append({"member": m, "change": change, "deactivate": deactivate})
     return render(request, "clinic/members.html", {"form": add_form, "rows": rows})
 

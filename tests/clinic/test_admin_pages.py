@@ -1,5 +1,6 @@
 """Admin pages: members, the audit trail and clinic settings (admin only; others get 404)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -33,6 +34,8 @@ def test_admin_sees_members_with_role_and_supervision(client, admin, therapist, 
     assert f"supervised by {therapist}" in html
     assert supervised.user.email in html
     assert '<label for="id_add_email">Email' in html
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "each member's controls need their own ids for labels"
 
 
 def test_members_page_is_hidden_from_a_therapist(client, therapist, clinic):
