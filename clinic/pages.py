@@ -210,6 +210,9 @@ def members_page(request):
             done = run_service(posted, lambda: _apply_member_change(request, action, posted))
             if done:
                 messages.success(request, done)
+                if action == "deactivate" and posted.cleaned_data["member"] == request.membership:
+                    # Whoever ends their own access can no longer see this clinic's pages.
+                    return redirect("home")
                 return redirect("members", clinic_slug=clinic.slug)
         elif "member" in posted.errors:
             raise Http404("No such member.")

@@ -344,3 +344,27 @@ def test_staff_navigation_links_admin_pages_for_admins_only(client, admin, thera
     client.force_login(therapist)
     html = client.get(reverse("caseload", args=[clinic.slug])).content.decode()
     assert not any(link in html for link in links)
+
+
+def test_admin_who_ends_their_own_access_is_sent_home(client, admin, clinic):
+    MembershipFactory(clinic=clinic, role=Role.ADMIN)
+    client.force_login(admin)
+    mine = _membership(admin, clinic)
+    response = client.post(_members_url(clinic), {"action": "deactivate", "member": str(mine.pk)})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    mine.refresh_from_db()
+    assert not mine.is_active
+
+
+def _members_page_queries(client, clinic):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(_members_url(clinic)).status_code == 200
+    return len(queries)
+
+
+def test_members_page_query_count_does_not_grow_with_members(client, admin, therapist, clinic):
+    client.force_login(admin)
+    few = _members_page_queries(client, clinic)
+    for _ in range(15):
+        MembershipFactory(clinic=clinic, is_supervised=True, supervisor=therapist)
+    assert _members_page_queries(client, clinic) == few
