@@ -91,14 +91,8 @@ class ClinicDetailView(ClinicAPIView):
             )
         serializer = s.ClinicSerializer(self.clinic, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.save()
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="update",
-            obj=self.clinic,
-            request=request,
-            detail={"fields": sorted(serializer.validated_data)},
+        services.clinic_update_settings(
+            clinic=self.clinic, by=request.user, changes=serializer.validated_data, request=request
         )
         return Response(
             s.ClinicSerializer(

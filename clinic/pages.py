@@ -196,7 +196,9 @@ def members_page(request):
         data = add_form.cleaned_data
         membership = run_service(
             add_form,
-            lambda: services.member_add(clinic=clinic, by=request.user, request=request, **data),
+            lambda: services.member_add(
+                clinic=clinic, by=request.user, request=request, channel="page", **data
+            ),
         )
         if membership:
             messages.success(request, f"{membership.user.email} was added to the clinic.")
@@ -255,10 +257,14 @@ def members_page(request):
 def _apply_member_change(request, action: str, form) -> str:
     membership = form.cleaned_data["member"]
     if action == "deactivate":
-        services.member_deactivate(membership=membership, by=request.user, request=request)
+        services.member_deactivate(
+            membership=membership, by=request.user, request=request, channel="page"
+        )
         return f"{membership.user.email} no longer has access to the clinic."
     fields = {k: form.cleaned_data[k] for k in ("role", "is_supervised", "supervisor")}
-    services.member_update(membership=membership, by=request.user, request=request, **fields)
+    services.member_update(
+        membership=membership, by=request.user, request=request, channel="page", **fields
+    )
     return f"{membership.user.email}'s role and supervision were saved."
 
 
@@ -306,34 +312,23 @@ def audit_page(request):
 
 
 @transaction.atomic
-def _save_clinic_settings(*, form: ClinicSettingsForm, before: dict, by, request) -> list[str]:
-    """Save the settings form and audit the names of the fields that changed, together."""
-    changed = sorted(name for name, old in before.items() if form.cleaned_data[name] != old)
-    if changed:
-        form.save()
-        record_event(
-            clinic=form.instance,
-            actor=by,
-            action="update",
-            obj=form.instance,
-            request=request,
-            channel="page",
-            detail={"fields": changed},
-        )
-    return changed
-
-
 @clinic_member_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     """Admins change the clinic's name, time zone, client-facing defaults and report retention."""
     _admin_only(request)
-    # A separate copy: a rejected form must not leave its values on request.clinic (the header).
+    # The form edits a copy: a rejected form must not leave its values on request.clinic (the
+    # header), and the service compares the submitted values with the stored ones.
     clinic = Clinic.objects.get(pk=request.clinic.pk)
-    before = {name: getattr(clinic, name) for name in ClinicSettingsForm.Meta.fields}
     form = ClinicSettingsForm(request.POST or None, instance=clinic)
     if request.method == "POST" and form.is_valid():
-        changed = _save_clinic_settings(form=form, before=before, by=request.user, request=request)
+        changed = services.clinic_update_settings(
+            clinic=request.clinic,
+            by=request.user,
+            changes=form.cleaned_data,
+            request=request,
+            channel="page",
+        )
         messages.success(
             request, "The clinic's settings were saved." if changed else "Nothing was changed."
         )

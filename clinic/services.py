@@ -272,6 +272,7 @@ def member_add(
     is_supervised: bool = False,
     supervisor: User | None = None,
     request=None,
+    channel: str = "api",
 ) -> Membership:
     """Give a person (new or existing user) a role in the clinic."""
     email = email.strip().lower()
@@ -297,13 +298,16 @@ def member_add(
         action="member_add",
         obj=membership,
         request=request,
+        channel=channel,
         detail={"role": role},
     )
     return membership
 
 
 @transaction.atomic
-def member_update(*, membership: Membership, by: User, request=None, **fields) -> Membership:
+def member_update(
+    *, membership: Membership, by: User, request=None, channel: str = "api", **fields
+) -> Membership:
     """Change a member's role or supervision; the last admin cannot demote themselves."""
     _guard_last_admin(membership, new_role=fields.get("role", membership.role))
     for name, value in fields.items():
@@ -315,13 +319,16 @@ def member_update(*, membership: Membership, by: User, request=None, **fields) -
         action="member_update",
         obj=membership,
         request=request,
+        channel=channel,
         detail={"fields": sorted(fields)},
     )
     return membership
 
 
 @transaction.atomic
-def member_deactivate(*, membership: Membership, by: User, request=None) -> Membership:
+def member_deactivate(
+    *, membership: Membership, by: User, request=None, channel: str = "api"
+) -> Membership:
     """End a membership (kept for the record); the person loses access to the clinic."""
     _guard_last_admin(membership, new_role=None)
     membership.is_active = False
@@ -332,6 +339,7 @@ def member_deactivate(*, membership: Membership, by: User, request=None) -> Memb
         action="member_deactivate",
         obj=membership,
         request=request,
+        channel=channel,
     )
     return membership
 
@@ -346,3 +354,27 @@ def _guard_last_admin(membership: Membership, *, new_role: str | None) -> None:
     )
     if not other_admins.exists():
         raise ValidationError({"role": "A clinic needs at least one active admin."})
+
+
+@transaction.atomic
+def clinic_update_settings(
+    *, clinic: Clinic, by: User, changes: dict, request=None, channel: str = "api"
+) -> list[str]:
+    """Apply validated setting changes; audit the names of the fields that really changed."""
+    changed = sorted(name for name, value in changes.items() if getattr(clinic, name) != value)
+    if not changed:
+        return []
+    for name in changed:
+        setattr(clinic, name, changes[name])
+    clinic.full_clean()
+    clinic.save(update_fields=changed)
+    record_event(
+        clinic=clinic,
+        actor=by,
+        action="update",
+        obj=clinic,
+        request=request,
+        channel=channel,
+        detail={"fields": changed},
+    )
+    return changed

@@ -368,3 +368,14 @@ def test_members_page_query_count_does_not_grow_with_members(client, admin, ther
     for _ in range(15):
         MembershipFactory(clinic=clinic, is_supervised=True, supervisor=therapist)
     assert _members_page_queries(client, clinic) == few
+
+
+def test_member_changes_on_the_page_are_audited_as_page_events(client, admin, clinic):
+    from clinic.models import AuditEvent
+
+    client.force_login(admin)
+    client.post(
+        f"/c/{clinic.slug}/members/", {"action": "add", "email": "page@x.test", "role": "therapist"}
+    )
+    event = AuditEvent.objects.filter(action="member_add").latest("at")
+    assert event.channel == "page"
