@@ -12,8 +12,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from clinic import services
-from clinic.audit import record_event, record_reads
+from clinic import login_throttle, services
+from clinic.audit import client_ip, record_event, record_reads
 from clinic.extensions import CASELOAD_ENRICHERS, PORTAL_SECTIONS, couple_panels, enrich_caseload
 from clinic.form_errors import run_service
 from clinic.forms import (
@@ -35,6 +35,21 @@ class LoginPage(auth_views.LoginView):
     template_name = "clinic/login.html"
     authentication_form = EmailLoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("username", "")
+        if login_throttle.is_locked(ip=client_ip(request), email=email):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, "Too many failed attempts. Please wait 15 minutes and try again.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_throttle.record_failure(
+            ip=client_ip(self.request), email=self.request.POST.get("username", "")
+        )
+        return super().form_invalid(form)
 
 
 class LogoutPage(auth_views.LogoutView):

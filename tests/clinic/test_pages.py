@@ -102,3 +102,27 @@ def test_admin_sees_the_exports_link_and_a_therapist_does_not(client, admin, the
     page = client.get(reverse("caseload", args=[clinic.slug])).content.decode()
     assert f"/c/{clinic.slug}/exports/" not in page and f"/c/{clinic.slug}/instruments/" in page
     assert client.get(f"/c/{clinic.slug}/exports/").status_code == 404
+
+
+def test_failed_page_logins_are_throttled(client, therapist):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(10):
+        assert (
+            client.post(
+                reverse("login"), {"username": therapist.email, "password": "wrong"}
+            ).status_code
+            == 200
+        )
+    locked = client.post(reverse("login"), {"username": therapist.email, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session  # even the right password waits
+    cache.clear()
+    assert (
+        client.post(
+            reverse("login"), {"username": therapist.email, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
