@@ -13,7 +13,8 @@ from clinic.portal_api_base import PortalViewSet
 from clinic.selectors import couples_visible_to
 from reports import services, storage
 from reports.broker import BrokerUnavailable
-from reports.models import EXPORT_AUDIENCE_CHOICES, Audience, ClinicExport, ProgressReport, Status
+from reports.models import EXPORT_AUDIENCE_CHOICES, Audience, ClinicExport, ProgressReport
+from reports.selectors import reports_for_partner
 
 BROKER_DOWN = "Report generation is unavailable right now (the task queue cannot be reached). Nothing was created; please try again in a few minutes."
 
@@ -224,15 +225,7 @@ class PortalReportViewSet(mixins.ListModelMixin, PortalViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ProgressReport.objects.none()
-        if self.couple is None:
-            return ProgressReport.objects.none()
-        mine = ProgressReport.objects.for_clinic(self.clinic).filter(
-            couple=self.couple, status=Status.DONE
-        )
-        return (
-            mine.filter(audience=Audience.COUPLE)
-            | mine.filter(audience=Audience.PARTNER, partner=self.client)
-        ).order_by("-created_at")
+        return reports_for_partner(clinic=self.clinic, couple=self.couple, client=self.client)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])

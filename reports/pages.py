@@ -15,7 +15,8 @@ from clinic.selectors import couples_visible_to, get_couple_for_member
 from reports import api, services
 from reports.broker import BrokerUnavailable
 from reports.forms import ExportRequestForm, ReportRequestForm
-from reports.models import Audience, ClinicExport, ProgressReport, Status
+from reports.models import ClinicExport, ProgressReport
+from reports.selectors import reports_for_partner
 
 
 def couple_reports_panel(*, request, couple) -> dict:
@@ -127,15 +128,11 @@ def export_download(request, export_id):
 
 @portal_client_required
 def portal_report_download(request, report_id):
-    if request.couple is None:
-        raise Http404
-    mine = ProgressReport.objects.for_clinic(request.clinic).filter(
-        couple=request.couple, status=Status.DONE, pk=report_id
-    )
     report = (
-        mine.filter(audience=Audience.COUPLE)
-        | mine.filter(audience=Audience.PARTNER, partner=request.client)
-    ).first()
+        reports_for_partner(clinic=request.clinic, couple=request.couple, client=request.client)
+        .filter(pk=report_id)
+        .first()
+    )
     if report is None:
         raise Http404
     return api._download(
@@ -149,12 +146,7 @@ def portal_report_download(request, report_id):
 
 
 def portal_reports_section(*, request) -> dict:
-    if request.couple is None:
-        return {"reports": []}
-    mine = ProgressReport.objects.for_clinic(request.clinic).filter(
-        couple=request.couple, status=Status.DONE
+    reports = reports_for_partner(
+        clinic=request.clinic, couple=request.couple, client=request.client
     )
-    reports = mine.filter(audience=Audience.COUPLE) | mine.filter(
-        audience=Audience.PARTNER, partner=request.client
-    )
-    return {"reports": reports.order_by("-created_at")[:10]}
+    return {"reports": reports[:10]}

@@ -1,0 +1,18 @@
+"""Reads of reports that need care."""
+
+from django.db.models import Q, QuerySet
+
+from reports.models import Audience, ProgressReport, Status
+
+
+def reports_for_partner(*, clinic, couple, client) -> QuerySet[ProgressReport]:
+    """Finished reports a partner may have: the couple's, and their own partner report; never
+    the other partner's or a clinical one. Newest first; none without a couple."""
+    if couple is None:
+        return ProgressReport.objects.none()
+    return (
+        ProgressReport.objects.for_clinic(clinic)
+        .filter(couple=couple, status=Status.DONE)
+        .filter(Q(audience=Audience.COUPLE) | Q(audience=Audience.PARTNER, partner=client))
+        .order_by("-created_at")
+    )
