@@ -10,11 +10,10 @@ from clinic.api_base import ClinicScopedRelatedField, ClinicViewSet, CoupleScope
 from clinic.audit import record_event
 from clinic.models import Client, Role
 from clinic.portal_api_base import PortalViewSet
-from clinic.selectors import couples_visible_to
 from reports import services, storage
 from reports.broker import BrokerUnavailable
 from reports.models import EXPORT_AUDIENCE_CHOICES, Audience, ClinicExport, ProgressReport
-from reports.selectors import reports_for_partner
+from reports.selectors import reports_for_member, reports_for_partner
 
 BROKER_DOWN = "Report generation is unavailable right now (the task queue cannot be reached). Nothing was created; please try again in a few minutes."
 
@@ -162,8 +161,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
     serializer_class = ReportSerializer
 
     def clinic_queryset(self):
-        couples = couples_visible_to(clinic=self.clinic, membership=self.membership)
-        return ProgressReport.objects.for_clinic(self.clinic).filter(couple__in=couples)
+        return reports_for_member(clinic=self.clinic, membership=self.membership)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.models import Role
 from clinic.page_access import clinic_member_required, portal_client_required
-from clinic.selectors import couples_visible_to, get_couple_for_member
+from clinic.selectors import get_couple_for_member
 from reports import api, services
 from reports.broker import BrokerUnavailable
 from reports.forms import ExportRequestForm, ReportRequestForm
 from reports.models import ClinicExport, ProgressReport
-from reports.selectors import reports_for_partner
+from reports.selectors import reports_for_member, reports_for_partner
 
 
 def couple_reports_panel(*, request, couple) -> dict:
@@ -70,10 +70,9 @@ def report_request_page(request, couple_id):
 
 @clinic_member_required
 def report_download(request, report_id):
-    couples = couples_visible_to(clinic=request.clinic, membership=request.membership)
     report = (
-        ProgressReport.objects.for_clinic(request.clinic)
-        .filter(pk=report_id, couple__in=couples)
+        reports_for_member(clinic=request.clinic, membership=request.membership)
+        .filter(pk=report_id)
         .first()
     )
     if report is None:

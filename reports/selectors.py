@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from clinic.selectors import couples_visible_to
 from reports.models import Audience, ProgressReport, Status
 
 
@@ -16,3 +17,9 @@ def reports_for_partner(*, clinic, couple, client) -> QuerySet[ProgressReport]:
         .filter(Q(audience=Audience.COUPLE) | Q(audience=Audience.PARTNER, partner=client))
         .order_by("-created_at")
     )
+
+
+def reports_for_member(*, clinic, membership) -> QuerySet[ProgressReport]:
+    """Reports of the couples this member may see (all of the clinic for an admin)."""
+    couples = couples_visible_to(clinic=clinic, membership=membership)
+    return ProgressReport.objects.for_clinic(clinic).filter(couple__in=couples)
