@@ -88,7 +88,7 @@ def _add_history(couple: Couple, therapist: User, *, seed: int) -> None:
     session booked, and questionnaires due today, so every page and report has something to show."""
     from assessments.services import assignments_create
     from reports.synthetic import HistorySize, build_history
-    from sessions.session_services import session_schedule
+    from sessions.therapy.services import session_schedule
 
     weeks = 12
     today = timezone.localdate(timezone=couple.clinic.tz)

@@ -171,7 +171,7 @@ def _notes(scope: Scope) -> dict:
     if scope.audience != Audience.CLINICAL:
         return {"notes": None}
     from sessions.models import NoteAddendum, NoteTemplate, SessionNote
-    from sessions.note_content import TEMPLATE_SECTIONS
+    from sessions.therapy.note_content import TEMPLATE_SECTIONS
 
     clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
     notes = list(

@@ -21,10 +21,8 @@ from reports.contents import (
     TimeOutSummary,
     ZoneDay,
 )
-from sessions.adherence import adherence_summary, weekly_adherence
-from sessions.models import CheckIn, Homework, HomeworkKind, Measurement, PracticeLog, TimeOutLog
-from sessions.physiology import KIND_BY_CODE
-from sessions.regulation import (
+from sessions.homework.adherence import adherence_summary, weekly_adherence
+from sessions.logs.regulation import (
     PracticeArousal,
     Zone,
     ZoneReading,
@@ -33,6 +31,8 @@ from sessions.regulation import (
     daily_zones,
     zone_counts,
 )
+from sessions.measurements.physiology import KIND_BY_CODE
+from sessions.models import CheckIn, Homework, HomeworkKind, Measurement, PracticeLog, TimeOutLog
 
 
 def _day(value, tz) -> date:

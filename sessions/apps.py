@@ -9,7 +9,7 @@ class TherapySessionsConfig(AppConfig):
     verbose_name = "Therapy sessions and homework"
 
     def ready(self) -> None:
-        from sessions import therapy_extensions
+        from sessions.therapy import extensions as therapy_extensions
 
         therapy_extensions.register()
 
@@ -18,8 +18,7 @@ class TherapySessionsConfig(AppConfig):
             register_couple_panel,
             register_portal_section,
         )
-        from sessions.homework_caseload import CASELOAD_ENRICHER
-        from sessions.homework_panels import COUPLE_PANEL, PORTAL_SECTION
+        from sessions.homework.extensions import CASELOAD_ENRICHER, COUPLE_PANEL, PORTAL_SECTION
 
         register_couple_panel(COUPLE_PANEL)
         register_portal_section(PORTAL_SECTION)

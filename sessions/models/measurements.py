@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from clinic.models import Client, Couple
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
+from sessions.measurements.physiology import kind_choices
 from sessions.models.therapy import TherapySession
-from sessions.physiology import kind_choices
 
 __all__ = [
     "MEASUREMENT_KIND_CHOICES",

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
-from sessions.adherence import (
+from sessions.homework.adherence import (
     AdherenceError,
     AdherenceSummary,
     WeekAdherence,

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions.homework_services import agreement_respond, agreement_revise, homework_end
+from sessions.homework.services import agreement_respond, agreement_revise, homework_end
 from tests.factories import CoupleFactory
 from tests.sessions.world import make_agreement
 

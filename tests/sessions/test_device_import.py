@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sessions.device_import import (
+from sessions.measurements.device_import import (
     detect_format,
     parse_apple_health,
     parse_fitbit_hrv,
@@ -13,7 +13,7 @@ from sessions.device_import import (
     parse_import,
     parse_polar,
 )
-from sessions.physiology import RANGE_DASH
+from sessions.measurements.physiology import RANGE_DASH
 
 SAMPLES = Path(__file__).parent / "samples"
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sessions.agreements import ACCEPTED, DISCUSS, Answer, agreement_status
+from sessions.homework.agreements import ACCEPTED, DISCUSS, Answer, agreement_status
 
 A, B = "a", "b"
 T0 = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)

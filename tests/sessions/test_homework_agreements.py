@@ -110,7 +110,7 @@ def test_only_time_out_agreements_can_be_accepted(couple, therapist):
 
 
 def test_an_ended_agreement_cannot_be_accepted(couple, therapist):
-    from sessions.homework_services import homework_end
+    from sessions.homework.services import homework_end
 
     agreement = make_agreement(couple, by=therapist)
     homework_end(homework=agreement, by=therapist)

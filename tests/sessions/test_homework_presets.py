@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sessions.homework_presets import (
+from sessions.homework.presets import (
     BREATHING,
     PACED_RATE_MAX,
     PACED_RATE_MIN,

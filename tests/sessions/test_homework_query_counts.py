@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sessions.homework_services import agreement_revise
+from sessions.homework.services import agreement_revise
 from tests.conftest import api_client_for
 from tests.sessions.world import (
     make_agreement,

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from sessions.physiology import (
+from sessions.measurements.physiology import (
     KIND_BY_CODE,
     KINDS,
     RANGE_DASH,

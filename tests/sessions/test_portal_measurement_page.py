@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import AuditEvent
+from sessions.measurements.physiology import RANGE_DASH as DASH
 from sessions.models import Measurement
-from sessions.physiology import RANGE_DASH as DASH
 
 pytestmark = pytest.mark.django_db
 

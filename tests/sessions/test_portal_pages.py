@@ -70,7 +70,7 @@ def test_asking_to_discuss_on_the_agreement_page(partner_a, couple, therapist):
 
 
 def test_an_agreement_changed_while_reading_is_shown_again(partner_a, couple, therapist):
-    from sessions.homework_services import agreement_revise
+    from sessions.homework.services import agreement_revise
 
     agreement = make_agreement(couple, by=therapist)
     agreement_revise(homework=agreement, by=therapist, min_break_minutes=30)

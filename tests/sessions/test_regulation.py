@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
-from sessions.regulation import (
+from sessions.logs.regulation import (
     HYPER,
     HYPO,
     WITHIN,

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import AuditEvent
-from sessions.selectors import sessions_for_partner
-from sessions.therapy_extensions import load_caseload_sessions
+from sessions.therapy.extensions import load_caseload_sessions
+from sessions.therapy.selectors import sessions_for_partner
 from tests.conftest import api_client_for
 from tests.factories import CoupleFactory, MembershipFactory
 from tests.sessions.world import make_held_session, make_session

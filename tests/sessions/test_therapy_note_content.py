@@ -3,7 +3,7 @@
 import pytest
 
 from sessions.models import Intervention, NoteTemplate, RegulationZone, RiskLevel
-from sessions.note_content import (
+from sessions.therapy.note_content import (
     INTERVENTIONS,
     RISK_LEVELS,
     TEMPLATE_SECTIONS,

@@ -385,7 +385,7 @@ def test_unassigned_therapist_cannot_read_a_note(other_therapist, clinic, couple
 def test_individual_session_note_is_staff_material_never_shared():
     from clinic.confidentiality import Viewer, ViewerKind, may_view
     from sessions.models import SessionKind, TherapySession
-    from sessions.selectors import note_material
+    from sessions.therapy.selectors import note_material
 
     individual = TherapySession(kind=SessionKind.INDIVIDUAL)
     joint = TherapySession(kind=SessionKind.JOINT)

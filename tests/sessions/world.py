@@ -74,7 +74,7 @@ def _session_note(couple, partner):
 
 
 # --- homework, logs, check-ins, measurements ------------------------------------------------
-from sessions.homework_services import homework_create  # noqa: E402
+from sessions.homework.services import homework_create  # noqa: E402
 from sessions.models import (  # noqa: E402
     CheckIn,
     Homework,

@@ -1,0 +1,265 @@
+"""What homework adds to the caseload: a flag on each couple where a partner asked to discuss
+the current version of a time-out agreement before accepting it.
+
+What homework, logs and measurements add to other pages through the clinic's extension points:
+the therapist's couple page (a panel) and the partner's portal home (a section). Each context
+loads its data in a fixed number of queries and audits every record it shows.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from clinic.audit import record_reads
+from clinic.extensions import CaseloadEnricher, CouplePanel, PortalSection
+from clinic.models import Client, Couple
+from sessions.homework.agreements import AgreementStatus
+from sessions.homework.selectors import (
+    PartnerAdherence,
+    adherence_of,
+    agreement_status_of,
+    current_version,
+    homework_of_couple,
+    with_agreements,
+)
+from sessions.local_dates import clinic_today, day_bounds
+from sessions.logs.regulation import INTENSITY_SCALE, SELF_RATING_NOTE, ZONE_LABELS
+from sessions.logs.selectors import check_ins_of, practice_logs_of, regulation_of, time_out_logs_of
+from sessions.measurements.charts import couple_marker_charts
+from sessions.models import Homework, HomeworkKind
+from sessions.portal.selectors import homework_for_portal, upcoming_sessions_for
+
+CASELOAD_KEY = "agreement_discussion"
+
+
+def load_discussion_requests(*, clinic, membership, couples) -> dict:
+    """{couple_id: [{"homework_id", "title", "version", "who"}...]} for couples where a
+    partner asked to discuss the latest version of a running time-out agreement; three queries
+    (agreements, versions, answers) whatever the number of couples."""
+    by_id = {couple.pk: couple for couple in couples}
+    agreements = with_agreements(
+        Homework.objects.for_clinic(clinic)
+        .live()
+        .filter(couple_id__in=list(by_id), kind=HomeworkKind.TIME_OUT, ended_at__isnull=True)
+        .order_by("start_date", "created_at")
+    )
+    found: dict = {}
+    for homework in agreements:
+        couple = by_id[homework.couple_id]
+        status = agreement_status_of(homework, couple)
+        asking = [s for s in status.partners if s.wants_to_discuss] if status else []
+        if not asking:
+            continue
+        names = {p.pk: p.display_name for p in (couple.partner_a, couple.partner_b)}
+        found.setdefault(couple.pk, []).append(
+            {
+                "homework_id": str(homework.pk),
+                "title": homework.title,
+                "version": status.version,
+                # Who and which version only: the note itself is read on the couple page,
+                # where reading it is audited.
+                "who": [names.get(s.partner, "") for s in asking],
+            }
+        )
+    return found
+
+
+CASELOAD_ENRICHER = CaseloadEnricher(
+    key=CASELOAD_KEY,
+    load=load_discussion_requests,
+    template="sessions/agreement_caseload.html",
+)
+
+PANEL_KEY = "homework"
+SECTION_KEY = "homework"
+
+
+@dataclass(frozen=True)
+class HomeworkRow:
+    homework: Homework
+    for_whom: str
+    status: str
+    attention: bool  # someone asked to discuss, or the agreement waits for acceptance
+    adherence: list[tuple[str, PartnerAdherence]]
+
+
+def describe_minutes(minutes: int) -> str:
+    """A length of time as people say it: "20 minutes", "1 hour 30 minutes", "24 hours"."""
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def _name_of(couple: Couple, partner_id) -> str:
+    return next((p.display_name for p in couple.partners if p.pk == partner_id), "")
+
+
+def agreement_summary(status: AgreementStatus, couple: Couple) -> tuple[str, bool]:
+    """A therapist's one-line reading of an agreement's standing, and whether it needs them."""
+    if status.in_force:
+        return f"In force: both accepted version {status.version}", False
+    parts = []
+    for standing in status.partners:
+        name = _name_of(couple, standing.partner)
+        if standing.wants_to_discuss:
+            note = f": “{standing.note}”" if standing.note else ""
+            parts.append(f"{name} asked to discuss version {status.version}{note}")
+        elif not standing.accepted:
+            parts.append(f"waiting for {name} to accept version {status.version}")
+    text = "; ".join(parts) or "Ended"
+    return text[0].upper() + text[1:], True
+
+
+def homework_rows(homework_list, couple: Couple) -> list[HomeworkRow]:
+    """Rows of the couple page's homework table: who it is for, standing, adherence."""
+    adherence = adherence_of(homework_list=homework_list, couple=couple)
+    rows = []
+    for homework in homework_list:
+        status, attention = "", False
+        if homework.ended_at:
+            status = f"Ended {homework.end_date:%d %b %Y}"
+        elif homework.is_time_out:
+            status, attention = agreement_summary(agreement_status_of(homework, couple), couple)
+        rows.append(
+            HomeworkRow(
+                homework=homework,
+                for_whom=homework.partner.display_name if homework.partner else "Both partners",
+                status=status,
+                attention=attention,
+                adherence=[
+                    (_name_of(couple, row.partner_id), row)
+                    for row in adherence.get(homework.pk, [])
+                ],
+            )
+        )
+    return rows
+
+
+def strip_rows(regulation) -> dict:
+    """The two-week strip as a table: one row per partner, both-out-of-window days flagged."""
+    both = set(regulation.both_out)
+    days = [day.on for day in regulation.strips[0].days] if regulation.strips else []
+    return {
+        "days": [(on, on in both) for on in days],
+        "rows": [
+            {
+                "partner": strip.partner,
+                "cells": [
+                    {
+                        "on": day.on,
+                        "zone": day.zone.value if day.zone else "",
+                        "label": ZONE_LABELS[day.zone] if day.zone else "No rating",
+                        "intensity": day.intensity,
+                        "both_out": day.on in both,
+                    }
+                    for day in strip.days
+                ],
+            }
+            for strip in regulation.strips
+        ],
+        "both_out": regulation.both_out,
+    }
+
+
+def couple_panel_context(*, request, couple: Couple) -> dict:
+    """The couple page's Homework and regulation panel (staff): homework with agreement standing
+    and adherence, each partner's two-week regulation strip with the days both were out of
+    their window, the last two weeks' logs and check-ins, and marker charts."""
+    clinic = request.clinic
+    couple.clinic = clinic
+    homework = list(homework_of_couple(couple=couple))
+    regulation = regulation_of(couple=couple)
+    since, _ = day_bounds(regulation.start, regulation.end, clinic)
+    practices = list(practice_logs_of(couple=couple).filter(practiced_at__gte=since))
+    time_outs = list(time_out_logs_of(couple=couple).filter(started_at__gte=since))
+    check_ins = list(check_ins_of(couple=couple).filter(checked_at__gte=since))
+    charts, measurements = couple_marker_charts(couple=couple)
+    record_reads(
+        clinic=clinic,
+        actor=request.user,
+        objects=[*homework, *practices, *time_outs, *check_ins, *measurements],
+        request=request,
+        channel="page",
+    )
+    return {
+        "couple": couple,
+        "homework": homework_rows(homework, couple),
+        "strip": strip_rows(regulation),
+        "practices": practices,
+        "time_outs": time_outs,
+        "check_ins": check_ins,
+        "charts": charts,
+        "scale": INTENSITY_SCALE,
+        "self_rating": SELF_RATING_NOTE,
+        "time_zone": clinic.time_zone,
+        "kinds": HomeworkKind.choices,
+    }
+
+
+def _my_week(rows: list[PartnerAdherence], client: Client, today: date):
+    mine = next((r for r in rows if r.partner_id == client.pk), None)
+    if mine is None or not mine.weeks:
+        return None
+    week = mine.weeks[-1]
+    return week if week.week_start <= today <= week.week_end else None
+
+
+def portal_section_context(*, request) -> dict:
+    """The partner's portal home: upcoming sessions, agreements waiting for them, their homework
+    with this week's count, and the ways to log."""
+    client, couple = request.client, request.couple
+    if couple is None:
+        return {"couple": None}
+    couple.clinic = request.clinic
+    homework = list(homework_for_portal(couple=couple, client=client))
+    today = clinic_today(request.clinic)
+    adherence = adherence_of(homework_list=homework, couple=couple, today=today)
+    agreements, practices = [], []
+    for h in homework:
+        if h.is_time_out:
+            status = agreement_status_of(h, couple)
+            standing = status.standing_of(client.pk)
+            agreements.append(
+                {
+                    "homework": h,
+                    "status": status,
+                    "version": current_version(h),
+                    "i_accepted": bool(standing and standing.accepted),
+                }
+            )
+        elif h.partner_id in (None, client.pk) and h.is_due_on(today):
+            practices.append(
+                {"homework": h, "week": _my_week(adherence.get(h.pk, []), client, today)}
+            )
+    sessions = upcoming_sessions_for(couple=couple, client=client)
+    record_reads(
+        clinic=request.clinic,
+        actor=request.user,
+        objects=[*homework, *sessions],
+        request=request,
+        channel="portal",
+    )
+    return {
+        "couple": couple,
+        "agreements": agreements,
+        "practices": practices,
+        "sessions": sessions,
+        "time_zone": request.clinic.time_zone,
+    }
+
+
+COUPLE_PANEL = CouplePanel(
+    key=PANEL_KEY,
+    order=30,
+    template="sessions/homework_panel.html",
+    context=couple_panel_context,
+)
+PORTAL_SECTION = PortalSection(
+    key=SECTION_KEY,
+    order=10,
+    template="sessions/portal_section.html",
+    context=portal_section_context,
+)

@@ -1,0 +1,138 @@
+"""Reads that need care for logs and regulation: a fixed number of queries whatever the amount
+of data, clinic-local dates, and the confidentiality module asked for what a partner sees.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+
+from clinic.confidentiality import Material, partner_may_view
+from clinic.models import Client, Couple
+from sessions.local_dates import clinic_today, day_bounds, local_date
+from sessions.logs.regulation import (
+    StripDay,
+    ZoneReading,
+    both_out_of_window_days,
+    daily_zones,
+    regulation_strip,
+)
+from sessions.models import (
+    CheckIn,
+    PracticeLog,
+    TimeOutLog,
+)
+
+STRIP_DAYS = 14
+
+
+def practice_logs_of(*, couple: Couple) -> QuerySet[PracticeLog]:
+    return (
+        PracticeLog.objects.for_clinic(couple.clinic)
+        .filter(couple=couple)
+        .select_related("homework", "partner", "voided_by")
+    )
+
+
+def time_out_logs_of(*, couple: Couple) -> QuerySet[TimeOutLog]:
+    return (
+        TimeOutLog.objects.for_clinic(couple.clinic)
+        .filter(couple=couple)
+        .select_related("partner", "called_by", "voided_by")
+    )
+
+
+def check_ins_of(*, couple: Couple) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.for_clinic(couple.clinic)
+        .filter(couple=couple)
+        .select_related("partner", "voided_by")
+    )
+
+
+def visible_owner_ids(*, couple: Couple, client: Client, material: Material) -> list:
+    """Partners of the couple whose `material` this partner may see: always themself, the
+    other partner only when clinic/confidentiality.py says so."""
+    return [
+        partner.pk
+        for partner in couple.partners
+        if partner_may_view(couple=couple, client=client, material=material, owner_id=partner.pk)
+    ]
+
+
+@dataclass(frozen=True)
+class PartnerStrip:
+    partner: Client
+    days: list[StripDay]
+
+
+@dataclass(frozen=True)
+class CoupleRegulation:
+    start: date
+    end: date
+    strips: list[PartnerStrip]
+    both_out: list[date]
+    # The check-ins and practice logs the strip was drawn from (unsaved stubs carrying only
+    # their ids), so a view can audit every record it reveals.
+    sources: list = field(default_factory=list)
+
+
+def regulation_of(
+    *, couple: Couple, end: date | None = None, days: int = STRIP_DAYS
+) -> CoupleRegulation:
+    """Each partner's day-by-day window-of-tolerance zone over `days` days ending `end`
+    (default today, clinic time), and the days both were out of their window (two queries).
+
+    A day's zone is its most dysregulated rating (sessions.regulation.daily_zone) among the
+    partner's check-ins and the before/after ratings of their practice logs.
+    """
+    clinic = couple.clinic
+    end = end or clinic_today(clinic)
+    start = end - timedelta(days=days - 1)
+    since, until = day_bounds(start, end, clinic)
+    readings: dict[object, list[ZoneReading]] = {couple.partner_a_id: [], couple.partner_b_id: []}
+    check_ins = (
+        CheckIn.objects.for_clinic(clinic)
+        .current()
+        .filter(couple=couple, checked_at__gte=since, checked_at__lt=until)
+        .values_list("id", "partner_id", "checked_at", "zone", "intensity")
+    )
+    sources: list = []
+    for pk, partner_id, at, zone, intensity in check_ins:
+        sources.append(CheckIn(pk=pk))
+        if partner_id in readings:
+            readings[partner_id].append(ZoneReading(local_date(at, clinic), zone, intensity, at))
+    practices = (
+        PracticeLog.objects.for_clinic(clinic)
+        .current()
+        .filter(couple=couple, practiced_at__gte=since, practiced_at__lt=until)
+        .values_list(
+            "id",
+            "partner_id",
+            "practiced_at",
+            "before_zone",
+            "before_intensity",
+            "after_zone",
+            "after_intensity",
+        )
+    )
+    for pk, partner_id, at, b_zone, b_intensity, a_zone, a_intensity in practices:
+        sources.append(PracticeLog(pk=pk))
+        if partner_id not in readings:
+            continue
+        for zone, intensity in ((b_zone, b_intensity), (a_zone, a_intensity)):
+            if zone and intensity is not None:
+                readings[partner_id].append(
+                    ZoneReading(local_date(at, clinic), zone, intensity, at)
+                )
+    zones = {partner_id: daily_zones(r) for partner_id, r in readings.items()}
+    return CoupleRegulation(
+        start=start,
+        end=end,
+        strips=[
+            PartnerStrip(partner, regulation_strip(zones[partner.pk], start, days))
+            for partner in couple.partners
+        ],
+        both_out=both_out_of_window_days(zones[couple.partner_a_id], zones[couple.partner_b_id]),
+        sources=sources,
+    )

@@ -1,0 +1,145 @@
+"""Forms for physiological readings (staff and portal) and device-file imports. Date-times are
+entered in the clinic's time zone.
+"""
+
+import copy
+
+from django import forms
+from django.utils import timezone
+
+from sessions.form_fields import _now_local, local_datetime_field
+from sessions.measurements.physiology import BOOLEAN, CHOICE, INTEGER, KINDS, kind_choices
+
+
+def _context_fields() -> dict[str, forms.Field]:
+    """One optional input per context name any kind takes (sample type, site, method...)."""
+    fields: dict[str, forms.Field] = {}
+    for kind in KINDS:
+        for spec in kind.context_fields:
+            if spec.name in fields:
+                known = fields[spec.name]
+                if isinstance(known, forms.ChoiceField):
+                    extra = [(c, c.replace("_", " ")) for c in spec.choices]
+                    known.choices = list(dict.fromkeys([*known.choices, *extra]))
+                continue
+            if spec.type == CHOICE:
+                fields[spec.name] = forms.ChoiceField(
+                    label=spec.label,
+                    required=False,
+                    choices=[("", "—"), *((c, c.replace("_", " ")) for c in spec.choices)],
+                )
+            elif spec.type == INTEGER:
+                fields[spec.name] = forms.IntegerField(label=spec.label, required=False)
+            elif spec.type == BOOLEAN:
+                fields[spec.name] = forms.NullBooleanField(label=spec.label, required=False)
+            else:
+                fields[spec.name] = forms.CharField(
+                    label=spec.label, required=False, max_length=100
+                )
+    return fields
+
+
+CONTEXT_FIELDS = _context_fields()
+
+
+class MeasurementForm(forms.Form):
+    partner = forms.ChoiceField(label="Whose reading")
+    kind = forms.ChoiceField(label="Measurement", choices=kind_choices())
+    value = forms.CharField(
+        label="Value", max_length=40, help_text='Blood pressure as "120/80" or systolic only.'
+    )
+    unit = forms.CharField(label="Unit", max_length=20, required=False)
+    secondary_value = forms.CharField(label="Diastolic (optional)", required=False, max_length=40)
+    measured_at = local_datetime_field(label="Taken at")
+    session = forms.ChoiceField(label="Session (optional)", required=False)
+    session_phase = forms.ChoiceField(
+        label="Before or after the session",
+        required=False,
+        choices=[("", "—"), ("pre", "Before"), ("post", "After")],
+    )
+
+    def __init__(self, *args, couple, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [(str(p.pk), p.display_name) for p in couple.partners]
+        self.fields["session"].choices = [("", "—")] + [
+            (str(s.pk), f"{timezone.localtime(s.starts_at):%d %b %Y %H:%M}") for s in sessions
+        ]
+        self.fields["measured_at"].initial = _now_local()
+        for name, field in CONTEXT_FIELDS.items():
+            self.fields[f"context_{name}"] = copy.deepcopy(field)
+        self.couple, self.sessions = couple, {str(s.pk): s for s in sessions}
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        context = {
+            name: data[f"context_{name}"]
+            for name in CONTEXT_FIELDS
+            if data.get(f"context_{name}") not in (None, "")
+        }
+        return {
+            "partner": next(p for p in self.couple.partners if str(p.pk) == data["partner"]),
+            "kind": data["kind"],
+            "value": data["value"],
+            "unit": data["unit"] or None,
+            "secondary_value": data["secondary_value"] or None,
+            "measured_at": data["measured_at"],
+            "context": context,
+            "session": self.sessions.get(data["session"] or ""),
+            "session_phase": data["session_phase"],
+        }
+
+
+class PortalMeasurementForm(forms.Form):
+    """A partner's own reading: what, the number, its unit, when, and any context it needs."""
+
+    kind = forms.ChoiceField(label="What did you measure?", choices=kind_choices())
+    value = forms.CharField(
+        label="Reading",
+        max_length=40,
+        help_text='The number your device showed. Blood pressure as "120/80".',
+    )
+    unit = forms.CharField(
+        label="Unit",
+        max_length=20,
+        help_text="As your device shows it, e.g. ms, bpm, µS, nmol/L (see the list below).",
+    )
+    measured_at = local_datetime_field(label="When was it taken?")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measured_at"].initial = _now_local()
+        for name, field in CONTEXT_FIELDS.items():
+            self.fields[f"context_{name}"] = copy.deepcopy(field)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "value": data["value"],
+            "unit": data["unit"],
+            "measured_at": data["measured_at"],
+            "context": {
+                name: data[f"context_{name}"]
+                for name in CONTEXT_FIELDS
+                if data.get(f"context_{name}") not in (None, "")
+            },
+        }
+
+
+class ImportForm(forms.Form):
+    partner = forms.ChoiceField(label="Whose readings")
+    file = forms.FileField(label="File (CSV or Apple Health export.xml)")
+    time_zone = forms.CharField(
+        label="Time zone the file was recorded in",
+        max_length=64,
+        required=False,
+        help_text="Needed for Fitbit and Polar files, whose times carry no zone.",
+    )
+
+    def __init__(self, *args, couple, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [(str(p.pk), p.display_name) for p in couple.partners]
+        self.couple = couple
+
+    def chosen_partner(self):
+        return next(p for p in self.couple.partners if str(p.pk) == self.cleaned_data["partner"])

@@ -1,0 +1,143 @@
+"""Therapist pages for measurements: enter a reading, and import a device file (upload, preview
+every row, then confirm or discard).
+
+Times are entered and shown in the clinic's time zone; refusals re-render with the message.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from clinic.audit import record_event
+from clinic.form_errors import run_service
+from sessions.measurements import services as measurement_services
+from sessions.measurements.forms import ImportForm, MeasurementForm
+from sessions.models import (
+    ImportStatus,
+    MeasurementImport,
+    TherapySession,
+)
+from sessions.staff_pages import PAGE, _back_to_couple, couple_page
+
+
+@couple_page
+@require_http_methods(["GET", "POST"])
+def measurement_new(request, couple):
+    sessions = list(
+        TherapySession.objects.for_clinic(request.clinic)
+        .filter(couple=couple)
+        .order_by("-starts_at")[:30]
+    )
+    form = MeasurementForm(request.POST or None, couple=couple, sessions=sessions)
+    if request.method == "POST" and form.is_valid():
+        measurement = run_service(
+            form,
+            lambda: measurement_services.measurement_record(
+                couple=couple,
+                by=request.user,
+                request=request,
+                channel=PAGE,
+                **form.service_kwargs(),
+            ),
+        )
+        if measurement:
+            text = f"The reading was saved ({measurement.value:g} {measurement.unit})."
+            for warning in measurement.warnings:
+                text += f" Note: {warning}"
+            messages.success(request, text)
+            return _back_to_couple(couple)
+    return render(
+        request,
+        "sessions/measurement_form.html",
+        {"form": form, "couple": couple, "title": "Enter a measurement", "submit": "Save"},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@couple_page
+@require_http_methods(["GET", "POST"])
+def measurement_import_new(request, couple):
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        couple=couple,
+        initial={"time_zone": request.clinic.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        pending = run_service(
+            form,
+            lambda: measurement_services.import_preview(
+                couple=couple,
+                partner=form.chosen_partner(),
+                by=request.user,
+                text=measurement_services.decode_upload(upload.read()),
+                filename=upload.name,
+                time_zone=form.cleaned_data["time_zone"],
+                request=request,
+            ),
+        )
+        if pending:
+            return redirect(
+                "measurement-import-page",
+                clinic_slug=request.clinic.slug,
+                couple_id=couple.pk,
+                import_id=pending.pk,
+            )
+    return render(
+        request,
+        "sessions/measurement_form.html",
+        {
+            "form": form,
+            "couple": couple,
+            "title": "Import measurements from a file",
+            "submit": "Preview",
+            "multipart": True,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@couple_page
+@require_http_methods(["GET", "POST"])
+def measurement_import_page(request, couple, import_id):
+    pending = (
+        MeasurementImport.objects.for_clinic(request.clinic)
+        .filter(couple=couple, pk=import_id)
+        .select_related("partner")
+        .first()
+    )
+    if pending is None:
+        raise Http404("No such import.")
+    if request.method == "POST" and pending.status == ImportStatus.PENDING:
+        try:
+            if request.POST.get("action") == "discard":
+                measurement_services.import_discard(
+                    measurement_import=pending, by=request.user, request=request
+                )
+                messages.success(request, "The import was discarded; nothing was added.")
+            else:
+                added = measurement_services.import_confirm(
+                    measurement_import=pending, by=request.user, request=request
+                )
+                messages.success(request, f"{len(added)} readings were added.")
+            return _back_to_couple(couple)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            pending.refresh_from_db()
+    record_event(
+        clinic=request.clinic,
+        actor=request.user,
+        action="read",
+        obj=pending,
+        request=request,
+        channel=PAGE,
+    )
+    return render(
+        request,
+        "sessions/measurement_import.html",
+        {"couple": couple, "pending": pending},
+        status=400 if request.method == "POST" else 200,
+    )

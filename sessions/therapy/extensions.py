@@ -1,0 +1,64 @@
+"""What the therapy side adds to the clinic app through its extension points: the caseload's
+next and last session per couple, and the couple page's Sessions and Confidentiality panels."""
+
+from clinic.extensions import (
+    CaseloadEnricher,
+    CouplePanel,
+    register_caseload_enricher,
+    register_couple_panel,
+)
+from sessions.therapy.selectors import next_and_last_sessions
+
+CASELOAD_KEY = "sessions"
+
+
+def _brief(session, tz) -> dict | None:
+    if session is None:
+        return None
+    local = session.starts_at.astimezone(tz)
+    return {
+        "id": str(session.pk),
+        "starts_at": session.starts_at.isoformat(),
+        "label": f"{local:%a} {local.day} {local:%b %Y, %H:%M}",
+        "kind": session.kind,
+        "modality": session.modality,
+    }
+
+
+def load_caseload_sessions(*, clinic, membership, couples) -> dict:
+    """{couple_id: {"next": brief|None, "last": brief|None}} in two queries for any page size."""
+    found = next_and_last_sessions(clinic=clinic, couple_ids=[c.pk for c in couples])
+    tz = clinic.tz
+    return {
+        cid: {"next": _brief(v["next"], tz), "last": _brief(v["last"], tz)}
+        for cid, v in found.items()
+    }
+
+
+def register() -> None:
+    """Called from the app's ready()."""
+    from sessions.therapy.pages import confidentiality_panel_context, sessions_panel_context
+
+    register_caseload_enricher(
+        CaseloadEnricher(
+            key=CASELOAD_KEY,
+            load=load_caseload_sessions,
+            template="sessions/session_caseload.html",
+        )
+    )
+    register_couple_panel(
+        CouplePanel(
+            key="sessions",
+            order=20,
+            template="sessions/session_panel.html",
+            context=sessions_panel_context,
+        )
+    )
+    register_couple_panel(
+        CouplePanel(
+            key="confidentiality",
+            order=90,
+            template="sessions/session_confidentiality_panel.html",
+            context=confidentiality_panel_context,
+        )
+    )

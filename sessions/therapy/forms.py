@@ -1,0 +1,243 @@
+"""Forms of the therapist's session and note pages; they collect input, services apply the rules.
+
+Date-times are entered in the clinic's time zone (the views activate it while parsing)."""
+
+from django import forms
+
+from clinic.models import IndividualMaterialPolicy
+from clinic.selectors import therapists_of
+from sessions.models import (
+    DURATION_MAX_MINUTES,
+    DURATION_MIN_MINUTES,
+    Intervention,
+    NoteTemplate,
+    RegulationZone,
+    RiskLevel,
+    SessionKind,
+    SessionModality,
+)
+from sessions.therapy.note_content import SECTION_MAX_CHARS, section_labels
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def _local_datetime_field(**kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
+        input_formats=[LOCAL_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        **kwargs,
+    )
+
+
+def _duration_field(**kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Length (minutes)",
+        min_value=DURATION_MIN_MINUTES,
+        max_value=DURATION_MAX_MINUTES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        **kwargs,
+    )
+
+
+class _CoupleTherapistMixin:
+    def _set_therapists(self, couple) -> None:
+        self.fields["therapist"].queryset = couple.therapists.order_by("full_name", "email")
+
+
+class ScheduleForm(_CoupleTherapistMixin, forms.Form):
+    """Book a session: joint, or individual with one partner."""
+
+    kind = forms.ChoiceField(
+        label="Session", choices=SessionKind.choices, initial=SessionKind.JOINT
+    )
+    partner = forms.ChoiceField(label="Partner (individual sessions)", required=False, choices=())
+    starts_at = _local_datetime_field(label="Starts")
+    duration_minutes = _duration_field(initial=50)
+    modality = forms.ChoiceField(
+        label="Where", choices=SessionModality.choices, initial=SessionModality.IN_PERSON
+    )
+    therapist = forms.ModelChoiceField(queryset=None, label="Therapist")
+
+    def __init__(self, *args, couple, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.couple = couple
+        self.fields["partner"].choices = [("", "—")] + [
+            (str(p.pk), p.display_name) for p in couple.partners
+        ]
+        self._set_therapists(couple)
+        if user is not None:
+            self.fields["therapist"].initial = user.pk
+
+    def clean_partner(self):
+        value = self.cleaned_data.get("partner")
+        return {str(p.pk): p for p in self.couple.partners}.get(value) if value else None
+
+
+class RescheduleForm(_CoupleTherapistMixin, forms.Form):
+    starts_at = _local_datetime_field(label="Starts")
+    duration_minutes = _duration_field()
+    modality = forms.ChoiceField(label="Where", choices=SessionModality.choices)
+    therapist = forms.ModelChoiceField(queryset=None, label="Therapist")
+
+    def __init__(self, *args, session, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "starts_at": session.starts_at,
+                "duration_minutes": session.duration_minutes,
+                "modality": session.modality,
+                "therapist": session.therapist_id,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self._set_therapists(session.couple)
+
+
+class HeldForm(forms.Form):
+    """Who attended a joint session (an individual session's attendee is its partner)."""
+
+    partner_a_attended = forms.BooleanField(required=False, initial=True)
+    partner_b_attended = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        a, b = session.couple.partners
+        self.fields["partner_a_attended"].label = f"{a.display_name} attended"
+        self.fields["partner_b_attended"].label = f"{b.display_name} attended"
+        if session.kind == SessionKind.INDIVIDUAL:
+            del self.fields["partner_a_attended"], self.fields["partner_b_attended"]
+
+
+class CancelForm(forms.Form):
+    OUTCOMES = [("cancelled", "Cancelled"), ("no_show", "No-show (nobody came)")]
+    outcome = forms.ChoiceField(label="What happened", choices=OUTCOMES, initial="cancelled")
+    reason = forms.CharField(
+        label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
+
+
+class NoteStartForm(forms.Form):
+    template = forms.ChoiceField(label="Note template", choices=NoteTemplate.choices)
+
+
+ZONE_CHOICES = [("", "Not recorded"), *RegulationZone.choices]
+
+
+class NoteDraftForm(forms.Form):
+    """The draft: the template's sections, observations, interventions and risk."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    interventions = forms.MultipleChoiceField(
+        label="Interventions used",
+        choices=Intervention.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    interventions_other = forms.CharField(
+        label='"Other" intervention', max_length=300, required=False
+    )
+    risk_level = forms.ChoiceField(label="Risk", choices=RiskLevel.choices)
+    risk_concerns = forms.CharField(
+        label="Risk concerns",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+    risk_plan = forms.CharField(
+        label="Risk plan (required when there are concerns)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+
+    def __init__(self, *args, note, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = note.session
+        self.section_keys = [key for key, _ in section_labels(note.template)]
+        fields = {}
+        for key, label in section_labels(note.template):
+            fields[f"section_{key}"] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=SECTION_MAX_CHARS,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                initial=note.sections.get(key, ""),
+            )
+        present = {"a": session.partner_a_attended, "b": session.partner_b_attended}
+        for slot, partner in zip(("a", "b"), session.couple.partners, strict=True):
+            if not present[slot]:
+                continue
+            fields[f"partner_{slot}_zone"] = forms.ChoiceField(
+                label=f"{partner.display_name}: regulation seen in session",
+                choices=ZONE_CHOICES,
+                required=False,
+                initial=getattr(note, f"partner_{slot}_zone"),
+            )
+            fields[f"partner_{slot}_intensity"] = forms.IntegerField(
+                label=f"{partner.display_name}: intensity (0-10)",
+                min_value=0,
+                max_value=10,
+                required=False,
+                initial=getattr(note, f"partner_{slot}_intensity"),
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+        # Sections and observations first, in writing order; the fixed fields after them.
+        fixed = dict(self.fields)
+        self.fields = {"version": fixed.pop("version"), **fields, **fixed}
+        for name in ("interventions", "interventions_other", "risk_level"):
+            self.fields[name].initial = getattr(note, name)
+        self.fields["risk_concerns"].initial = note.risk_concerns
+        self.fields["risk_plan"].initial = note.risk_plan
+        self.fields["version"].initial = note.version
+
+    def changes(self) -> dict:
+        """The cleaned data as the note service's content changes."""
+        data = self.cleaned_data
+        changes = {
+            "sections": {key: data.get(f"section_{key}", "") for key in self.section_keys},
+            "interventions": list(data.get("interventions") or []),
+            "interventions_other": data.get("interventions_other", ""),
+            "risk_level": data.get("risk_level"),
+            "risk_concerns": data.get("risk_concerns", ""),
+            "risk_plan": data.get("risk_plan", ""),
+        }
+        for slot in ("a", "b"):
+            if f"partner_{slot}_zone" in self.fields:
+                changes[f"partner_{slot}_zone"] = data.get(f"partner_{slot}_zone", "")
+                changes[f"partner_{slot}_intensity"] = data.get(f"partner_{slot}_intensity")
+        return changes
+
+
+class SignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "sign_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class CosignerReassignForm(forms.Form):
+    """Pick the active member who co-signs instead of a supervisor who left."""
+
+    cosigner = forms.ModelChoiceField(queryset=None, label="New co-signer")
+
+    def __init__(self, *args, note, **kwargs):
+        kwargs.setdefault("auto_id", "reassign_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["cosigner"].queryset = therapists_of(clinic=note.clinic).exclude(
+            pk__in=[note.author_id, note.cosigner_required_id]
+        )
+
+
+class ConfidentialityForm(forms.Form):
+    policy = forms.ChoiceField(
+        label="Individual material",
+        choices=IndividualMaterialPolicy.choices,
+        widget=forms.RadioSelect,
+    )
