@@ -193,9 +193,9 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from bench.html import render_html
     from clinic.tenancy import clinic_scope
     from reports.data import gather
-    from reports.html import render_html
     from reports.pdf import render_pdf
 
     call_command("migrate", verbosity=0)

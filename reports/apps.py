@@ -7,6 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "Progress reports"
 
     def ready(self) -> None:
+        # Register the tasks in every process (web too): services queue them by name.
+        import reports.tasks  # noqa: F401
         from clinic.extensions import (
             CouplePanel,
             PortalSection,

@@ -1,7 +1,7 @@
 """What a progress report shows, as plain frozen dataclasses.
 
-`reports/data.py` fills these from the database; `reports/pdf.py` and `reports/html.py`
-render them and know nothing of the ORM. Every value is a plain type (str, float, int,
+`reports/data.py` fills these from the database; `reports/pdf.py` (and the benchmark's
+`bench/html.py`) render them and know nothing of the ORM. Every value is a plain type (str, float, int,
 date, aware datetime, tuple) so the renderers stay pure and the contents are easy to build
 in tests.
 

@@ -16,7 +16,7 @@ from reports.contents import (
     ScorePoint,
 )
 from reports.formatting import DASH
-from reports.sample import sample_contents
+from tests.reports.sample import sample_contents
 
 SVG = "{http://www.w3.org/2000/svg}"
 

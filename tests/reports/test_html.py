@@ -3,8 +3,8 @@
 from dataclasses import replace
 from html.parser import HTMLParser
 
-from reports.html import render_html
-from reports.sample import sample_contents
+from bench.html import render_html
+from tests.reports.sample import sample_contents
 
 
 class _Collector(HTMLParser):

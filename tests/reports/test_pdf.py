@@ -12,7 +12,7 @@ from reports.contents import ReportContents
 from reports.formatting import DASH
 from reports.pdf import markup, render_pdf
 from reports.reportlab_settings import overridden
-from reports.sample import sample_contents
+from tests.reports.sample import sample_contents
 
 
 def _pages(contents: ReportContents) -> list[str]:

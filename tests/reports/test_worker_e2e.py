@@ -43,7 +43,7 @@ def worker_factory(settings):
     app.conf.task_always_eager = False
     procs = []
 
-    def start(**extra_env):
+    def start(app_module="clinic", **extra_env):
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -56,7 +56,7 @@ def worker_factory(settings):
                 "-m",
                 "celery",
                 "-A",
-                "clinic",
+                app_module,
                 "worker",
                 "--pool=prefork",
                 "--concurrency=1",
@@ -150,7 +150,7 @@ def _pool_children(pid: int) -> list[int]:
 
 
 def test_worker_killed_mid_report_leads_to_exactly_one_finished_report(worker_factory, clinic):
-    main = worker_factory(ATTUNE_REPORT_TEST_DELAY_SECONDS="4")
+    main = worker_factory(app_module="tests.reports.slow_worker")
     therapist = MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
     couple = CoupleFactory(clinic=clinic, therapists=[therapist])
     response = api_client_for(therapist).post(

@@ -1,4 +1,4 @@
-"""Realistic synthetic report contents for tests, previews and benchmarks.
+"""Realistic synthetic report contents for the renderer tests.
 
 The data is made up and deterministic (a fixed random seed). Names are in several scripts
 and user-written text carries markup-like characters (`<b>`, `&`, `<`) on purpose, so every
@@ -387,7 +387,7 @@ def _adherence(days: int) -> tuple[AdherenceRow, ...]:
 
 
 def _full(size: Size, names: tuple[str, str]) -> ReportContents:
-    rng = random.Random(20250106)  # noqa: S311 (synthetic data, not security)
+    rng = random.Random(20250106)
     start = date(2025, 1, 6)
     if size == "year":
         days, weeks, round_count = 365, 52, 12
