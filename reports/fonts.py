@@ -121,12 +121,6 @@ def cjk_font() -> str | None:
         return name
 
 
-def cjk_font_path() -> str | None:
-    """The file the CJK fallback was loaded from, or None."""
-    cjk_font()
-    return _cjk_state.get("path")
-
-
 def has_cjk(text: str) -> bool:
     """True when text contains a character DejaVu lacks and a CJK font provides."""
     return _CJK_RUN.search(text) is not None

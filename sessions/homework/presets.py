@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 
 BREATHING = "breathing"
 MINDFULNESS = "mindfulness"
@@ -102,24 +101,6 @@ def validate_timeout_terms(
                 f"(about {SUGGESTED_HEART_RATE_CUE} suits most people).",
             )
     return TimeOutTerms(min_break_minutes, max_break_minutes, heart_rate_cue)
-
-
-def validate_return_time(called_at: datetime, return_at: datetime, terms: TimeOutTerms) -> None:
-    """Check that a named return time falls within the agreed break; HomeworkError("return_at")."""
-    if called_at.tzinfo is None or return_at.tzinfo is None:
-        raise HomeworkError("return_at", "Times must carry a time zone.")
-    minutes = (return_at - called_at).total_seconds() / 60
-    if minutes < terms.min_break_minutes:
-        raise HomeworkError(
-            "return_at",
-            f"Come back no sooner than {terms.min_break_minutes} minutes after the break starts.",
-        )
-    if minutes > terms.max_break_minutes:
-        raise HomeworkError(
-            "return_at",
-            f"Come back within {terms.max_break_minutes} minutes of the break starting; "
-            "ask for a specific extension if you need more.",
-        )
 
 
 # --- breathing and mindfulness practices ---------------------------------------------------

@@ -13,11 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinic.confidentiality import Material, Viewer, ViewerKind, couple_policy, may_view
-from clinic.models import Client, Clinic, Couple, Membership
+from clinic.models import Clinic, Couple, Membership
 from clinic.selectors import couples_visible_to
 from sessions.models import (
     NoteAddendum,
-    NoteState,
     SessionKind,
     SessionNote,
     SessionStatus,
@@ -117,13 +116,6 @@ def addenda_of(note: SessionNote) -> QuerySet[NoteAddendum]:
     )
 
 
-def notes_awaiting_cosignature_by(*, clinic: Clinic, user) -> QuerySet[SessionNote]:
-    """Notes this supervisor must co-sign."""
-    return SessionNote.objects.for_clinic(clinic).filter(
-        state=NoteState.AWAITING_COSIGNATURE, cosigner_required=user
-    )
-
-
 def _first_per_couple(qs: QuerySet[TherapySession], order) -> dict:
     ranked = qs.annotate(
         rank=Window(RowNumber(), partition_by=[F("couple_id")], order_by=order)
@@ -152,26 +144,3 @@ def next_and_last_sessions(
         base.filter(status=SessionStatus.HELD, starts_at__lt=now), F("starts_at").desc()
     )
     return {cid: {"next": upcoming.get(cid), "last": held.get(cid)} for cid in ids}
-
-
-def sessions_for_partner(
-    *, couple: Couple, client: Client, upcoming_only: bool = True
-) -> list[TherapySession]:
-    """What a partner may see of the couple's sessions (portal): joint sessions and their own
-    individual ones, the other partner's individual sessions only if the policy shares them.
-    Never any note content."""
-    qs = (
-        TherapySession.objects.for_clinic(couple.clinic)
-        .filter(couple=couple)
-        .exclude(status=SessionStatus.CANCELLED)
-        .order_by("starts_at")
-    )
-    if upcoming_only:
-        qs = qs.upcoming()
-    viewer = Viewer(ViewerKind.PARTNER, client.pk)
-    policy = couple_policy(couple)
-    return [
-        s
-        for s in qs
-        if may_view(viewer=viewer, material=Material.SESSION, owner_id=s.partner_id, policy=policy)
-    ]

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,6 @@ from sessions.homework.presets import (
     PracticePlan,
     TimeOutTerms,
     validate_practice,
-    validate_return_time,
     validate_timeout_terms,
 )
 
@@ -86,23 +85,6 @@ def test_timeout_error_renders_as_field_keyed_list():
     with pytest.raises(HomeworkError) as caught:
         validate_timeout_terms(20, 60, 200)
     assert list(caught.value.as_dict()) == ["heart_rate_cue"]
-
-
-def test_return_time_within_the_agreed_break_is_accepted():
-    validate_return_time(CALLED_AT, CALLED_AT + timedelta(minutes=20), TIMEOUT_DEFAULTS)
-    validate_return_time(CALLED_AT, CALLED_AT + timedelta(hours=24), TIMEOUT_DEFAULTS)
-
-
-@pytest.mark.parametrize("after", [timedelta(minutes=19), timedelta(hours=24, minutes=1)])
-def test_return_time_outside_the_agreed_break_is_refused(after):
-    with pytest.raises(HomeworkError) as caught:
-        validate_return_time(CALLED_AT, CALLED_AT + after, TIMEOUT_DEFAULTS)
-    assert caught.value.field == "return_at"
-
-
-def test_return_time_needs_time_zones():
-    with pytest.raises(HomeworkError):
-        validate_return_time(datetime(2025, 12, 8, 19), datetime(2025, 12, 8, 20), TIMEOUT_DEFAULTS)
 
 
 # --- presets -------------------------------------------------------------------------------

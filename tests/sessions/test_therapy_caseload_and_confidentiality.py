@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import AuditEvent
+from sessions.portal.selectors import upcoming_sessions_for
 from sessions.therapy.extensions import load_caseload_sessions
-from sessions.therapy.selectors import sessions_for_partner
 from tests.conftest import api_client_for
 from tests.factories import CoupleFactory, MembershipFactory
 from tests.sessions.world import make_held_session, make_session
@@ -143,11 +143,11 @@ def test_partner_sees_joint_and_own_individual_sessions_only_unless_shared(clini
         couple, kind="individual", partner=couple.partner_b, starts_at=NOW + timedelta(days=3)
     )
     make_session(couple, starts_at=NOW + timedelta(days=4), status="cancelled", status_reason="x")
-    seen = sessions_for_partner(couple=couple, client=couple.partner_a)
+    seen = upcoming_sessions_for(couple=couple, client=couple.partner_a)
     assert seen == [joint, mine]
     couple.individual_material_policy = "shared"
     couple.save()
-    assert sessions_for_partner(couple=couple, client=couple.partner_a) == [joint, mine, theirs]
+    assert upcoming_sessions_for(couple=couple, client=couple.partner_a) == [joint, mine, theirs]
 
 
 def test_admin_changes_policy_of_any_couple(admin, clinic):
