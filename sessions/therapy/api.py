@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from clinic import services as clinic_services
 from clinic.api import AuditedReadsMixin
 from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.api_errors import conflict
@@ -21,7 +22,6 @@ from clinic.confidentiality import couple_policy, effective_policy
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple
 from clinic.selectors import get_couple_for_member
-from sessions import confidentiality_services
 from sessions.models import NoteState, SessionKind, SessionNote, SessionStatus, TherapySession
 from sessions.therapy import serializers as s
 from sessions.therapy import services as note_services
@@ -391,7 +391,7 @@ class CoupleConfidentialityView(ClinicAPIView):
         couple = self._couple(couple_id)
         data = s.ConfidentialitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        couple = confidentiality_services.couple_set_material_policy(
+        couple = clinic_services.couple_set_material_policy(
             couple=couple, by=request.user, policy=data.validated_data["policy"], request=request
         )
         return Response(s.ConfidentialitySerializer(self._payload(couple)).data)

@@ -14,13 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clinic import services as clinic_services
 from clinic.audit import record_event, record_reads
 from clinic.confidentiality import couple_policy
 from clinic.form_errors import run_service
 from clinic.models import Membership, Role
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
-from sessions import confidentiality_services
 from sessions.models import Intervention, NoteState, SessionStatus
 from sessions.therapy import services as note_services
 from sessions.therapy import services as session_services
@@ -129,7 +129,7 @@ def couple_confidentiality(request, couple_id):
     if request.method == "POST" and form.is_valid():
         done = run_service(
             form,
-            lambda: confidentiality_services.couple_set_material_policy(
+            lambda: clinic_services.couple_set_material_policy(
                 couple=couple,
                 by=request.user,
                 policy=form.cleaned_data["policy"],
