@@ -1,6 +1,6 @@
 .PHONY: run test lint format bench
 
-run:  ## run Attune (web app, API, worker when REDIS_URL is set) with demo data
+run:  ## run Attune (web app, API; worker and beat when a broker is set) with demo data
 	bin/run
 
 test:  ## the whole test suite against PostgreSQL and Redis

@@ -6,6 +6,9 @@ tests). It builds its own data in a fresh database ``attune_bench`` (never the o
 prints a table and writes ``bench/results/reports.json``. WeasyPrint is a bench-only extra:
 ``pip install -e '.[bench]'``; the bench installs it when missing.
 
+Redis: ``BENCH_REDIS_URL`` (cache, default database 14) and ``BENCH_BROKER_URL`` (broker,
+default database 12).
+
 Options: ``--couples 200`` (export size), ``--runs 15`` (timed runs of gather and render),
 ``--skip-export``.
 """
@@ -30,6 +33,7 @@ RESULTS = Path(__file__).with_name("results") / "reports.json"
 BENCH_DB = "attune_bench"
 PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 
 TARGETS = {
     "render_ms_median": ("<=", 150),
@@ -44,6 +48,7 @@ def _configure_environment() -> None:
     os.environ.update(
         DATABASE_URL=f"{PG}/{BENCH_DB}",
         REDIS_URL=REDIS,
+        CELERY_BROKER_URL=BROKER,
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="localhost",

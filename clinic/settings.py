@@ -129,6 +129,14 @@ STORAGES = {
 }
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# The broker gets its own Redis database (or server): clearing the cache (Django's Redis cache
+# clears with FLUSHDB) must never drop queued tasks.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+if not DEBUG and REDIS_URL and CELERY_BROKER_URL == REDIS_URL:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must name a different Redis database from REDIS_URL (the cache), "
+        "e.g. REDIS_URL=redis://host:6379/0 and CELERY_BROKER_URL=redis://host:6379/1."
+    )
 
 if REDIS_URL:
     CACHES = {
@@ -142,8 +150,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: Redis when configured, otherwise tasks run in-process (the embedded default).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Beat runs as one separate process (`celery beat`), never inside a worker: with several
+# workers each would otherwise run every periodic task.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -27,6 +27,7 @@ CONFIG_VARIABLES = {
     "SECRET_KEY",
     "DATABASE_URL",
     "REDIS_URL",
+    "CELERY_BROKER_URL",
     "SECURE_SSL_REDIRECT",
     "ALLOWED_HOSTS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -43,6 +44,17 @@ def test_refuses_to_start_without_secret_key_when_debug_is_off():
     result = _manage("check", env=_clean_env(DEBUG="false"))
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_refuses_to_start_with_broker_and_cache_in_one_redis_database():
+    env = _clean_env(
+        DEBUG="false",
+        SECRET_KEY="k" * 20 + "Zq8-Hx_31vNaPw0-sTlYbRmCdE4fGj7u",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL must name a different Redis database" in result.stderr
 
 
 def test_check_deploy_is_clean_in_production_configuration():

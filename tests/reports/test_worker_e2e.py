@@ -38,7 +38,9 @@ def worker_factory(settings):
     from clinic.celery import app
 
     assert settings.REDIS_URL, "the worker tests need REDIS_URL (make test sets it)"
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    assert settings.CELERY_BROKER_URL != settings.REDIS_URL
+    # Tasks left over from an earlier test would run against this test's database.
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     procs = []

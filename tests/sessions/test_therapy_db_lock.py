@@ -198,7 +198,7 @@ def test_sqlite_quick_start_database_refuses_changes_to_signed_notes(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT"}
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECURE_SSL_REDIRECT"}
     }
     env.update(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'quick.sqlite3'}")
     result = subprocess.run(

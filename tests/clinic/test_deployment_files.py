@@ -1,0 +1,34 @@
+"""The ways Attune is started (bin/run, docker-compose) keep beat out of the workers and give
+the broker its own Redis database."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _embeds_beat(command: str) -> bool:
+    return " worker" in command and bool(re.search(r"(--beat|\s-B)(\s|$)", command))
+
+
+def test_compose_runs_exactly_one_beat_and_no_worker_embeds_it():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    commands = {name: str(svc.get("command", "")) for name, svc in services.items()}
+    assert not [name for name, cmd in commands.items() if _embeds_beat(cmd)]
+    beats = [name for name, cmd in commands.items() if re.search(r"celery .*\bbeat\b", cmd)]
+    assert beats == ["beat"]
+    assert "deploy" not in services["beat"]  # a replica count would start a second scheduler
+
+
+def test_compose_broker_and_cache_are_separate_redis_databases():
+    app = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-app"]["environment"]
+    assert app["CELERY_BROKER_URL"] != app["REDIS_URL"]
+
+
+def test_bin_run_starts_beat_separately_from_the_worker():
+    script = (ROOT / "bin" / "run").read_text()
+    worker_lines = [line for line in script.splitlines() if "celery -A clinic worker" in line]
+    assert worker_lines and not any(_embeds_beat(line) for line in worker_lines)
+    assert len(re.findall(r"celery -A clinic beat", script)) == 1
