@@ -195,7 +195,7 @@ def results_for_partner(
     the confidentiality module allows it. Returns (results, other partner included)."""
     from clinic.confidentiality import Material, partner_may_view
 
-    other = couple.partner_b if client.pk == couple.partner_a_id else couple.partner_a
+    other = couple.other_partner(client)
     shares = partner_may_view(
         couple=couple, client=client, material=Material.QUESTIONNAIRE_RESULT, owner_id=other.pk
     )
@@ -208,7 +208,7 @@ def answers_visible_to(*, couple: Couple, client: Client) -> set:
     where the confidentiality module allows questionnaire answers to be shared."""
     from clinic.confidentiality import Material, partner_may_view
 
-    other = couple.partner_b if client.pk == couple.partner_a_id else couple.partner_a
+    other = couple.other_partner(client)
     visible = {client.pk}
     if partner_may_view(
         couple=couple, client=client, material=Material.QUESTIONNAIRE_ANSWERS, owner_id=other.pk

@@ -83,8 +83,6 @@ class CoupleScopedMixin:
         couple = get_couple_for_member(
             clinic=self.clinic, membership=self.membership, couple_id=kwargs.get("couple_id")
         )
-        # The couple's clinic is the request's clinic: share the loaded row, save a query.
-        couple.clinic = self.clinic
         self.couple = request.couple = couple
 
     def audit_reads(self, objects) -> None:

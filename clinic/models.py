@@ -241,6 +241,14 @@ class Couple(TenantModel):
     def partners(self) -> tuple[Client, Client]:
         return (self.partner_a, self.partner_b)
 
+    def other_partner(self, client: Client) -> Client:
+        """The partner who is not `client` (ValueError if `client` is not a partner here)."""
+        if client.pk == self.partner_a_id:
+            return self.partner_b
+        if client.pk == self.partner_b_id:
+            return self.partner_a
+        raise ValueError("Not a partner of this couple.")
+
 
 class CoupleStatusChange(TenantModel):
     """Who moved a couple between intake, active, paused and discharged, and when."""

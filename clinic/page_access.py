@@ -49,10 +49,14 @@ def current_couple_for(client: Client) -> Couple | None:
         Couple.objects.for_clinic(client.clinic).live().select_related("partner_a", "partner_b")
     )
     mine = couples.filter(partner_a=client) | couples.filter(partner_b=client)
-    return (
+    couple = (
         mine.filter(status__in=OPEN_COUPLE_STATUSES).order_by("-created_at").first()
         or mine.order_by("-created_at").first()
     )
+    if couple is not None:
+        # Same clinic as the client's: share the loaded row, save a query wherever it is read.
+        couple.clinic = client.clinic
+    return couple
 
 
 def portal_client_required(view):

@@ -69,6 +69,8 @@ def get_couple_for_member(*, clinic: Clinic, membership: Membership, couple_id) 
     )
     if couple is None:
         raise Http404("No such couple.")
+    # The couple's clinic is the one asked for: share that row instead of loading it again.
+    couple.clinic = clinic
     return couple
 
 

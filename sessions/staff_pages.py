@@ -22,7 +22,6 @@ def couple_page(view):
         couple = get_couple_for_member(
             clinic=request.clinic, membership=request.membership, couple_id=couple_id
         )
-        couple.clinic = request.clinic
         request.couple = couple
         with timezone.override(request.clinic.tz):
             return view(request, couple, *args, **kwargs)

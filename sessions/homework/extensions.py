@@ -169,7 +169,6 @@ def couple_panel_context(*, request, couple: Couple) -> dict:
     and adherence, each partner's two-week regulation strip with the days both were out of
     their window, the last two weeks' logs and check-ins, and marker charts."""
     clinic = request.clinic
-    couple.clinic = clinic
     homework = list(homework_of_couple(couple=couple))
     regulation = regulation_of(couple=couple)
     since, _ = day_bounds(regulation.start, regulation.end, clinic)
@@ -213,7 +212,6 @@ def portal_section_context(*, request) -> dict:
     client, couple = request.client, request.couple
     if couple is None:
         return {"couple": None}
-    couple.clinic = request.clinic
     homework = list(homework_for_portal(couple=couple, client=client))
     today = clinic_today(request.clinic)
     adherence = adherence_of(homework_list=homework, couple=couple, today=today)

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from clinic.models import Couple
+from clinic.models import Client, Couple
 from sessions.homework.adherence import (
     AdherenceSummary,
     WeekAdherence,
@@ -119,3 +119,31 @@ def adherence_of(
             rows.append(PartnerAdherence(partner_id, weeks, adherence_summary(weeks)))
         result[homework.pk] = rows
     return result
+
+
+def practices_loggable_by(*, couple: Couple, client: Client) -> QuerySet[Homework]:
+    """Practices and tasks this partner may log: their own and the couple's, never a time-out
+    agreement (time-outs have a log of their own). Used by the portal's API and pages alike."""
+    return (
+        Homework.objects.for_clinic(couple.clinic)
+        .live()
+        .filter(couple=couple)
+        .filter(Q(partner__isnull=True) | Q(partner=client))
+        .exclude(kind=HomeworkKind.TIME_OUT)
+        .order_by("title")
+    )
+
+
+def time_out_agreements_of(*, couple: Couple) -> QuerySet[Homework]:
+    """The couple's time-out agreements that are not archived, newest first."""
+    return (
+        Homework.objects.for_clinic(couple.clinic)
+        .live()
+        .filter(couple=couple, kind=HomeworkKind.TIME_OUT)
+        .order_by("-created_at")
+    )
+
+
+def running_time_out_agreement(*, couple: Couple) -> Homework | None:
+    """The time-out agreement a newly logged time-out belongs to: the newest one not ended."""
+    return time_out_agreements_of(couple=couple).filter(ended_at__isnull=True).first()

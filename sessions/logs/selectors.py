@@ -5,7 +5,7 @@ of data, clinic-local dates, and the confidentiality module asked for what a par
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from clinic.confidentiality import Material, partner_may_view
 from clinic.models import Client, Couple
@@ -58,6 +58,19 @@ def visible_owner_ids(*, couple: Couple, client: Client, material: Material) -> 
         for partner in couple.partners
         if partner_may_view(couple=couple, client=client, material=material, owner_id=partner.pk)
     ]
+
+
+def logs_visible_to_partner(*, model, material: Material, couple: Couple, client: Client):
+    """One kind of log as a partner sees it (portal API and pages alike): their own entries,
+    taken-back ones included (marked), and the other partner's live entries only where the
+    confidentiality policy shares that material. A taken-back entry of the other partner is no
+    longer theirs to show."""
+    owners = visible_owner_ids(couple=couple, client=client, material=material)
+    return (
+        model.objects.for_clinic(couple.clinic)
+        .filter(couple=couple, partner__in=owners)
+        .filter(Q(voided_at__isnull=True) | Q(partner=client))
+    )
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 strip (staff and portal). Shapes only: the rules live in the services.
 """
 
-from django.db.models import Q
 from rest_framework import serializers
 
 from clinic.api_base import ClinicScopedRelatedField
+from sessions.homework.selectors import practices_loggable_by, time_out_agreements_of
 from sessions.logs.regulation import INTENSITY_SCALE, SELF_RATING_NOTE
-from sessions.models import Homework, HomeworkKind, RegulationZone
+from sessions.models import Homework, RegulationZone
 
 ZONE_OR_BLANK = [("", "Not rated"), *RegulationZone.choices]
 
@@ -61,28 +61,15 @@ class CheckInSerializer(LogSerializer):
 
 
 def _own_practices(view):
-    """Practices and tasks this partner may log: their own and the couple's."""
-
     if view.couple is None:
         return Homework.objects.none()
-    return (
-        Homework.objects.for_clinic(view.clinic)
-        .live()
-        .filter(couple=view.couple)
-        .filter(Q(partner__isnull=True) | Q(partner=view.client))
-        .exclude(kind=HomeworkKind.TIME_OUT)
-    )
+    return practices_loggable_by(couple=view.couple, client=view.client)
 
 
 def _couple_agreements(view):
-
     if view.couple is None:
         return Homework.objects.none()
-    return (
-        Homework.objects.for_clinic(view.clinic)
-        .live()
-        .filter(couple=view.couple, kind=HomeworkKind.TIME_OUT)
-    )
+    return time_out_agreements_of(couple=view.couple)
 
 
 class PracticeLogWriteSerializer(serializers.Serializer):

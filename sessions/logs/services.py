@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clinic.audit import record_event
 from clinic.models import Client, Couple, User
+from sessions.homework.selectors import running_time_out_agreement
 from sessions.homework.services import check_partner_of
 from sessions.models import (
     CheckIn,
@@ -209,6 +210,15 @@ def practice_log_create(
     )
 
 
+def time_out_caller(*, couple: Couple, partner: Client, who: str) -> Client:
+    """Who called the time-out, from the logging partner's side: "me" or "partner"."""
+    if who == "me":
+        return partner
+    if who == "partner":
+        return couple.other_partner(partner)
+    raise ValidationError({"called_by": "Say whether you or your partner called the time-out."})
+
+
 @transaction.atomic
 def time_out_log_create(
     *,
@@ -226,7 +236,12 @@ def time_out_log_create(
     request=None,
     channel: str = "portal",
 ) -> TimeOutLog:
-    """Log a time-out: when, who called it, how long apart, whether and how they reconvened."""
+    """Log a time-out: when, who called it, how long apart, whether and how they reconvened.
+
+    Without an explicit agreement the time-out belongs to the couple's running time-out
+    agreement, whichever channel logged it, so reports and adherence read the same data."""
+    if homework is None:
+        homework = running_time_out_agreement(couple=couple)
     return _create(
         TimeOutLog,
         couple=couple,

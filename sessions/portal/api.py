@@ -26,7 +26,7 @@ from sessions.homework.selectors import adherence_of, agreement_status_of
 from sessions.homework.services import AgreementChanged
 from sessions.logs import serializers as logs_serializers
 from sessions.logs import services as log_services
-from sessions.logs.selectors import visible_owner_ids
+from sessions.logs.selectors import logs_visible_to_partner, visible_owner_ids
 from sessions.measurements import serializers as ms
 from sessions.measurements import services as measurement_services
 from sessions.measurements.physiology import kind_choices
@@ -70,12 +70,6 @@ class PortalAuditMixin:
     def require_couple(self) -> None:
         if self.couple is None:
             raise ValidationError("You are not part of a couple in this clinic yet.")
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if self.couple is not None:
-            # Same row as the client's clinic: share it instead of loading it again.
-            self.couple.clinic = self.clinic
 
 
 class KindFilter(TenantFilterSet):
@@ -211,13 +205,12 @@ class PortalLogViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False) or self.couple is None:
             return self.model.objects.none()
-        qs = self.model.objects.for_clinic(self.clinic).filter(couple=self.couple)
         if self._owned_only():
-            return qs.filter(partner=self.client)
-        owners = visible_owner_ids(couple=self.couple, client=self.client, material=self.material)
-        # The other partner's voided entries are not theirs to show any more.
-        return qs.filter(partner__in=owners).exclude(
-            voided_at__isnull=False, partner__in=[o for o in owners if o != self.client.pk]
+            return self.model.objects.for_clinic(self.clinic).filter(
+                couple=self.couple, partner=self.client
+            )
+        return logs_visible_to_partner(
+            model=self.model, material=self.material, couple=self.couple, client=self.client
         )
 
     def get_serializer_context(self):
@@ -306,12 +299,9 @@ class PortalTimeOutLogViewSet(PortalLogViewSet):
     def _values(self, validated: dict) -> dict:
         values = dict(validated)
         if "called_by" in values:
-            me, other = (
-                (self.couple.partner_a, self.couple.partner_b)
-                if self.couple.partner_a_id == self.client.pk
-                else (self.couple.partner_b, self.couple.partner_a)
+            values["called_by"] = log_services.time_out_caller(
+                couple=self.couple, partner=self.client, who=values["called_by"]
             )
-            values["called_by"] = me if values["called_by"] == "me" else other
         return values
 
 

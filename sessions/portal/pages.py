@@ -11,7 +11,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,12 +23,12 @@ from clinic.page_access import portal_client_required
 from sessions.homework import services as homework_services
 from sessions.homework.extensions import describe_minutes
 from sessions.homework.forms import AgreementAnswerForm, ReasonForm
-from sessions.homework.selectors import agreement_status_of, current_version
+from sessions.homework.selectors import agreement_status_of, current_version, practices_loggable_by
 from sessions.homework.services import AgreementChanged
 from sessions.logs import services as log_services
 from sessions.logs.forms import CheckInForm, PracticeLogForm, TimeOutLogForm
 from sessions.logs.regulation import SELF_RATING_NOTE
-from sessions.logs.selectors import visible_owner_ids
+from sessions.logs.selectors import logs_visible_to_partner
 from sessions.measurements import services as measurement_services
 from sessions.measurements.forms import PortalMeasurementForm
 from sessions.measurements.physiology import entry_hints
@@ -37,7 +36,6 @@ from sessions.models import (
     CORRECTION_WINDOW,
     AgreementDecision,
     CheckIn,
-    Homework,
     HomeworkKind,
     MeasurementSource,
     PracticeLog,
@@ -62,7 +60,6 @@ def portal_page(view):
     def wrapper(request, *args, **kwargs):
         if request.couple is None:
             raise Http404("Not part of a couple yet.")
-        request.couple.clinic = request.clinic
         with timezone.override(request.clinic.tz):
             return view(request, *args, **kwargs)
 
@@ -80,14 +77,7 @@ def _audit(request, objects) -> None:
 
 
 def _own_practices(request):
-    return (
-        Homework.objects.for_clinic(request.clinic)
-        .live()
-        .filter(couple=request.couple)
-        .filter(Q(partner__isnull=True) | Q(partner=request.client))
-        .exclude(kind=HomeworkKind.TIME_OUT)
-        .order_by("title")
-    )
+    return practices_loggable_by(couple=request.couple, client=request.client)
 
 
 def _form_page(request, form, *, title, submit, intro="", note=""):
@@ -154,7 +144,7 @@ def agreement_page(request, homework_id):
     )
     status = agreement_status_of(agreement, request.couple)
     mine = status.standing_of(request.client.pk)
-    other = next(p for p in request.couple.partners if p.pk != request.client.pk)
+    other = request.couple.other_partner(request.client)
     other_standing = status.standing_of(other.pk)
     return render(
         request,
@@ -237,15 +227,8 @@ def time_out_new(request):
 
 def _time_out_values(request, data: dict) -> dict:
     values = dict(data)
-    me = request.client
-    other = next(p for p in request.couple.partners if p.pk != me.pk)
-    values["called_by"] = me if values["called_by"] == "me" else other
-    values["homework"] = (
-        Homework.objects.for_clinic(request.clinic)
-        .live()
-        .filter(couple=request.couple, kind=HomeworkKind.TIME_OUT, ended_at__isnull=True)
-        .order_by("-created_at")
-        .first()
+    values["called_by"] = log_services.time_out_caller(
+        couple=request.couple, partner=request.client, who=values["called_by"]
     )
     return values
 
@@ -331,11 +314,10 @@ def logs_page(request):
     sections = []
     shown = []
     for kind, (model, material, label) in LOG_KINDS.items():
-        owners = visible_owner_ids(couple=request.couple, client=request.client, material=material)
         rows = list(
-            model.objects.for_clinic(request.clinic)
-            .filter(couple=request.couple, partner__in=owners)
-            .filter(Q(voided_at__isnull=True) | Q(partner=request.client))
+            logs_visible_to_partner(
+                model=model, material=material, couple=request.couple, client=request.client
+            )
             .select_related("partner", *(["homework"] if model is PracticeLog else []))
             .order_by("-created_at")[:RECENT_LOGS]
         )
