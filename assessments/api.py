@@ -21,6 +21,7 @@ from assessments.models import (
     ReliabilityOverride,
     ResponseStatus,
     RiskAlert,
+    overdue_q,
 )
 from assessments.models import Response as QuestionnaireResponse
 from assessments.questionnaire import questionnaire_for
@@ -122,7 +123,7 @@ def _with_counts(queryset, today):
         ),
         overdue_count=Count(
             "responses",
-            filter=Q(responses__status__in=OPEN_RESPONSE_STATUSES, responses__due_on__lt=today),
+            filter=overdue_q(today, prefix="responses__"),
             distinct=True,
         ),
         next_due_on=Min(

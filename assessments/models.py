@@ -82,6 +82,12 @@ class ResponseStatus(models.TextChoices):
 OPEN_RESPONSE_STATUSES = (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS)
 
 
+def overdue_q(today, *, prefix: str = "") -> Q:
+    """The one definition of overdue: still open (neither submitted nor cancelled) and due
+    before `today`, the clinic's local date. `prefix` reaches responses through a relation."""
+    return Q(**{f"{prefix}status__in": OPEN_RESPONSE_STATUSES, f"{prefix}due_on__lt": today})
+
+
 class ResponseQuerySet(TenantQuerySet):
     def open(self):
         """Occurrences a partner may still complete (not submitted, not cancelled)."""
@@ -92,7 +98,7 @@ class ResponseQuerySet(TenantQuerySet):
         return self.open().filter(opens_on__lte=today)
 
     def overdue(self, today):
-        return self.open().filter(due_on__lt=today)
+        return self.filter(overdue_q(today))
 
     def submitted(self):
         return self.filter(status=ResponseStatus.SUBMITTED)
@@ -153,6 +159,10 @@ class Response(TenantModel):
     @property
     def is_submitted(self) -> bool:
         return self.status == ResponseStatus.SUBMITTED
+
+    def is_overdue(self, today) -> bool:
+        """overdue_q for one loaded response."""
+        return self.status in OPEN_RESPONSE_STATUSES and self.due_on < today
 
     @property
     def instrument_name(self) -> str:

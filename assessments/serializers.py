@@ -8,7 +8,6 @@ from assessments.models import (
     LicensedWording,
     ReliabilityOverride,
     Response,
-    ResponseStatus,
     RiskAlert,
 )
 from assessments.scoring import UnknownInstrument, get_instrument, list_instruments
@@ -149,9 +148,7 @@ class QuestionnaireResponseSerializer(serializers.ModelSerializer):
         return instrument_name(obj.instrument_code, obj.instrument_version)
 
     def get_overdue(self, obj) -> bool:
-        return obj.status in (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS) and (
-            obj.due_on < _today(self.context)
-        )
+        return obj.is_overdue(_today(self.context))
 
     def get_answered(self, obj) -> int:
         return len(obj.answers or {})
@@ -319,9 +316,7 @@ class PortalQuestionnaireSerializer(serializers.ModelSerializer):
         return instrument_name(obj.instrument_code, obj.instrument_version)
 
     def get_overdue(self, obj) -> bool:
-        return obj.status in (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS) and (
-            obj.due_on < _today(self.context)
-        )
+        return obj.is_overdue(_today(self.context))
 
     def get_answered(self, obj) -> int:
         return len(obj.answers or {})

@@ -4,6 +4,12 @@ register = template.Library()
 
 
 @register.filter
+def overdue_on(response, today) -> bool:
+    """Whether a questionnaire response is overdue on `today` (Response.is_overdue)."""
+    return response.is_overdue(today)
+
+
+@register.filter
 def get_item(mapping, key):
     """Look a key up in a dict from a template (the caseload enrichers' values)."""
     if not mapping:

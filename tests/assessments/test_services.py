@@ -283,3 +283,23 @@ def test_reliability_override_is_validated_and_replaces_the_previous_one(clinic,
         clinic=clinic, by=admin, instrument_code="phq9", sd=6, r=0.85, source="Sample B"
     )
     assert (override.sd, override.r, override.source) == (6, 0.85, "Sample B")
+
+
+def test_overdue_has_one_definition_for_queries_and_loaded_rows(couple):
+    """Open and due before today: the queryset, the annotation's Q and the row agree, and a
+    submitted or cancelled questionnaire is never overdue."""
+    from assessments.models import overdue_q
+
+    response = first_response(assign(couple, couple.partner_a, "gad7"))
+    today = response.due_on + timedelta(days=1)
+    for status, expected in [
+        (ResponseStatus.PENDING, True),
+        (ResponseStatus.IN_PROGRESS, True),
+        (ResponseStatus.CANCELLED, False),
+    ]:
+        Response.objects.filter(pk=response.pk).update(status=status)
+        response.refresh_from_db()
+        assert response.is_overdue(today) is expected
+        assert Response.objects.filter(pk=response.pk).overdue(today).exists() is expected
+        assert Response.objects.filter(overdue_q(today), pk=response.pk).exists() is expected
+    assert not Response.objects.filter(pk=response.pk).overdue(response.due_on).exists()
