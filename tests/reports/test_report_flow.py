@@ -152,12 +152,14 @@ def test_bad_requests_are_field_errors(therapist, clinic, couple):
     assert not ProgressReport.objects.exists()
 
 
-def test_broker_down_is_503_and_creates_nothing(therapist, clinic, couple, settings):
+def test_broker_down_is_503_and_creates_nothing(therapist, clinic, couple, settings, monkeypatch):
     from clinic.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     previous = app.conf.broker_url
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
         response = request_report(api_client_for(therapist), clinic, couple)
