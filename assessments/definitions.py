@@ -227,18 +227,25 @@ class Cutoff:
 class MissingRule:
     """How many answered items a scale needs, and how missing ones are filled in."""
 
-    rule: Literal["proportion", "median_replacement"]
+    rule: Literal["proportion", "median_replacement", "max_missing"]
     percent: int | None = None
     min_items: int | None = None
     source: str | None = None
     note: str | None = None
+    max_missing: int | None = None
 
     def min_needed(self, item_count: int) -> int:
         """Smallest number of answered items for which the scale is computed."""
-        if self.rule == "median_replacement":
-            return self.min_items or 1
+        if self.rule == "max_missing":
+            # A published count of missing items (PHQ-9: 2 of 9), not a share.
+            return max(1, item_count - (self.max_missing or 0))
         # Integer arithmetic: ceil(percent% of n) without float error (0.8 * 30 != 24.0 exactly).
-        return max(1, -(-(self.percent or 100) * item_count // 100))
+        share = max(1, -(-(self.percent or 100) * item_count // 100))
+        if self.rule == "median_replacement":
+            if self.percent is None:
+                return self.min_items or 1
+            return max(self.min_items or 1, share)
+        return share
 
 
 @dataclass(frozen=True, slots=True)
@@ -662,6 +669,16 @@ class _Builder:
             return MissingRule(
                 "median_replacement",
                 min_items=raw["min_items"],
+                percent=raw.get("percent"),
+                source=raw["source"],
+                note=raw.get("note"),
+            )
+        if raw["rule"] == "max_missing":
+            if raw["max_missing"] >= n:
+                raise self.fail([*path, "max_missing"], f"must leave at least one of {n} items")
+            return MissingRule(
+                "max_missing",
+                max_missing=raw["max_missing"],
                 source=raw["source"],
                 note=raw.get("note"),
             )

@@ -351,6 +351,7 @@ class _ScalePlan:
         "id",
         "is_mean",
         "items",
+        "max_missing",
         "median",
         "min_needed",
         "n",
@@ -366,6 +367,7 @@ class _ScalePlan:
         self.is_mean = scale.method == "mean"
         self.median = scale.missing.rule == "median_replacement"
         self.percent = scale.missing.percent
+        self.max_missing = scale.missing.max_missing
         self.min_needed = scale.missing.min_needed(self.n)
         self.cutoff_met: Callable[[float], bool] | None = scale.cutoff.met if scale.cutoff else None
         self.band_by_int: dict[int, str] = {}
@@ -481,19 +483,45 @@ def _reject(plan: _Plan, item: object, value: object) -> InvalidAnswer:
     )
 
 
-def _score_scale(sp: _ScalePlan, keyed: dict[int, int]) -> ScaleScore:
+def _withheld_reason(sp: _ScalePlan, answered: int) -> str:
+    reason = f"{answered} of {sp.n} items answered; at least {sp.min_needed} needed"
+    if sp.max_missing is not None:
+        return f"{reason} (at most {sp.max_missing} may be missing)"
+    if sp.percent is not None:
+        return f"{reason} ({sp.percent}% rule)"
+    return reason
+
+
+def _median_replaced(
+    sp: _ScalePlan, keyed: dict[int, int], imputed: dict[int, Fraction]
+) -> tuple[Fraction, str]:
+    """Sum of a median-replacement scale and how it was filled in, as the BPQ authors' script
+    does: an item an earlier scale already imputed (BPQ-SF item 41, supradiaphragmatic first)
+    keeps that value and counts towards this scale's median; the rest take the median of the
+    scale's answered and already imputed items. New imputations are added to `imputed`."""
+    known: dict[int, Fraction] = {i: Fraction(keyed[i]) for i in sp.items if i in keyed}
+    reused = [i for i in sp.items if i not in known and i in imputed]
+    for item in reused:
+        known[item] = imputed[item]
+    missing = [i for i in sp.items if i not in known]
+    if missing:
+        median = Fraction(statistics.median(known.values()))
+        for item in missing:
+            imputed[item] = known[item] = median
+    unanswered = sum(1 for i in sp.items if i not in keyed)
+    note = f"median replacement ({unanswered} of {sp.n} items missing"
+    if reused:
+        shared = ", ".join(map(str, reused))
+        note += f"; item {shared} as already imputed for an earlier subscale"
+    return sum(known.values(), Fraction(0)), note + ")"
+
+
+def _score_scale(sp: _ScalePlan, keyed: dict[int, int], imputed: dict[int, Fraction]) -> ScaleScore:
     values = [keyed[i] for i in sp.items if i in keyed]
     answered = len(values)
     n = sp.n
     if answered < sp.min_needed:
-        if sp.median:
-            reason = f"{answered} of {n} items answered; at least {sp.min_needed} needed"
-        else:
-            reason = (
-                f"{answered} of {n} items answered; at least {sp.min_needed} needed "
-                f"({sp.percent}% rule)"
-            )
-        return ScaleScore(sp.id, sp.name, None, False, answered, n, reason)
+        return ScaleScore(sp.id, sp.name, None, False, answered, n, _withheld_reason(sp, answered))
     total = sum(values)
     value: int | float
     imputation = None
@@ -503,9 +531,11 @@ def _score_scale(sp: _ScalePlan, keyed: dict[int, int]) -> ScaleScore:
         value = _round_half_up(Fraction(total, answered), 2)
         imputation = "mean of answered items"
     elif sp.median:
-        median = Fraction(statistics.median(values))
-        value = _round_half_up(total + (n - answered) * median, 1)
-        imputation = f"median replacement ({n - answered} of {n} items missing)"
+        replaced, imputation = _median_replaced(sp, keyed, imputed)
+        value = _round_half_up(replaced, 1)
+    elif sp.max_missing is not None:
+        value = _round_half_up(Fraction(total * n, answered), 1)
+        imputation = "mean substitution: mean of answered items x item count"
     else:
         value = _round_half_up(Fraction(total * n, answered), 1)
         imputation = "prorated: mean of answered items x item count"
@@ -556,6 +586,13 @@ def _cluster_rule(plan: _Plan, keyed: dict[int, int]) -> ClusterRuleResult | Non
     return ClusterRuleResult(rule.id, rule.label, overall, tuple(counts))
 
 
+def _score_scales(plan: _Plan, keyed: dict[int, int]) -> tuple[ScaleScore, ...]:
+    # Scales are scored in definition order and share one set of imputed values, so an item
+    # in two subscales (BPQ-SF item 41) is imputed once, by the first subscale that needs it.
+    imputed: dict[int, Fraction] = {}
+    return tuple(_score_scale(sp, keyed, imputed) for sp in plan.scales)
+
+
 def score(instrument: Instrument, answers: Mapping[int, int]) -> ScoreResult:
     """Score one response. ``answers`` maps item number -> stored value; skipped items are absent.
 
@@ -589,7 +626,7 @@ def score(instrument: Instrument, answers: Mapping[int, int]) -> ScoreResult:
     return ScoreResult(
         plan.code,
         plan.version,
-        tuple([_score_scale(sp, keyed) for sp in plan.scales]),
+        _score_scales(plan, keyed),
         tuple(flags),
         _cluster_rule(plan, keyed),
     )

@@ -77,11 +77,23 @@ def test_phq9_proration_rounds_half_up():
     assert phq9({1: 1, 2: 1, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 9: 0}).total == 2.3
 
 
-def test_phq9_two_missing_items_withhold_the_total_with_reason():
-    result = phq9(dict.fromkeys(range(1, 8), 2))
+def test_phq9_two_missing_items_are_mean_substituted():
+    # NHS Talking Therapies: up to 2 of 9 missing. Items 1-7 sum to 10; 10 / 7 x 9 = 12.857...
+    # -> 12.9, banded Moderate and at or above the cut-off of 10.
+    result = phq9({1: 3, 2: 2, 3: 1, 4: 0, 5: 3, 6: 1, 7: 0})
+    total = result.total_score
+    assert (total.value, total.prorated, total.answered, total.item_count) == (12.9, True, 7, 9)
+    assert (total.band, total.cutoff_met) == ("Moderate", True)
+    assert total.imputation == "mean substitution: mean of answered items x item count"
+
+
+def test_phq9_three_missing_items_withhold_the_total_with_reason():
+    result = phq9(dict.fromkeys(range(1, 7), 2))
     total = result.total_score
     assert total.value is None
-    assert total.withheld_reason == "7 of 9 items answered; at least 8 needed (80% rule)"
+    assert total.withheld_reason == (
+        "6 of 9 items answered; at least 7 needed (at most 2 may be missing)"
+    )
     assert (result.total, result.band, result.above_cutoff) == (None, None, None)
 
 

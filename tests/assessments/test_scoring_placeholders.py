@@ -200,18 +200,57 @@ def test_bpqsf_median_of_an_even_count_can_be_a_half():
     assert bpqsf(answers).scale("supradiaphragmatic").value == 22.5
 
 
-def test_bpqsf_does_not_apply_the_80_percent_rule():
-    # One answer of 3 out of 26: the authors' median rule still gives 26 x 3.
+def test_bpqsf_one_answer_never_makes_a_full_subscale_score():
     body = bpqsf({1: 3}).scale("body_awareness")
-    assert (body.value, body.answered) == (78, 1)
+    assert (body.value, body.answered) == (None, 1)
+    assert body.withheld_reason == "1 of 26 items answered; at least 21 needed (80% rule)"
+
+
+def test_bpqsf_needs_80_percent_of_each_subscale():
+    # Subdiaphragmatic has 6 items: 5 answered (83%) is scored, 4 (67%) is withheld.
+    five = bpqsf(dict.fromkeys(range(41, 46), 2)).scale("subdiaphragmatic")
+    assert (five.value, five.answered) == (12, 5)
+    four = bpqsf(dict.fromkeys(range(41, 45), 2)).scale("subdiaphragmatic")
+    assert four.value is None
+    assert four.withheld_reason == "4 of 6 items answered; at least 5 needed (80% rule)"
 
 
 def test_bpqsf_subscale_with_nothing_answered_is_withheld():
     result = bpqsf(dict.fromkeys(range(1, 27), 2))
     assert result.scale("subdiaphragmatic").value is None
     assert result.scale("subdiaphragmatic").withheld_reason == (
-        "0 of 6 items answered; at least 1 needed"
+        "0 of 6 items answered; at least 5 needed (80% rule)"
     )
+
+
+def test_bpqsf_item_41_is_imputed_once_supradiaphragmatic_first():
+    # Items 27-40 answered: seven 1s and seven 3s, median 2; item 41 missing takes 2 in the
+    # supradiaphragmatic subscale: 7 + 21 + 2 = 30.
+    # Subdiaphragmatic 42-46 answered 5, 5, 5, 5, 5: its own median would be 5, but item 41
+    # keeps the 2 imputed first: 25 + 2 = 27 (not 30).
+    # Autonomic reactivity 27-46: 7 + 21 + 2 + 25 = 55 (item 41 counted once, as 2).
+    answers = dict.fromkeys(range(27, 34), 1) | dict.fromkeys(range(34, 41), 3)
+    answers |= dict.fromkeys(range(42, 47), 5)
+    result = bpqsf(answers)
+    supra = result.scale("supradiaphragmatic")
+    sub = result.scale("subdiaphragmatic")
+    assert (supra.value, supra.answered, supra.prorated) == (30, 14, True)
+    assert supra.imputation == "median replacement (1 of 15 items missing)"
+    assert (sub.value, sub.answered, sub.prorated) == (27, 5, True)
+    assert sub.imputation == (
+        "median replacement (1 of 6 items missing; item 41 as already imputed for an earlier "
+        "subscale)"
+    )
+    assert result.scale("autonomic_reactivity").value == 55
+
+
+def test_bpqsf_item_41_falls_to_the_subdiaphragmatic_median_when_supra_is_withheld():
+    # Supradiaphragmatic: 10 of 15 answered (67%) is withheld and imputes nothing; the
+    # subdiaphragmatic subscale then fills item 41 with its own median: 5 x 4 + 4 = 24.
+    answers = dict.fromkeys(range(27, 37), 1) | dict.fromkeys(range(42, 47), 4)
+    result = bpqsf(answers)
+    assert result.scale("supradiaphragmatic").value is None
+    assert result.scale("subdiaphragmatic").value == 24
 
 
 # --- CSI-16 and CSI-4 -----------------------------------------------------------------------
