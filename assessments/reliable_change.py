@@ -11,9 +11,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from assessments.definitions import Figure, Instrument, ReliabilityParams, Scale
+
+T = TypeVar("T")
 
 RELIABLY_IMPROVED = "reliably improved"
 RELIABLY_DETERIORATED = "reliably deteriorated"
@@ -218,6 +220,28 @@ def partner_discrepancy(
         method=method,
         source=source,
     )
+
+
+def pair_by_occasion(
+    a: Iterable[tuple[date, T]], b: Iterable[tuple[date, T]]
+) -> list[tuple[date, T, T]]:
+    """Both partners' scores for the same occasion, oldest occasion first.
+
+    An occasion is the due date of the assignment both answered (a calendar date), not the
+    day or week either partner submitted: partners answering the same round on either side of
+    a Sunday still pair, and two rounds in one week never do. Several scores on one occasion
+    pair in the order given (submission order). One definition for the results page, the API
+    and the PDF.
+    """
+    waiting: dict[date, list[T]] = {}
+    for occasion, value in b:
+        waiting.setdefault(occasion, []).append(value)
+    pairs = []
+    for occasion, value in a:
+        queue = waiting.get(occasion)
+        if queue:
+            pairs.append((occasion, value, queue.pop(0)))
+    return sorted(pairs, key=lambda pair: pair[0])
 
 
 def percentile(

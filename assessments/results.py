@@ -17,6 +17,7 @@ from assessments.reliable_change import (
     DiscrepancyResult,
     DyadicChange,
     dyadic_change,
+    pair_by_occasion,
     partner_discrepancy,
     series_change,
 )
@@ -163,25 +164,16 @@ def _between_partners(instrument, partner_results, overrides):
         series_a, series_b = a.scale(scale.id), b.scale(scale.id)
         if series_a is None or series_b is None:
             continue
-        # Answers to the same occasion share a due date; several on one date pair in order.
-        by_occasion_b: dict[date, list[Point]] = defaultdict(list)
-        for point in series_b.points:
-            if point.value is not None:
-                by_occasion_b[point.occasion].append(point)
-        rows = []
-        for point in series_a.points:
-            waiting = by_occasion_b.get(point.occasion)
-            if point.value is None or not waiting:
-                continue
-            other = waiting.pop(0)
-            rows.append(
-                Discrepancy(
-                    point.occasion,
-                    partner_discrepancy(
-                        instrument, scale.id, point.value, other.value, params=params
-                    ),
-                )
+        rows = [
+            Discrepancy(
+                occasion,
+                partner_discrepancy(instrument, scale.id, va, vb, params=params),
             )
+            for occasion, va, vb in pair_by_occasion(
+                [(p.occasion, p.value) for p in series_a.points if p.value is not None],
+                [(p.occasion, p.value) for p in series_b.points if p.value is not None],
+            )
+        ]
         discrepancies[scale.id] = tuple(rows)
         if series_a.since_baseline and series_b.since_baseline:
             dyadic[scale.id] = dyadic_change(series_a.since_baseline, series_b.since_baseline)

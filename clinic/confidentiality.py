@@ -80,3 +80,81 @@ def partner_may_view(*, couple, client, material: Material, owner_id) -> bool:
         owner_id=owner_id,
         policy=couple_policy(couple),
     )
+
+
+# --- report figures -------------------------------------------------------------------------
+# Every figure a report (or page) derives from partners' material is either couple-level
+# (shown to both partners whatever the policy) or individual (computed from one partner's own
+# material, so it follows `may_view` for that partner). An individual figure the policy
+# withholds is stated as withheld, never computed from what is left: counting only visible
+# logs would print "0 time-outs" for a partner who called four.
+
+
+class Figure(StrEnum):
+    SESSIONS_JOINT = "sessions_joint"
+    SESSIONS_INDIVIDUAL = "sessions_individual"
+    QUESTIONNAIRE_SCORES = "questionnaire_scores"
+    ATTACHMENT_MAP = "attachment_map"
+    REGULATION = "regulation"
+    BOTH_OUT_OF_WINDOW = "both_out_of_window"
+    ADHERENCE = "adherence"
+    TIME_OUTS = "time_outs"
+    PHYSIOLOGY = "physiology"
+    HOMEWORK_PLAN = "homework_plan"
+
+
+@dataclass(frozen=True)
+class FigureRule:
+    """`materials`: the partner material a figure is computed from; `couple_level`: shown to
+    both partners under any policy; `what`: how the withheld material is named to clients."""
+
+    materials: tuple[Material, ...]
+    couple_level: bool
+    what: str
+
+
+FIGURES: dict[Figure, FigureRule] = {
+    # Joint sessions happen with both partners in the room.
+    Figure.SESSIONS_JOINT: FigureRule((Material.SESSION,), True, "joint sessions"),
+    # Who had an individual session, and when, is that partner's own material.
+    Figure.SESSIONS_INDIVIDUAL: FigureRule((Material.SESSION,), False, "individual sessions"),
+    Figure.QUESTIONNAIRE_SCORES: FigureRule(
+        (Material.QUESTIONNAIRE_RESULT,), False, "questionnaire results"
+    ),
+    Figure.ATTACHMENT_MAP: FigureRule(
+        (Material.QUESTIONNAIRE_RESULT,), False, "questionnaire results"
+    ),
+    Figure.REGULATION: FigureRule(
+        (Material.CHECKIN, Material.PRACTICE_LOG), False, "check-ins and practice logs"
+    ),
+    # A day both were out of their window tells each partner the other's zone on that day.
+    Figure.BOTH_OUT_OF_WINDOW: FigureRule((Material.CHECKIN,), False, "check-ins"),
+    # Couple homework is practised and logged by each partner: the count is theirs.
+    Figure.ADHERENCE: FigureRule((Material.PRACTICE_LOG,), False, "practice logs"),
+    # A time-out log is one partner's record (when they called it, how they felt): the counts
+    # are read from those logs, so they are individual, like the logs.
+    Figure.TIME_OUTS: FigureRule((Material.TIMEOUT_LOG,), False, "time-out logs"),
+    Figure.PHYSIOLOGY: FigureRule((Material.MEASUREMENT,), False, "body measurements"),
+    # What was agreed (titles, weekly targets) was set with the couple in session.
+    Figure.HOMEWORK_PLAN: FigureRule((Material.HOMEWORK,), True, "homework"),
+}
+
+
+def figure_visible(*, viewer: Viewer, figure: Figure, owner_id, policy: str) -> bool:
+    """May `viewer` see `figure` computed from partner `owner_id`'s material?"""
+    rule = FIGURES[figure]
+    if rule.couple_level or viewer.kind == ViewerKind.STAFF:
+        return True
+    return all(
+        may_view(viewer=viewer, material=m, owner_id=owner_id, policy=policy)
+        for m in rule.materials
+    )
+
+
+def withheld_statement(figure: Figure, owner_names: tuple[str, ...], *, couple: bool) -> str:
+    """What a client-facing report says in place of a withheld figure."""
+    what = FIGURES[figure].what
+    if couple and len(owner_names) > 1:
+        return f"Not shared: each partner's {what} are private under your agreement."
+    names = " and ".join(owner_names)
+    return f"Not shared: {names}'s {what} are private under your agreement."

@@ -372,8 +372,24 @@ def scores_chart(
     height: float = 190,
 ) -> Drawing:
     """Totals over time for one instrument, one line per partner, bands shaded, with legend."""
-    direction = "higher is better" if instrument.higher_is_better else "higher is worse"
-    drawing = _new_drawing(width, height, f"{instrument.name}: total scores over time")
+    direction = {
+        "higher_is_better": "higher is better",
+        "neutral": "no better or worse end",
+    }.get(
+        instrument.direction,
+        "higher is better" if instrument.higher_is_better else "higher is worse",
+    )
+    # An instrument without a total charts each scale under its own name, never as "Total".
+    kind = "Mean" if instrument.method == "mean" else "Score"
+    if instrument.scale_id == "total":
+        kind = "Total"
+    axis_title = f"{kind} ({direction})"
+    title = (
+        f"{instrument.name}: total scores over time"
+        if instrument.scale_id == "total"
+        else f"{instrument.name} over time"
+    )
+    drawing = _new_drawing(width, height, title)
     days = [p.on for s in instrument.series for p in s.points]
     start, end = _axis_range(start, end, days)
     # band names sit outside the plot, on the right, where no line can cover them
@@ -416,7 +432,7 @@ def scores_chart(
         drawing,
         frame,
         _nice_ticks(instrument.score_min, instrument.score_max),
-        f"Total ({direction})",
+        axis_title,
     )
     _draw_date_axis(drawing, frame)
     _draw_frame(drawing, frame)

@@ -59,6 +59,7 @@ class ScorePoint:
     subscales: Mapping[str, float] = field(default_factory=dict)
     band: str | None = None
     prorated: bool = False
+    cutoff_met: bool | None = None  # on the clinical side of the published cut-off
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,12 @@ class BaselineChange:
     verdict: str
     reliable: bool | None = None
     improved: bool | None = None
+    #: moved from the clinical to the non-clinical side of the cut-off with a reliable
+    #: improvement (Jacobson-Truax's second criterion); None without a cut-off or reference
+    clinically_significant: bool | None = None
+    #: False when the reliability reference behind the verdict is not confirmed by two sources
+    verified: bool | None = None
+    no_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,14 @@ class InstrumentResults:
     subscale_names: tuple[str, ...] = ()
     bands: tuple[BandRange, ...] = ()
     side_by_side: tuple[SideBySideRow, ...] | None = None
+    #: the scale shown ("total", or one dimension of an instrument without a total)
+    scale_id: str = "total"
+    scale_name: str = "Total"
+    #: "higher_is_worse", "higher_is_better" or "neutral" (no better or worse end: BPQ-SF)
+    direction: str = ""
+    method: str = "sum"  # "sum" or "mean" of the items
+    cutoff_label: str | None = None
+    cutoff_verified: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +163,9 @@ class AttachmentMap:
     scale_min: float = 1.0
     scale_max: float = 7.0
     midpoint: float = 4.0
+    #: partners with attachment scores left off this map, and why (e.g. the other partner
+    #: answered ECR-R and this one ECR-S, whose scores are not comparable)
+    left_out: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,22 +204,35 @@ class RegulationSummary:
 
 @dataclass(frozen=True)
 class AdherenceRow:
-    """One homework's adherence; `partner` is None for couple-level homework."""
+    """One partner's adherence to one homework (couple homework has a row per partner).
+
+    `logged` and `expected` are practices in the period (expected is the sum of the weekly
+    targets, partial weeks scaled by their due days); `percent` credits each week at most its
+    target (see `sessions.homework.adherence.adherence_summary`), and `extra` is what was
+    logged beyond the weekly targets, shown so the cap is never silent. `logged`, `percent`
+    and `extra` are None when the partner's logs are withheld from the audience.
+    """
 
     title: str
     target_per_week: float
-    logged: int
+    logged: int | None
     expected: int
     percent: float | None
     partner: int | None = None
+    couple_homework: bool = False
+    extra: int | None = 0
 
 
 @dataclass(frozen=True)
 class TimeOutSummary:
-    """How often each partner called a time-out, and how often the couple reconvened."""
+    """How often each partner called a time-out, and how often the couple reconvened,
+    counted from the logs of the partners in `counted_from` (both, unless the audience's
+    policy withholds a partner's logs: the counts then cover the visible logs only, and an
+    empty `counted_from` means nothing may be counted)."""
 
     called_by: tuple[int, int]
     reconvened: int
+    counted_from: tuple[int, ...] = (0, 1)
 
     @property
     def called(self) -> int:
@@ -242,6 +273,16 @@ class NoteEntry:
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """Material of `partners` that the audience's policy withholds from report section
+    `section`; `text` says so in the report's words (never computed as empty)."""
+
+    section: str
+    partners: tuple[int, ...]
+    text: str
+
+
+@dataclass(frozen=True)
 class ReportContents:
     """Everything one progress report shows, already filtered for its audience.
 
@@ -273,6 +314,11 @@ class ReportContents:
     notes: tuple[NoteEntry, ...] | None = None
     summary: str | None = None
     plan: str | None = None
+    withheld: tuple[Withheld, ...] = ()
+
+    def withheld_from(self, section: str) -> tuple[Withheld, ...]:
+        """What the policy withholds from one section."""
+        return tuple(w for w in self.withheld if w.section == section)
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None or self.generated_at.utcoffset() is None:

@@ -9,9 +9,18 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
-from clinic.confidentiality import Material, Viewer, ViewerKind, couple_policy, may_view
+from clinic.confidentiality import (
+    Figure,
+    Material,
+    Viewer,
+    ViewerKind,
+    couple_policy,
+    figure_visible,
+    may_view,
+    withheld_statement,
+)
 from clinic.models import Client, Couple
-from reports.contents import Attendance, NoteEntry, ReportContents, SessionEntry
+from reports.contents import Attendance, NoteEntry, ReportContents, SessionEntry, Withheld
 from reports.data_assessments import gather_assessments
 from reports.data_regulation import (
     gather_adherence,
@@ -75,6 +84,47 @@ class Scope:
             for p in self.partners
         )
 
+    def sees(self, figure: Figure, owner_id) -> bool:
+        """May the audience see `figure` computed from partner `owner_id`'s material?
+
+        Couple reports are read by both partners, so each partner's view must allow it."""
+        key = ("sees", figure, owner_id)
+        if key not in self.memo:
+            if self.audience == Audience.CLINICAL:
+                seen = True
+            elif self.audience == Audience.PARTNER:
+                seen = figure_visible(
+                    viewer=self.viewer, figure=figure, owner_id=owner_id, policy=self.policy
+                )
+            else:
+                seen = all(
+                    figure_visible(
+                        viewer=Viewer(ViewerKind.PARTNER, p.pk),
+                        figure=figure,
+                        owner_id=owner_id,
+                        policy=self.policy,
+                    )
+                    for p in self.partners
+                )
+            self.memo[key] = seen
+        return self.memo[key]
+
+    def hidden_partners(self, figure: Figure) -> tuple[int, ...]:
+        """Indexes of the partners whose material the audience may not see for `figure`."""
+        return tuple(i for i, p in enumerate(self.partners) if not self.sees(figure, p.pk))
+
+    def withhold(self, section: str, figure: Figure) -> tuple[int, ...]:
+        """Record that `section` must state `figure` as withheld for the hidden partners;
+        returns their indexes (empty when nothing is withheld)."""
+        hidden = self.hidden_partners(figure)
+        if hidden:
+            names = tuple(self.partners[i].display_name for i in hidden)
+            text = withheld_statement(figure, names, couple=self.audience == Audience.COUPLE)
+            notes = self.memo.setdefault("withheld", [])
+            if not any(w.section == section and w.text == text for w in notes):
+                notes.append(Withheld(section=section, partners=hidden, text=text))
+        return hidden
+
 
 def scope_for(report: ProgressReport) -> Scope:
     couple = (
@@ -126,6 +176,7 @@ def gather(report: ProgressReport) -> ReportContents:
         else None,
         summary=report.summary or None,
         plan=report.plan or None,
+        withheld=tuple(scope.memo.get("withheld", ())),
         **sections,
     )
 
@@ -149,8 +200,9 @@ def _attendance(scope: Scope) -> dict:
             partner=scope.partner_index(row["partner_id"]),
         )
         for row in sessions
-        if row["partner_id"] is None or scope.may_see(Material.SESSION, row["partner_id"])
+        if row["partner_id"] is None or scope.sees(Figure.SESSIONS_INDIVIDUAL, row["partner_id"])
     )
+    scope.withhold("attendance", Figure.SESSIONS_INDIVIDUAL)
     counts = {
         status: sum(1 for e in entries if e.status == status)
         for status in ("held", "cancelled", "no_show")

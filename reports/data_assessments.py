@@ -11,9 +11,14 @@ from datetime import date
 from django.utils import timezone
 
 from assessments.models import ReliabilityOverride, Response, ResponseStatus
-from assessments.reliable_change import NO_REFERENCE, partner_discrepancy, series_change
+from assessments.reliable_change import (
+    NO_REFERENCE,
+    pair_by_occasion,
+    partner_discrepancy,
+    series_change,
+)
 from assessments.scoring import ScoreResult, get_instrument
-from clinic.confidentiality import Material
+from clinic.confidentiality import Figure
 from reports.contents import (
     AttachmentMap,
     AttachmentPoint,
@@ -54,7 +59,14 @@ def _responses(scope):
             submitted_at__lte=scope.end,
         )
         .order_by("submitted_at")
-        .values("partner_id", "instrument_code", "instrument_version", "submitted_at", "scores")
+        .values(
+            "partner_id",
+            "instrument_code",
+            "instrument_version",
+            "submitted_at",
+            "due_on",
+            "scores",
+        )
     )
 
 
@@ -64,114 +76,152 @@ def _verdict_text(change) -> str:
     return change.verdict
 
 
+#: (local date submitted, occasion = due date, scores) of one partner's response
+Scored = tuple[date, date, ScoreResult]
+
+
 def gather_assessments(scope) -> dict:
-    """`assessments` and `attachment` sections for the report's audience."""
+    """`assessments` and `attachment` sections for the report's audience.
+
+    Instruments with a total show it with its subscales; instruments without one (ECR-R,
+    ECR-S, BPQ-SF) show every scale on its own, with its own name, direction and chart: a
+    dimension is never presented as a total.
+    """
     tz = scope.couple.clinic.tz
     overrides = _override_params(scope.couple.clinic)
-    # instrument code -> partner index -> [(date, ScoreResult)]
-    by_instrument: dict[str, dict[int, list[tuple[date, ScoreResult]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    scope.withhold("assessments", Figure.QUESTIONNAIRE_SCORES)
+    # instrument code -> partner index -> [(date, occasion, ScoreResult)]
+    by_instrument: dict[str, dict[int, list[Scored]]] = defaultdict(lambda: defaultdict(list))
     for row in _responses(scope):
         partner = scope.partner_index(row["partner_id"])
-        if partner is None or not scope.may_see(Material.QUESTIONNAIRE_RESULT, row["partner_id"]):
+        if partner is None or not scope.sees(Figure.QUESTIONNAIRE_SCORES, row["partner_id"]):
             continue
         if not row["scores"]:
             continue
         result = ScoreResult.from_dict(row["scores"])
         on = timezone.localtime(row["submitted_at"], tz).date()
-        by_instrument[row["instrument_code"]][partner].append((on, result))
+        by_instrument[row["instrument_code"]][partner].append((on, row["due_on"], result))
 
     sections = []
-    attachment_tracks: dict[str, list[AttachmentTrack]] = {}
     for code in sorted(by_instrument):
-        per_partner = by_instrument[code]
         instrument = get_instrument(code)
-        headline = instrument.total or (instrument.subscales[0] if instrument.subscales else None)
-        if headline is None:
+        shown = [instrument.total] if instrument.total else list(instrument.subscales)
+        for scale in shown:
+            sections.append(_instrument_results(instrument, scale, by_instrument[code], overrides))
+    return {"assessments": tuple(sections), "attachment": _attachment(scope, by_instrument)}
+
+
+def _instrument_results(instrument, scale, per_partner, overrides) -> InstrumentResults:
+    with_total = instrument.total is not None
+    series = []
+    for partner in sorted(per_partner):
+        points = tuple(
+            ScorePoint(
+                on=on,
+                total=_value(result, scale.id),
+                subscales={s.name: s.value for s in result.subscales if s.value is not None}
+                if with_total
+                else {},
+                band=result.scale(scale.id).band if _has(result, scale.id) else None,
+                prorated=_has(result, scale.id) and result.scale(scale.id).prorated,
+                cutoff_met=result.scale(scale.id).cutoff_met if _has(result, scale.id) else None,
+            )
+            for on, _occasion, result in per_partner[partner]
+        )
+        change = series_change(
+            instrument,
+            scale,
+            [(p.on, p.total) for p in points],
+            params=_params_for(instrument, scale, overrides),
+        ).since_baseline
+        baseline = None
+        if change is not None:
+            usable = [p for p in points if p.total is not None]
+            baseline = BaselineChange(
+                baseline_on=usable[0].on,
+                baseline_total=change.before,
+                latest_on=usable[-1].on,
+                latest_total=change.after,
+                change=change.difference,
+                verdict=_verdict_text(change),
+                reliable=None
+                if change.verdict == NO_REFERENCE
+                else change.verdict.startswith("reliably"),
+                improved=None
+                if change.difference == 0 or scale.direction == "neutral"
+                else change.verdict.endswith("improved"),
+                clinically_significant=change.clinically_significant,
+                verified=change.verified,
+                no_reference=change.verdict == NO_REFERENCE,
+            )
+        series.append(PartnerSeries(partner=partner, points=points, change=baseline))
+    side_by_side = (
+        _side_by_side(instrument, scale, per_partner, overrides) if len(per_partner) == 2 else ()
+    )
+    return InstrumentResults(
+        code=instrument.code,
+        name=instrument.short_name if with_total else f"{instrument.short_name}: {scale.name}",
+        score_min=scale.range_min,
+        score_max=scale.range_max,
+        higher_is_better=scale.direction == "higher_is_better",
+        series=tuple(series),
+        subscale_names=tuple(s.name for s in instrument.subscales) if with_total else (),
+        bands=tuple(
+            BandRange(b.label, b.min, b.max) for b in (scale.bands.ranges if scale.bands else ())
+        ),
+        side_by_side=side_by_side,
+        scale_id=scale.id,
+        scale_name=scale.name,
+        direction=scale.direction,
+        method=scale.method,
+        cutoff_label=scale.cutoff.label if scale.cutoff else None,
+        cutoff_verified=scale.cutoff.verified if scale.cutoff else None,
+    )
+
+
+def _attachment(scope, by_instrument) -> AttachmentMap | None:
+    """The anxiety-against-avoidance map from one ECR form. ECR-R and ECR-S are different item
+    sets, so their means are not plotted together: the map uses the form most partners
+    answered (ECR-R on a tie) and says who is left out and why."""
+    answered = {
+        code: by_instrument[code] for code in ATTACHMENT_INSTRUMENTS if code in by_instrument
+    }
+    if not answered:
+        return None
+    code = max(ATTACHMENT_INSTRUMENTS, key=lambda c: len(answered.get(c, {})))
+    per_partner = answered[code]
+    tracks = tuple(
+        AttachmentTrack(
+            partner=partner,
+            points=tuple(
+                AttachmentPoint(
+                    on=on, anxiety=_value(r, "anxiety"), avoidance=_value(r, "avoidance")
+                )
+                for on, _occasion, r in per_partner[partner]
+                if _value(r, "anxiety") is not None and _value(r, "avoidance") is not None
+            ),
+        )
+        for partner in sorted(per_partner)
+    )
+    left_out = []
+    for other in ATTACHMENT_INSTRUMENTS:
+        if other == code:
             continue
-        series = []
-        for partner in sorted(per_partner):
-            results = per_partner[partner]
-            points = tuple(
-                ScorePoint(
-                    on=on,
-                    total=_value(result, headline.id),
-                    subscales={s.name: s.value for s in result.subscales if s.value is not None},
-                    band=result.scale(headline.id).band if _has(result, headline.id) else None,
-                    prorated=_has(result, headline.id) and result.scale(headline.id).prorated,
+        for partner in sorted(answered.get(other, {})):
+            if partner not in per_partner:
+                left_out.append(
+                    (
+                        partner,
+                        f"answered the {get_instrument(other).short_name}, not the "
+                        f"{get_instrument(code).short_name}; the two forms' scores are not "
+                        "comparable on one map",
+                    )
                 )
-                for on, result in results
-            )
-            change = series_change(
-                instrument,
-                headline,
-                [(p.on, p.total) for p in points],
-                params=_params_for(instrument, headline, overrides),
-            ).since_baseline
-            baseline = None
-            if change is not None:
-                usable = [p for p in points if p.total is not None]
-                baseline = BaselineChange(
-                    baseline_on=usable[0].on,
-                    baseline_total=change.before,
-                    latest_on=usable[-1].on,
-                    latest_total=change.after,
-                    change=change.difference,
-                    verdict=_verdict_text(change),
-                    reliable=None
-                    if change.verdict == NO_REFERENCE
-                    else change.verdict.startswith("reliably"),
-                    improved=None
-                    if change.difference == 0
-                    else change.verdict.endswith("improved"),
-                )
-            series.append(PartnerSeries(partner=partner, points=points, change=baseline))
-        side_by_side = (
-            _side_by_side(instrument, headline, per_partner, overrides)
-            if len(per_partner) == 2
-            else ()
-        )
-        sections.append(
-            InstrumentResults(
-                code=code,
-                name=instrument.short_name,
-                score_min=headline.range_min,
-                score_max=headline.range_max,
-                higher_is_better=headline.direction == "higher_is_better",
-                series=tuple(series),
-                subscale_names=tuple(s.name for s in instrument.subscales)
-                if instrument.total
-                else (),
-                bands=tuple(
-                    BandRange(b.label, b.min, b.max)
-                    for b in (headline.bands.ranges if headline.bands else ())
-                ),
-                side_by_side=side_by_side,
-            )
-        )
-        if code in ATTACHMENT_INSTRUMENTS:
-            attachment_tracks[code] = [
-                AttachmentTrack(
-                    partner=partner,
-                    points=tuple(
-                        AttachmentPoint(
-                            on=on, anxiety=_value(r, "anxiety"), avoidance=_value(r, "avoidance")
-                        )
-                        for on, r in per_partner[partner]
-                        if _value(r, "anxiety") is not None and _value(r, "avoidance") is not None
-                    ),
-                )
-                for partner in sorted(per_partner)
-            ]
-    attachment = None
-    for code in ATTACHMENT_INSTRUMENTS:
-        if code in attachment_tracks:
-            attachment = AttachmentMap(
-                instrument=get_instrument(code).short_name, tracks=tuple(attachment_tracks[code])
-            )
-            break
-    return {"assessments": tuple(sections), "attachment": attachment}
+    for partner in scope.hidden_partners(Figure.ATTACHMENT_MAP):
+        left_out.append((partner, "questionnaire results are not shared"))
+    return AttachmentMap(
+        instrument=get_instrument(code).short_name, tracks=tracks, left_out=tuple(left_out)
+    )
 
 
 def _has(result: ScoreResult, scale_id: str) -> bool:
@@ -183,12 +233,13 @@ def _value(result: ScoreResult, scale_id: str):
 
 
 def _side_by_side(instrument, scale, per_partner, overrides) -> tuple[SideBySideRow, ...]:
-    """Rows for occasions both partners answered in the same week (the same round)."""
-    a = {on.isocalendar()[:2]: (on, _value(r, scale.id)) for on, r in per_partner.get(0, [])}
-    b = {on.isocalendar()[:2]: (on, _value(r, scale.id)) for on, r in per_partner.get(1, [])}
+    """Rows for the occasions both partners answered, paired as the results page pairs them."""
+    pairs = pair_by_occasion(
+        [(occasion, (on, _value(r, scale.id))) for on, occasion, r in per_partner.get(0, [])],
+        [(occasion, (on, _value(r, scale.id))) for on, occasion, r in per_partner.get(1, [])],
+    )
     rows = []
-    for week in sorted(a.keys() & b.keys()):
-        (on, va), (_, vb) = a[week], b[week]
+    for _occasion, (on, va), (_, vb) in pairs:
         if va is None or vb is None:
             rows.append(SideBySideRow(on=on, totals=(va, vb), difference=None))
             continue

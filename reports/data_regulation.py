@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from clinic.confidentiality import Material
+from clinic.confidentiality import Figure
 from reports.contents import (
     AdherenceRow,
     MeasurementPoint,
@@ -29,6 +29,7 @@ from sessions.logs.regulation import (
     arousal_shift,
     both_out_of_window_days,
     daily_zones,
+    practice_readings,
     zone_counts,
 )
 from sessions.measurements.physiology import KIND_BY_CODE
@@ -62,7 +63,11 @@ def practice_rows(scope) -> list[tuple]:
 
 
 def gather_regulation(scope) -> dict:
-    """`regulation` (per partner) and `both_out_of_window` sections."""
+    """`regulation` (per partner) and `both_out_of_window` sections.
+
+    A partner's day zone is reduced from their check-ins and their practice logs' before and
+    after ratings, as on the couple page (`practice_readings`), so both count the same days.
+    """
     clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
     readings: dict[int, list[ZoneReading]] = defaultdict(list)
     for partner_id, on, checked_at, zone, intensity in (
@@ -72,13 +77,16 @@ def gather_regulation(scope) -> dict:
         .annotate(on=TruncDate("checked_at", tzinfo=tz))
         .values_list("partner_id", "on", "checked_at", "zone", "intensity")
     ):
-        if scope.may_see(Material.CHECKIN, partner_id):
+        if scope.sees(Figure.REGULATION, partner_id):
             readings[scope.partner_index(partner_id)].append(
                 ZoneReading(on=on, zone=Zone(zone), intensity=intensity, at=checked_at)
             )
     practices: dict[int, list[tuple[date, PracticeArousal]]] = defaultdict(list)
     for partner_id, on, _homework, before_zone, before, after_zone, after in practice_rows(scope):
-        if scope.may_see(Material.PRACTICE_LOG, partner_id):
+        if scope.sees(Figure.REGULATION, partner_id):
+            readings[scope.partner_index(partner_id)].extend(
+                practice_readings(on, before_zone, before, after_zone, after)
+            )
             practices[scope.partner_index(partner_id)].append(
                 (
                     on,
@@ -91,7 +99,8 @@ def gather_regulation(scope) -> dict:
                 )
             )
     period_days = (scope.report.period_end - scope.report.period_start).days + 1
-    visible = [i for i, p in enumerate(scope.partners) if scope.may_see(Material.CHECKIN, p.pk)]
+    hidden = scope.withhold("regulation", Figure.REGULATION)
+    visible = [i for i in range(len(scope.partners)) if i not in hidden]
     days_by_partner = {i: daily_zones(readings.get(i, [])) for i in visible}
     summaries = []
     for i in visible:
@@ -118,14 +127,16 @@ def gather_regulation(scope) -> dict:
                 ),
             )
         )
-    both = None
-    if len(visible) == 2:
+    both = None  # the document states it as not shared
+    if not scope.hidden_partners(Figure.BOTH_OUT_OF_WINDOW):
         both = tuple(both_out_of_window_days(days_by_partner[0], days_by_partner[1]))
     return {"regulation": tuple(summaries), "both_out_of_window": both}
 
 
 def gather_adherence(scope) -> dict:
-    """`adherence` per homework with a weekly target that was active in the period."""
+    """`adherence`: one row per partner per homework with a weekly target active in the
+    period (couple homework has a row for each partner: each is expected to practise), counted
+    as the couple page counts it (`weekly_adherence`, `adherence_summary`)."""
     clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
     homework = [
         h
@@ -133,42 +144,51 @@ def gather_adherence(scope) -> dict:
         .filter(couple=scope.couple, target_per_week__isnull=False)
         .exclude(kind=HomeworkKind.TIME_OUT)
         .filter(start_date__lte=scope.report.period_end)
+        .order_by("start_date", "title")
         if (h.end_date is None or h.end_date >= scope.report.period_start)
-        and scope.may_see(Material.HOMEWORK, h.partner_id)
+        and (h.partner_id is None or scope.sees(Figure.HOMEWORK_PLAN, h.partner_id))
     ]
-    wanted = {h.pk for h in homework}
+    hidden = scope.withhold("adherence", Figure.ADHERENCE)
     logs: dict = defaultdict(list)
     for partner_id, on, homework_id, *_ in practice_rows(scope):
-        if homework_id in wanted and scope.may_see(Material.PRACTICE_LOG, partner_id):
-            logs[homework_id].append(on)
+        logs[(homework_id, partner_id)].append(on)
     today = min(timezone.localdate(timezone=tz), scope.report.period_end)
     rows = []
     for h in homework:
         start = max(h.start_date, scope.report.period_start)
         end = min(h.end_date or scope.report.period_end, scope.report.period_end)
-        weeks = weekly_adherence(
-            start=start,
-            end=end,
-            target_per_week=h.target_per_week,
-            log_dates=logs.get(h.pk, []),
-            today=today,
-        )
-        summary = adherence_summary(weeks)
-        rows.append(
-            AdherenceRow(
-                title=h.title,
+        owners = [h.partner_id] if h.partner_id else [p.pk for p in scope.partners]
+        for owner in owners:
+            index = scope.partner_index(owner)
+            weeks = weekly_adherence(
+                start=start,
+                end=end,
                 target_per_week=h.target_per_week,
-                logged=summary.logged,
-                expected=summary.target,
-                percent=summary.percentage,
-                partner=scope.partner_index(h.partner_id) if h.partner_id else None,
+                log_dates=logs.get((h.pk, owner), []),
+                today=today,
             )
-        )
+            summary = adherence_summary(weeks)
+            withheld = index in hidden
+            rows.append(
+                AdherenceRow(
+                    title=h.title,
+                    target_per_week=h.target_per_week,
+                    logged=None if withheld else summary.logged,
+                    expected=summary.target,
+                    percent=None if withheld else summary.percentage,
+                    partner=index,
+                    couple_homework=h.partner_id is None,
+                    extra=None if withheld else summary.logged - summary.credited,
+                )
+            )
     return {"adherence": tuple(rows)}
 
 
 def gather_time_outs(scope) -> dict:
-    """`time_outs`: how often each partner called a time-out and how often the couple reconvened."""
+    """`time_outs`: how often each partner called a time-out and how often the couple
+    reconvened, counted from the logs the audience may see; the rest is stated as withheld."""
+    hidden = scope.withhold("time_outs", Figure.TIME_OUTS)
+    counted_from = tuple(i for i in range(len(scope.partners)) if i not in hidden)
     called = [0, 0]
     reconvened = 0
     for row in (
@@ -178,18 +198,23 @@ def gather_time_outs(scope) -> dict:
         .values("partner_id", "called_by_id", "reconvened", "started_at")
         .order_by("started_at")
     ):
-        if not scope.may_see(Material.TIMEOUT_LOG, row["partner_id"]):
+        if scope.partner_index(row["partner_id"]) not in counted_from:
             continue
         index = scope.partner_index(row["called_by_id"])
         if index is not None:
             called[index] += 1
         reconvened += bool(row["reconvened"])
-    return {"time_outs": TimeOutSummary(called_by=(called[0], called[1]), reconvened=reconvened)}
+    return {
+        "time_outs": TimeOutSummary(
+            called_by=(called[0], called[1]), reconvened=reconvened, counted_from=counted_from
+        )
+    }
 
 
 def gather_physiology(scope) -> dict:
     """`physiology`: each partner's readings per kind over the period."""
     tz = scope.couple.clinic.tz
+    scope.withhold("physiology", Figure.PHYSIOLOGY)
     series: dict[tuple[int, str], list[MeasurementPoint]] = defaultdict(list)
     units: dict[str, str] = {}
     for row in (
@@ -199,7 +224,7 @@ def gather_physiology(scope) -> dict:
         .order_by("measured_at")
         .values("partner_id", "kind", "value", "unit", "measured_at")
     ):
-        if not scope.may_see(Material.MEASUREMENT, row["partner_id"]):
+        if not scope.sees(Figure.PHYSIOLOGY, row["partner_id"]):
             continue
         key = (scope.partner_index(row["partner_id"]), row["kind"])
         series[key].append(MeasurementPoint(on=_day(row["measured_at"], tz), value=row["value"]))

@@ -109,6 +109,16 @@ class ReportDocument:
 
 
 NOTHING_RECORDED = "Nothing recorded in this period."
+NOT_SHARED = "Not shared"
+
+
+def _withheld(contents: ReportContents, section: str) -> list[Block]:
+    """The statements of what the policy withholds from a section (never shown as zero)."""
+    return [Text(w.text) for w in contents.withheld_from(section)]
+
+
+def _hidden(contents: ReportContents, section: str) -> set[int]:
+    return {i for w in contents.withheld_from(section) for i in w.partners}
 
 
 class _Words:
@@ -146,7 +156,7 @@ def _session_label(entry: SessionEntry, words: _Words) -> str:
     return f"Individual ({words.partner(entry.partner)})"
 
 
-def _attendance(attendance: Attendance, words: _Words) -> Section:
+def _attendance(attendance: Attendance, contents: ReportContents, words: _Words) -> Section:
     missed = words.pick("No-show", "Missed")
     counts = Table(
         (
@@ -164,7 +174,7 @@ def _attendance(attendance: Attendance, words: _Words) -> Section:
             ),
         ),
     )
-    blocks: list[Block] = [counts]
+    blocks: list[Block] = [counts, *_withheld(contents, "attendance")]
     if attendance.sessions:
         status = {"held": "Held", "cancelled": "Cancelled", "no_show": missed}
         blocks.append(
@@ -313,10 +323,20 @@ def _subscale_change_table(instrument: InstrumentResults, words: _Words) -> Tabl
     return Table(tuple(columns), tuple(rows))
 
 
-def _instrument_blocks(
-    instrument: InstrumentResults, contents: ReportContents, words: _Words
-) -> list[Block]:
-    direction = words.pick(
+def _direction_text(instrument: InstrumentResults, words: _Words) -> str:
+    what = instrument.scale_name.lower() if instrument.scale_id != "total" else "scores"
+    scale = (
+        f"{instrument.scale_name}: the mean of its items, from {format_number(instrument.score_min)} "
+        f"to {format_number(instrument.score_max)}. "
+        if instrument.method == "mean"
+        else ""
+    )
+    if instrument.direction == "neutral":
+        return scale + words.pick(
+            f"Neither end is better or worse: higher means more {what}.",
+            f"Neither end of this scale is better or worse: higher means more {what}.",
+        )
+    return scale + words.pick(
         "Higher scores indicate better functioning."
         if instrument.higher_is_better
         else "Higher scores indicate more difficulty.",
@@ -324,6 +344,12 @@ def _instrument_blocks(
         if instrument.higher_is_better
         else "Lower is better on this questionnaire.",
     )
+
+
+def _instrument_blocks(
+    instrument: InstrumentResults, contents: ReportContents, words: _Words
+) -> list[Block]:
+    direction = _direction_text(instrument, words)
     blocks: list[Block] = [Heading(instrument.name), Text(direction, "note")]
     if not any(s.points for s in instrument.series):
         blocks.append(Text(NOTHING_RECORDED, "note"))
@@ -363,7 +389,8 @@ def _assessments(
             "note",
         )
     ]
-    if not assessments:
+    blocks.extend(_withheld(contents, "assessments"))
+    if not assessments and not contents.withheld_from("assessments"):
         blocks.append(Text(NOTHING_RECORDED, "note"))
     for instrument in assessments:
         blocks.extend(_instrument_blocks(instrument, contents, words))
@@ -385,6 +412,8 @@ def _attachment(attachment: AttachmentMap, contents: ReportContents, words: _Wor
         blocks = [Chart(charts.attachment_chart(attachment, contents.partners), caption)]
     else:
         blocks = [Text(NOTHING_RECORDED, "note")]
+    for partner, reason in attachment.left_out:
+        blocks.append(Text(f"{words.partner(partner)} is not on this map: {reason}."))
     return Section(
         "attachment", words.pick("Attachment map", "Closeness and distance"), tuple(blocks)
     )
@@ -407,8 +436,22 @@ def _regulation(
             "note",
         )
     ]
+    withheld = _withheld(contents, "regulation")
+    blocks.extend(withheld)
+    if withheld and both_out is None:
+        blocks.append(
+            Text(
+                words.pick(
+                    "Days both partners were out of their window: not shared (it needs both "
+                    "partners' check-ins).",
+                    "Days you were both outside your window: not shared (it needs both of "
+                    "your check-ins).",
+                )
+            )
+        )
     if not regulation and not both_out:
-        blocks.append(Text(NOTHING_RECORDED, "note"))
+        if not withheld:
+            blocks.append(Text(NOTHING_RECORDED, "note"))
         return Section(
             "regulation", words.pick("Regulation", "Staying within your window"), tuple(blocks)
         )
@@ -471,40 +514,68 @@ def _regulation(
     )
 
 
-def _adherence(rows: Sequence, words: _Words) -> Section:
+def _adherence(rows: Sequence, contents: ReportContents, words: _Words) -> Section:
+    blocks: list[Block] = _withheld(contents, "adherence")
     if not rows:
-        blocks: tuple[Block, ...] = (Text(NOTHING_RECORDED, "note"),)
+        blocks.append(Text(NOTHING_RECORDED, "note"))
     else:
-        blocks = (
+        blocks.append(
             Table(
                 (
                     Column(words.pick("Homework", "Practice"), 0.36, wraps=True),
-                    Column(words.pick("Assigned to", "For"), 0.2, wraps=True),
-                    Column(words.pick("Target / week", "Aim per week"), 0.11, "right", wraps=True),
-                    Column("Logged", 0.1, "right"),
-                    Column("Expected", 0.11, "right"),
-                    Column(words.pick("Adherence", "Done"), 0.12, "right"),
+                    Column(words.pick("Partner", "Who"), 0.16, wraps=True),
+                    Column(words.pick("Target / week", "Aim per week"), 0.09, "right", wraps=True),
+                    Column("Logged", 0.08, "right"),
+                    Column("Expected", 0.09, "right"),
+                    Column(words.pick("Adherence", "Done"), 0.11, "right"),
+                    Column(words.pick("Beyond target", "Extra"), 0.11, "right", wraps=True),
                 ),
                 tuple(
                     (
                         row.title,
-                        words.partner(row.partner),
+                        words.partner(row.partner)
+                        + (
+                            words.pick(" (couple homework)", " (together)")
+                            if row.couple_homework
+                            else ""
+                        ),
                         format_number(row.target_per_week),
-                        str(row.logged),
+                        NOT_SHARED if row.logged is None else str(row.logged),
                         str(row.expected),
-                        format_percent(row.percent),
+                        NOT_SHARED if row.logged is None else format_percent(row.percent),
+                        NOT_SHARED if row.extra is None else str(row.extra),
                     )
                     for row in rows
                 ),
-            ),
+            )
+        )
+        blocks.append(
+            Text(
+                words.pick(
+                    "Per partner: couple homework is expected of each partner. Expected is the "
+                    "sum of the weekly targets (partial weeks scaled by their days). Adherence "
+                    "credits each week at most its target, so extra practice in one week does "
+                    "not hide a missed one; practices beyond the weekly targets are counted "
+                    "under Beyond target.",
+                    "Each of you is counted on your own. Done counts each week up to its aim, "
+                    "so a busy week does not cover a missed one; Extra shows practice beyond "
+                    "the weekly aims.",
+                ),
+                "note",
+            )
         )
     return Section(
-        "adherence", words.pick("Homework adherence", "Practice between sessions"), blocks
+        "adherence", words.pick("Homework adherence", "Practice between sessions"), tuple(blocks)
     )
 
 
-def _time_outs(summary: TimeOutSummary, words: _Words) -> Section:
+def _time_outs(summary: TimeOutSummary, contents: ReportContents, words: _Words) -> Section:
+    counted = set(summary.counted_from)
     called = summary.called
+
+    def cell(value: int) -> str:
+        return str(value) if counted else NOT_SHARED
+
     table = Table(
         (
             Column(f"Called by {words.partner(0)}", 0.25, "right", wraps=True),
@@ -514,29 +585,47 @@ def _time_outs(summary: TimeOutSummary, words: _Words) -> Section:
         ),
         (
             (
-                str(summary.called_by[0]),
-                str(summary.called_by[1]),
-                str(called),
-                str(summary.reconvened),
+                cell(summary.called_by[0]),
+                cell(summary.called_by[1]),
+                cell(called),
+                cell(summary.reconvened),
             ),
         ),
     )
-    if called:
+    blocks: list[Block] = [table, *_withheld(contents, "time_outs")]
+    if counted and counted != {0, 1}:
+        names = " and ".join(words.partners[i] for i in sorted(counted))
+        blocks.append(Text(f"Counted from {names}'s own time-out logs only.", "note"))
+    if not counted:
+        pass  # nothing may be counted: the statement above says why, never "none were called"
+    elif called:
         share = format_percent(100.0 * summary.reconvened / called)
-        line = words.pick(
-            f"The couple reconvened after {summary.reconvened} of {called} time-outs ({share}).",
-            f"You came back together after {summary.reconvened} of {called} time-outs ({share}).",
+        blocks.append(
+            Text(
+                words.pick(
+                    f"The couple reconvened after {summary.reconvened} of {called} time-outs "
+                    f"({share}).",
+                    f"You came back together after {summary.reconvened} of {called} time-outs "
+                    f"({share}).",
+                )
+            )
+        )
+    elif counted == {0, 1}:
+        blocks.append(
+            Text(
+                words.pick("No time-outs were called in this period.", "No time-outs were called.")
+            )
         )
     else:
-        line = words.pick("No time-outs were called in this period.", "No time-outs were called.")
-    return Section("time_outs", "Time-outs", (table, Text(line)))
+        blocks.append(Text("None in these logs."))
+    return Section("time_outs", "Time-outs", tuple(blocks))
 
 
 def _physiology(
     series: Sequence[PhysiologySeries], contents: ReportContents, words: _Words
 ) -> Section:
-    blocks: list[Block] = []
-    if not series:
+    blocks: list[Block] = _withheld(contents, "physiology")
+    if not series and not blocks:
         blocks.append(Text(NOTHING_RECORDED, "note"))
     kinds: dict[str, list[PhysiologySeries]] = {}
     for one in series:
@@ -637,7 +726,7 @@ def build_document(contents: ReportContents) -> ReportDocument:
     words = _Words(contents)
     sections: list[Section] = []
     if contents.attendance is not None:
-        sections.append(_attendance(contents.attendance, words))
+        sections.append(_attendance(contents.attendance, contents, words))
     if contents.assessments is not None:
         sections.append(_assessments(contents.assessments, contents, words))
     if contents.attachment is not None:
@@ -647,9 +736,9 @@ def build_document(contents: ReportContents) -> ReportDocument:
             _regulation(contents.regulation or (), contents.both_out_of_window, contents, words)
         )
     if contents.adherence is not None:
-        sections.append(_adherence(contents.adherence, words))
+        sections.append(_adherence(contents.adherence, contents, words))
     if contents.time_outs is not None:
-        sections.append(_time_outs(contents.time_outs, words))
+        sections.append(_time_outs(contents.time_outs, contents, words))
     if contents.physiology is not None:
         sections.append(_physiology(contents.physiology, contents, words))
     if contents.notes is not None:

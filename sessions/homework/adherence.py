@@ -44,9 +44,10 @@ class WeekAdherence:
 class AdherenceSummary:
     weeks: int
     weeks_met: int
-    logged: int
-    target: int
-    percentage: float | None  # None when nothing was due yet
+    logged: int  # practices logged on due days
+    target: int  # practices expected: the weeks' targets summed
+    percentage: float | None  # credited / target in %; None when nothing was due yet
+    credited: int = 0  # logged, each week counted at most up to its target
 
 
 def weekly_adherence(
@@ -132,6 +133,7 @@ def adherence_summary(
         logged=sum(w.logged for w in counted),
         target=target,
         percentage=round(100 * credited / target, 1) if target else None,
+        credited=credited,
     )
 
 

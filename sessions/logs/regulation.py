@@ -152,10 +152,32 @@ def daily_zones(readings: Iterable[ZoneReading]) -> dict[date, DayZone]:
     return {day: zone for day, zone in reduced.items() if zone is not None}
 
 
+def practice_readings(
+    on: date,
+    before_zone: Zone | str | None,
+    before_intensity: int | None,
+    after_zone: Zone | str | None,
+    after_intensity: int | None,
+    at: datetime | None = None,
+) -> list[ZoneReading]:
+    """The zone readings one practice log adds to its partner's day: the ratings taken before
+    and after the practice, each where both zone and intensity were given. A partner's day
+    zone is reduced from their check-ins and these readings alike (page, API and report)."""
+    return [
+        ZoneReading(on, zone, intensity, at)
+        for zone, intensity in ((before_zone, before_intensity), (after_zone, after_intensity))
+        if zone and intensity is not None
+    ]
+
+
 def both_out_of_window_days(
     partner_a_days: Mapping[date, DayZone], partner_b_days: Mapping[date, DayZone]
 ) -> list[date]:
-    """Days on which both partners' day zones lie outside the window (either direction)."""
+    """Days on which both partners' day zones lie outside the window (either direction).
+
+    Unit: clinic-local calendar days. Each partner's day zones come from `daily_zones` over
+    their check-ins and `practice_readings`; the couple page, the API and the PDF report all
+    count with this function over those readings, so they agree for the same data."""
     shared = partner_a_days.keys() & partner_b_days.keys()
     return sorted(
         day

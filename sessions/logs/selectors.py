@@ -15,6 +15,7 @@ from sessions.logs.regulation import (
     ZoneReading,
     both_out_of_window_days,
     daily_zones,
+    practice_readings,
     regulation_strip,
 )
 from sessions.models import (
@@ -133,11 +134,9 @@ def regulation_of(
         sources.append(PracticeLog(pk=pk))
         if partner_id not in readings:
             continue
-        for zone, intensity in ((b_zone, b_intensity), (a_zone, a_intensity)):
-            if zone and intensity is not None:
-                readings[partner_id].append(
-                    ZoneReading(local_date(at, clinic), zone, intensity, at)
-                )
+        readings[partner_id].extend(
+            practice_readings(local_date(at, clinic), b_zone, b_intensity, a_zone, a_intensity, at)
+        )
     zones = {partner_id: daily_zones(r) for partner_id, r in readings.items()}
     return CoupleRegulation(
         start=start,

@@ -73,7 +73,9 @@ def test_couple_report_holds_no_notes_and_no_private_results(couple):
     assert contents.assessments == ()
     assert contents.regulation == ()
     text = text_of(report)
-    assert "practised pausing" not in text and "individual session" not in text.lower()
+    assert "practised pausing" not in text and "Individual (" not in text
+    # what is withheld is said to be withheld, never shown as none
+    assert "individual sessions are private under your agreement" in text
 
 
 def test_couple_report_shows_results_when_the_couple_shares(couple):

@@ -66,7 +66,9 @@ def test_current_week_is_prorated_to_today_and_marked_in_progress():
 def test_summary_caps_each_week_at_its_target():
     summary = adherence_summary(thursday_start_weeks())
     # Credited 3 (of 4 logged) + 4 + 2 = 9 of 3 + 5 + 3 = 11 -> 81.8%.
-    assert summary == AdherenceSummary(weeks=3, weeks_met=1, logged=10, target=11, percentage=81.8)
+    assert summary == AdherenceSummary(
+        weeks=3, weeks_met=1, logged=10, target=11, percentage=81.8, credited=9
+    )
 
 
 def test_summary_can_leave_out_the_week_in_progress():
