@@ -171,8 +171,15 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# A running report's claim lapses this long after its runner's last heartbeat (every third
+# of it); the sweep then re-queues it. Short, so a dead worker's report is soon taken over.
+REPORT_LEASE_SECONDS = env.int("REPORT_LEASE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE: dict = {
-    "reports-sweep-stale": {"task": "reports.tasks.sweep_stale_reports", "schedule": 300.0},
+    # With the lease above, a dead worker's report runs again within about two minutes.
+    "reports-sweep-stale": {
+        "task": "reports.tasks.sweep_stale_reports",
+        "schedule": env.float("REPORT_SWEEP_SECONDS", default=60.0),
+    },
     "reports-expire-files": {"task": "reports.tasks.expire_report_files", "schedule": 3600.0},
     "assessments-reminders": {
         "task": "assessments.tasks.send_questionnaire_reminders",

@@ -5,6 +5,7 @@ services. Naming the task here instead of importing `reports.tasks` keeps that o
 tasks -> services -> dispatch.
 """
 
+from celery import group
 from django.db import transaction
 
 from clinic.celery import app
@@ -17,6 +18,12 @@ ASSEMBLE_EXPORT = "reports.tasks.assemble_export"
 def enqueue(task_name: str, *args: str) -> None:
     """Queue `task_name(*args)` now (in-process when no broker is configured)."""
     app.tasks[task_name].delay(*args)
+
+
+def enqueue_each(task_name: str, args: list[str]) -> None:
+    """Queue `task_name(arg)` for every arg, sent together."""
+    task = app.tasks[task_name]
+    group(task.s(arg) for arg in args).apply_async()
 
 
 def enqueue_on_commit(task_name: str, *args: str) -> None:

@@ -73,6 +73,12 @@ class ProgressReport(TenantModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     failure_reason = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # The claim on a running report: the runner's token and until when it holds the report.
+    # A live runner renews the lease (heartbeat); a dead one lets it lapse and the sweep
+    # re-queues the report. Rows, not connection state, so it survives transaction pooling.
+    # On a queued report the lease says until when the last queued message is trusted.
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,23 +1,27 @@
 """Requesting, generating and expiring progress reports and clinic exports.
 
-Generation is claimed by a conditional update and guarded by a PostgreSQL advisory lock held
-for the whole run: a live worker keeps the lock, a killed worker's connection drops it, so a
-redelivered task can tell "someone is on it" from "the last runner died" without waiting for
-a timeout.
+A runner claims a report with one conditional UPDATE that records its token and a short lease,
+and renews the lease while it renders. Nothing lives in connection state (no advisory lock,
+no session setting), so claims hold behind PgBouncer's transaction pooling and across hosts. A
+killed runner stops renewing; once its lease lapses the sweep re-queues the report and the
+next runner takes it over. Only the holder of the current token may finish it, so a report is
+finished exactly once.
 """
 
 import csv
 import io
 import logging
+import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clinic.audit import record_event
@@ -100,113 +104,194 @@ def report_request(
     return reports
 
 
-@contextmanager
-def generation_lock(key: uuid.UUID) -> Iterator[bool]:
-    """Yield True when this process holds the run lock for `key` (always True off PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    lock_id = key.int & ((1 << 63) - 1)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
-        held = cursor.fetchone()[0]
-    try:
-        yield held
-    finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.REPORT_LEASE_SECONDS)
 
 
-def report_claim(*, report_id) -> ProgressReport | None:
-    """Move a queued (or orphaned running) report to running; None if there is nothing to do.
+def report_claim(*, report_id) -> tuple[ProgressReport, uuid.UUID] | None:
+    """Take a queued report, or a running one whose runner's lease lapsed; None otherwise.
 
-    Call only while holding `generation_lock(report_id)`: a report found running then has no
-    live runner (its worker died), so it is taken over rather than left stuck.
+    One conditional UPDATE decides: of two workers claiming at once, PostgreSQL lets exactly
+    one match. The returned token identifies this run in every later write.
     """
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, lease_expires_at__lt=now)
+    # Rows claimed before leases existed carry none; their runner is gone after a deploy.
+    claimable |= Q(status=Status.RUNNING, lease_expires_at__isnull=True)
     claimed = (
         ProgressReport.objects.with_scopes_disabled()
-        .filter(pk=report_id, status__in=[Status.QUEUED, Status.RUNNING])
-        .update(status=Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+        .filter(claimable, pk=report_id)
+        .update(
+            status=Status.RUNNING,
+            claim_token=token,
+            lease_expires_at=now + _lease(),
+            started_at=now,
+            attempts=F("attempts") + 1,
+        )
     )
     if not claimed:
         return None
-    return (
+    report = (
         ProgressReport.objects.with_scopes_disabled()
         .select_related("clinic", "couple")
         .get(pk=report_id)
     )
+    return report, token
+
+
+def report_renew_lease(*, report_id, token: uuid.UUID) -> bool:
+    """Extend this run's lease; False when the report is no longer this run's to finish."""
+    return bool(
+        ProgressReport.objects.with_scopes_disabled()
+        .filter(pk=report_id, status=Status.RUNNING, claim_token=token)
+        .update(lease_expires_at=timezone.now() + _lease())
+    )
+
+
+@contextmanager
+def _lease_kept(report_id, token: uuid.UUID) -> Iterator[None]:
+    """Renew the lease from a background thread while the report renders.
+
+    The thread uses its own database connection, one short statement per beat, so nothing is
+    held across a pooled connection.
+    """
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        try:
+            while not stop.wait(settings.REPORT_LEASE_SECONDS / 3):
+                if not report_renew_lease(report_id=report_id, token=token):
+                    log.warning("report %s: lease lost to another runner", report_id)
+                    return
+        except Exception:
+            # The final write re-checks the lease; a missed beat only risks a takeover.
+            log.exception("report %s: lease renewal failed", report_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    beat = threading.Thread(target=heartbeat, name=f"lease-{report_id}", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
+
+
+def report_release(*, report_id, token: uuid.UUID) -> None:
+    """Give a report back to the queue (a transient error: the task's retry takes it again)."""
+    ProgressReport.objects.with_scopes_disabled().filter(
+        pk=report_id, status=Status.RUNNING, claim_token=token
+    ).update(status=Status.QUEUED, claim_token=None, lease_expires_at=None)
 
 
 def report_generate(*, report_id) -> None:
     """Claim, gather, render and store one report, then advance its export if it has one.
 
-    Safe to run twice or after a crash: a report another live worker is generating, or one
-    already finished, is left alone. Transient errors propagate (the task retries them);
-    any other error fails the report with a reason a person can act on.
+    Safe to run twice or after a crash: a report another live runner holds, or one already
+    finished, is left alone, and its export is still advanced (that is idempotent), so an
+    export never waits on a part that ended earlier. Transient errors hand the report back
+    and propagate (the task retries them); any other error fails the report with a reason a
+    person can act on.
     """
     from reports import pdf
     from reports.data import gather
 
-    with generation_lock(uuid.UUID(str(report_id))) as held:
-        if not held:
-            log.info("report %s is being generated by another worker", report_id)
-            return
-        report = report_claim(report_id=report_id)
-        if report is None:
-            return
-        with clinic_scope(report.clinic):
-            try:
-                rendered = pdf.render_pdf(gather(report))
-            except TRANSIENT:
-                raise
-            except Exception as exc:
-                log.exception("report %s failed", report_id)
-                report_fail(
-                    report_id=report_id,
-                    reason=f"The report could not be produced ({exc.__class__.__name__}: {exc}). "
-                    "Try again; if it fails again, contact support with this report's id.",
-                )
-            else:
-                report_finish(report=report, pdf=rendered)
+    claim = report_claim(report_id=report_id)
+    if claim is None:
+        log.info("report %s is finished or held by a live runner", report_id)
+        export_advance(report_id=report_id)
+        return
+    report, token = claim
+    with _lease_kept(report_id, token), clinic_scope(report.clinic):
+        try:
+            rendered = pdf.render_pdf(gather(report))
+        except TRANSIENT:
+            report_release(report_id=report_id, token=token)
+            raise
+        except Exception as exc:
+            log.exception("report %s failed", report_id)
+            report_fail(
+                report_id=report_id,
+                token=token,
+                reason=f"The report could not be produced ({exc.__class__.__name__}: {exc}). "
+                "Try again; if it fails again, contact support with this report's id.",
+            )
+        else:
+            report_finish(report=report, pdf=rendered, token=token)
     export_advance(report_id=report_id)
 
 
-def report_finish(*, report: ProgressReport, pdf: bytes) -> ProgressReport:
-    """Store the PDF at the report's own key and mark the report done."""
+def report_finish(*, report: ProgressReport, pdf: bytes, token: uuid.UUID) -> bool:
+    """Store the PDF at the report's own key and mark the report done, once.
+
+    False (and nothing written) when this run lost its claim: the run that took the report
+    over writes the file. The lease is renewed just before writing, so a takeover cannot
+    start while this run writes.
+    """
+    if not report_renew_lease(report_id=report.pk, token=token):
+        log.warning("report %s: claim lost before storing; the new runner finishes it", report.pk)
+        return False
     stored = storage.store_bytes(storage.report_key(report), pdf)
     now = timezone.now()
-    ProgressReport.objects.with_scopes_disabled().filter(pk=report.pk).update(
-        status=Status.DONE,
-        file_key=stored.key,
-        sha256=stored.sha256,
-        size_bytes=stored.size,
-        finished_at=now,
-        failure_reason="",
-        expires_at=now + timedelta(days=report.clinic.report_retention_days),
+    finished = (
+        ProgressReport.objects.with_scopes_disabled()
+        .filter(pk=report.pk, status=Status.RUNNING, claim_token=token)
+        .update(
+            status=Status.DONE,
+            file_key=stored.key,
+            sha256=stored.sha256,
+            size_bytes=stored.size,
+            finished_at=now,
+            failure_reason="",
+            lease_expires_at=None,
+            expires_at=now + timedelta(days=report.clinic.report_retention_days),
+        )
     )
-    report.refresh_from_db()
-    return report
+    return bool(finished)
 
 
-def report_fail(*, report_id, reason: str) -> None:
-    """Record a permanent failure in words a person can act on."""
-    ProgressReport.objects.with_scopes_disabled().filter(pk=report_id).exclude(
-        status=Status.DONE
-    ).update(status=Status.FAILED, failure_reason=reason[:2000], finished_at=timezone.now())
+def report_fail(*, report_id, reason: str, token: uuid.UUID | None = None) -> None:
+    """Record a permanent failure in words a person can act on (never over a finished report).
 
-
-def reports_requeue_stale(*, older_than: timedelta) -> list[str]:
-    """Ids of reports stuck in running or never picked up, set back to queued for re-enqueueing."""
-    cutoff = timezone.now() - older_than
-    stale = ProgressReport.objects.with_scopes_disabled().filter(
-        status=Status.RUNNING, started_at__lt=cutoff
-    ) | ProgressReport.objects.with_scopes_disabled().filter(
-        status=Status.QUEUED, created_at__lt=cutoff
+    With `token`, only while this run still holds the report.
+    """
+    rows = (
+        ProgressReport.objects.with_scopes_disabled()
+        .filter(pk=report_id)
+        .exclude(status=Status.DONE)
     )
-    ids = [str(pk) for pk in stale.values_list("pk", flat=True)]
-    ProgressReport.objects.with_scopes_disabled().filter(pk__in=ids, status=Status.RUNNING).update(
-        status=Status.QUEUED
+    if token is not None:
+        rows = rows.filter(claim_token=token)
+    rows.update(
+        status=Status.FAILED,
+        failure_reason=reason[:2000],
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+
+
+def reports_requeue_stale(*, queued_for: timedelta) -> list[str]:
+    """Reports to send to the queue again: running with a lapsed lease (the runner died), or
+    queued for longer than `queued_for` (the message was lost).
+
+    Running ones go back to queued. Each re-sent queued report is not sent again for another
+    `queued_for`, so a long queue is not flooded with copies on every sweep.
+    """
+    now = timezone.now()
+    reports = ProgressReport.objects.with_scopes_disabled()
+    lapsed = Q(status=Status.RUNNING) & (
+        Q(lease_expires_at__lt=now)
+        | Q(lease_expires_at__isnull=True, started_at__lt=now - queued_for)
+    )
+    lost = Q(status=Status.QUEUED, created_at__lt=now - queued_for) & (
+        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+    )
+    ids = [str(pk) for pk in reports.filter(lapsed | lost).values_list("pk", flat=True)]
+    # Conditional, like every claim: a report taken meanwhile by a live runner stays its own.
+    reports.filter(Q(pk__in=ids) & (lapsed | lost)).update(
+        status=Status.QUEUED, claim_token=None, lease_expires_at=now + queued_for
     )
     return ids
 
@@ -287,6 +372,39 @@ def export_request(
     return export
 
 
+def export_start(*, export_id) -> None:
+    """Mark a queued export running and queue one task per part; a second call does nothing."""
+    started = (
+        ClinicExport.objects.with_scopes_disabled()
+        .filter(pk=export_id, status=Status.QUEUED)
+        .update(status=Status.RUNNING)
+    )
+    if not started:
+        return
+    ids = [
+        str(pk)
+        for pk in ProgressReport.objects.with_scopes_disabled()
+        .filter(export_id=export_id)
+        .values_list("pk", flat=True)
+    ]
+    if not ids:
+        if export_progress(export_id=export_id):
+            dispatch.enqueue(dispatch.ASSEMBLE_EXPORT, str(export_id))
+        return
+    dispatch.enqueue_each(dispatch.GENERATE_REPORT, ids)
+
+
+def export_build(*, export_id) -> None:
+    """Assemble the export's ZIP unless that already happened."""
+    from reports.data import headline_rows
+
+    export = ClinicExport.objects.with_scopes_disabled().select_related("clinic").get(pk=export_id)
+    if export.status == Status.DONE:
+        return
+    with clinic_scope(export.clinic):
+        export_assemble(export=export, headline_rows=headline_rows(export))
+
+
 def export_advance(*, report_id) -> None:
     """Count the report's export (if any) forward and queue its assembly once all parts ended."""
     export_id = (
@@ -317,6 +435,49 @@ def export_progress(*, export_id) -> bool:
             assembling_at=timezone.now() if should_assemble else export.assembling_at,
         )
     return should_assemble
+
+
+def exports_requeue_stale(*, stale_after: timedelta) -> tuple[list[str], list[str]]:
+    """Exports to start again (queued, message lost) and to assemble (every part ended, but no
+    live assembly). An assembly running longer than `stale_after` is taken to have died.
+    """
+    now = timezone.now()
+    cutoff = now - stale_after
+    exports = ClinicExport.objects.with_scopes_disabled()
+    to_start = [
+        str(pk)
+        for pk in exports.filter(status=Status.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    ]
+    to_assemble = []
+    for export_id, assembling_at in exports.filter(status=Status.RUNNING).values_list(
+        "pk", "assembling_at"
+    ):
+        if assembling_at is None:
+            # Parts may all have ended without the last one advancing the export (it died
+            # between storing its PDF and counting): count again.
+            if export_progress(export_id=export_id):
+                to_assemble.append(str(export_id))
+        elif assembling_at < cutoff and exports.filter(
+            pk=export_id, status=Status.RUNNING, assembling_at=assembling_at
+        ).update(assembling_at=now):
+            to_assemble.append(str(export_id))
+    return to_start, to_assemble
+
+
+def stale_work_requeue() -> int:
+    """Send stuck reports and exports to the queue again (run by beat every minute)."""
+    lost_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    report_ids = reports_requeue_stale(queued_for=lost_after)
+    for report_id in report_ids:
+        dispatch.enqueue(dispatch.GENERATE_REPORT, report_id)
+    to_start, to_assemble = exports_requeue_stale(stale_after=lost_after)
+    for export_id in to_start:
+        dispatch.enqueue(dispatch.START_EXPORT, export_id)
+    for export_id in to_assemble:
+        dispatch.enqueue(dispatch.ASSEMBLE_EXPORT, export_id)
+    return len(report_ids) + len(to_start) + len(to_assemble)
 
 
 def export_assemble(*, export: ClinicExport, headline_rows: list[dict]) -> ClinicExport:

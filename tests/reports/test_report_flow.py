@@ -1,6 +1,7 @@
 """Report requests, generation, downloads and retention, with tasks run in-process."""
 
 import io
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from pypdf import PdfReader
 from clinic.models import AuditEvent
 from reports import services
 from reports.models import ClinicExport, ProgressReport, Status
-from reports.tasks import generate_report
+from reports.tasks import generate_report, sweep_stale_reports
 from tests.conftest import api_client_for
 from tests.factories import CoupleFactory, MembershipFactory
 
@@ -86,8 +87,9 @@ def test_running_twice_yields_one_file(
     assert default_storage.listdir(folder)[1].count(f"{report.pk}.pdf") == 1
 
 
-def test_orphaned_running_report_is_taken_over(therapist, clinic, couple):
-    report = ProgressReport.objects.create(
+def _running_report(clinic, couple, *, lease_left: timedelta, **extra):
+    now = timezone.now()
+    return ProgressReport.objects.create(
         clinic=clinic,
         couple=couple,
         audience="clinical",
@@ -95,28 +97,91 @@ def test_orphaned_running_report_is_taken_over(therapist, clinic, couple):
         period_end=date(2026, 1, 31),
         request_id=couple.pk,
         status=Status.RUNNING,
-        started_at=timezone.now(),
+        started_at=now - timedelta(minutes=1),
         attempts=1,
+        claim_token=uuid.uuid4(),
+        lease_expires_at=now + lease_left,
+        **extra,
     )
+
+
+def test_running_report_whose_lease_lapsed_is_taken_over(clinic, couple):
+    report = _running_report(clinic, couple, lease_left=timedelta(seconds=-1))
     generate_report.apply(args=[str(report.pk)])
     report.refresh_from_db()
     assert report.status == Status.DONE and report.attempts == 2
+    assert report.lease_expires_at is None
 
 
-def test_stale_reports_are_requeued_by_the_sweeper(therapist, clinic, couple):
-    report = ProgressReport.objects.create(
-        clinic=clinic,
-        couple=couple,
-        audience="clinical",
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 1, 31),
-        request_id=couple.pk,
-        status=Status.RUNNING,
-        started_at=timezone.now() - timedelta(hours=2),
-    )
-    assert services.reports_requeue_stale(older_than=timedelta(minutes=11)) == [str(report.pk)]
+def test_running_report_with_a_live_lease_is_left_to_its_runner(clinic, couple):
+    report = _running_report(clinic, couple, lease_left=timedelta(seconds=20))
+    generate_report.apply(args=[str(report.pk)])
+    fresh = ProgressReport.objects.get(pk=report.pk)
+    assert fresh.status == Status.RUNNING and fresh.attempts == 1
+    assert fresh.claim_token == report.claim_token and not fresh.file_key
+
+
+def test_two_claims_on_one_report_give_it_to_one_runner(clinic, couple):
+    report = _report_row(clinic, couple)
+    first = services.report_claim(report_id=report.pk)
+    assert first is not None
+    assert services.report_claim(report_id=report.pk) is None
     report.refresh_from_db()
-    assert report.status == Status.QUEUED
+    assert report.claim_token == first[1] and report.attempts == 1
+
+
+def test_a_runner_that_lost_its_claim_does_not_finish_the_report(clinic, couple):
+    report = _report_row(clinic, couple)
+    loser, old_token = services.report_claim(report_id=report.pk)
+    ProgressReport.objects.filter(pk=report.pk).update(lease_expires_at=timezone.now())
+    winner, new_token = services.report_claim(report_id=report.pk)
+    assert services.report_finish(report=loser, pdf=b"%PDF-stale", token=old_token) is False
+    assert not default_storage.exists(services.storage.report_key(report))
+    assert not services.report_renew_lease(report_id=report.pk, token=old_token)
+    assert services.report_finish(report=winner, pdf=b"%PDF-fresh", token=new_token) is True
+    assert services.report_finish(report=winner, pdf=b"%PDF-again", token=new_token) is False
+    report.refresh_from_db()
+    assert report.status == Status.DONE and report.attempts == 2
+    with default_storage.open(report.file_key) as fh:
+        assert fh.read() == b"%PDF-fresh"
+
+
+def test_renewing_a_lease_extends_it_for_its_holder_only(clinic, couple, settings):
+    settings.REPORT_LEASE_SECONDS = 30
+    report = _report_row(clinic, couple)
+    _, token = services.report_claim(report_id=report.pk)
+    with time_machine.travel(timezone.now() + timedelta(seconds=20)):
+        assert services.report_renew_lease(report_id=report.pk, token=token)
+        assert not services.report_renew_lease(report_id=report.pk, token=uuid.uuid4())
+        renewed_until = timezone.now() + timedelta(seconds=30)
+    report.refresh_from_db()
+    assert abs((report.lease_expires_at - renewed_until).total_seconds()) < 2
+
+
+def test_sweeper_requeues_running_reports_whose_lease_lapsed(clinic, couple):
+    lapsed = _running_report(clinic, couple, lease_left=timedelta(seconds=-5))
+    live = _running_report(clinic, couple, lease_left=timedelta(seconds=20))
+    assert services.reports_requeue_stale(queued_for=timedelta(minutes=11)) == [str(lapsed.pk)]
+    lapsed.refresh_from_db()
+    live.refresh_from_db()
+    assert lapsed.status == Status.QUEUED and lapsed.claim_token is None
+    assert live.status == Status.RUNNING
+
+
+def test_sweeper_resends_a_long_queued_report_once_per_period(clinic, couple):
+    report = _report_row(clinic, couple)
+    with time_machine.travel(timezone.now() + timedelta(minutes=12)):
+        assert services.reports_requeue_stale(queued_for=timedelta(minutes=11)) == [str(report.pk)]
+        assert services.reports_requeue_stale(queued_for=timedelta(minutes=11)) == []
+    with time_machine.travel(timezone.now() + timedelta(minutes=24)):
+        assert services.reports_requeue_stale(queued_for=timedelta(minutes=11)) == [str(report.pk)]
+
+
+def test_beat_sweep_finishes_a_report_whose_worker_died(clinic, couple):
+    report = _running_report(clinic, couple, lease_left=timedelta(seconds=-1))
+    assert sweep_stale_reports.apply().get() == 1
+    report.refresh_from_db()
+    assert report.status == Status.DONE and report.attempts == 2
 
 
 def test_failure_is_recorded_with_a_readable_reason(therapist, clinic, couple, monkeypatch):
@@ -316,7 +381,9 @@ def test_a_transient_database_error_is_retried(clinic, couple, monkeypatch):
     with pytest.raises(Retry):  # autoretry schedules another delivery, with backoff
         generate_report.apply(args=[str(report.pk)])
     report.refresh_from_db()
-    assert report.status == Status.RUNNING and not report.failure_reason
+    # Handed back for the retry, which claims it again at once (no lease to wait out).
+    assert report.status == Status.QUEUED and not report.failure_reason
+    assert report.claim_token is None
     generate_report.apply(args=[str(report.pk)])  # the retry's delivery
     report.refresh_from_db()
     assert len(calls) == 2
@@ -346,3 +413,77 @@ def test_a_lasting_failure_is_recorded_with_a_reason(clinic, couple):
     assert report.status == Status.FAILED
     assert "kept failing after 5 retries" in report.failure_reason
     assert "could not connect to server" in report.failure_reason
+
+
+def _export_whose_parts_finished_unannounced(clinic, admin, couples=2):
+    """An export whose every part is done, as after a worker died between storing the last
+    part and counting it: nothing has advanced the export."""
+    for _ in range(couples):
+        CoupleFactory(clinic=clinic, therapists=[admin])
+    export = services.export_request(
+        clinic=clinic,
+        by=admin,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 31),
+        audiences=["clinical"],
+    )  # on-commit callbacks are not run: no task was sent
+    ClinicExport.objects.filter(pk=export.pk).update(status=Status.RUNNING)
+    for part in export.reports.all():
+        claimed, token = services.report_claim(report_id=part.pk)
+        assert services.report_finish(report=claimed, pdf=b"%PDF-1.4 part", token=token)
+    return export
+
+
+def _zip_names(export) -> set[str]:
+    import zipfile
+
+    with default_storage.open(export.file_key) as fh:
+        return set(zipfile.ZipFile(io.BytesIO(fh.read())).namelist())
+
+
+def test_redelivered_part_of_a_finished_report_still_advances_its_export(clinic, admin):
+    export = _export_whose_parts_finished_unannounced(clinic, admin)
+    part = export.reports.first()
+    generate_report.apply(args=[str(part.pk)])
+    export.refresh_from_db()
+    assert export.status == Status.DONE and export.completed == export.total == 2
+    assert f"{part.couple_id}/clinical.pdf" in _zip_names(export)
+    assert ProgressReport.objects.get(pk=part.pk).attempts == 1  # not generated again
+
+
+def test_sweep_finishes_an_export_nobody_advanced(clinic, admin):
+    export = _export_whose_parts_finished_unannounced(clinic, admin)
+    assert sweep_stale_reports.apply().get() == 1
+    export.refresh_from_db()
+    assert export.status == Status.DONE and export.completed == 2
+    assert "headline_scores.csv" in _zip_names(export)
+
+
+def test_sweep_assembles_again_an_export_whose_assembly_died(clinic, admin):
+    export = _export_whose_parts_finished_unannounced(clinic, admin)
+    ClinicExport.objects.filter(pk=export.pk).update(
+        completed=2, assembling_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert sweep_stale_reports.apply().get() == 0  # an assembly may still be running
+    export.refresh_from_db()
+    assert export.status == Status.RUNNING
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        assert sweep_stale_reports.apply().get() == 1
+    export.refresh_from_db()
+    assert export.status == Status.DONE
+
+
+def test_sweep_starts_an_export_whose_start_was_lost(clinic, admin):
+    CoupleFactory(clinic=clinic, therapists=[admin])
+    export = services.export_request(
+        clinic=clinic,
+        by=admin,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 31),
+        audiences=["couple"],
+    )  # the start task was never sent
+    assert sweep_stale_reports.apply().get() == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=12)):
+        sweep_stale_reports.apply()
+    export.refresh_from_db()
+    assert export.status == Status.DONE and export.completed == export.total == 1

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -151,8 +152,7 @@ def _pool_children(pid: int) -> list[int]:
     return [int(x) for x in out.split()]
 
 
-def test_worker_killed_mid_report_leads_to_exactly_one_finished_report(worker_factory, clinic):
-    main = worker_factory(app_module="tests.reports.slow_worker")
+def _request_report(clinic):
     therapist = MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
     couple = CoupleFactory(clinic=clinic, therapists=[therapist])
     response = api_client_for(therapist).post(
@@ -160,17 +160,51 @@ def test_worker_killed_mid_report_leads_to_exactly_one_finished_report(worker_fa
         {"period_start": "2026-01-01", "period_end": "2026-03-31", "audiences": ["clinical"]},
         format="json",
     )
-    report_id = response.json()[0]["id"]
+    return couple, response.json()[0]["id"]
+
+
+def test_whole_worker_killed_mid_report_is_taken_over_and_finished_once(worker_factory, clinic):
+    from reports import services
+
+    # Renders take 4 s (tests.reports.slow_worker); leases of 2 s keep the test short.
+    doomed = worker_factory(app_module="tests.reports.slow_worker", REPORT_LEASE_SECONDS="2")
+    couple, report_id = _request_report(clinic)
     wait_for(lambda: _status(report_id) == Status.RUNNING)
-    children = wait_for(lambda: _pool_children(main.pid))
-    for child in children:
-        os.kill(child, signal.SIGKILL)  # the pool process dies mid-report, as in an OOM kill
-    wait_for(lambda: _status(report_id) == Status.DONE, timeout=90)
+    # The whole worker dies (main process and pool), as when its host is lost: its message
+    # stays unacknowledged in Redis until the visibility timeout, far beyond our 2 minutes.
+    for pid in [*_pool_children(doomed.pid), doomed.pid]:
+        os.kill(pid, signal.SIGKILL)
+    died_at = time.monotonic()
+    worker_factory(REPORT_LEASE_SECONDS="2")
+
+    def swept_and_done():  # this test stands in for beat, running the sweep every second
+        services.stale_work_requeue()
+        return _status(report_id) == Status.DONE
+
+    wait_for(swept_and_done, timeout=60, interval=1.0)
+    assert time.monotonic() - died_at < 120
     report = ProgressReport.objects.get(pk=report_id)
-    assert report.attempts == 2
+    assert report.attempts == 2 and report.claim_token is not None
     assert ProgressReport.objects.filter(couple=couple).count() == 1
     folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "reports" / str(clinic.pk)
     assert sorted(p.name for p in folder.iterdir()) == [f"{report_id}.pdf"]
+
+
+def test_a_live_runner_keeps_its_report_by_heartbeat(worker_factory, clinic):
+    from reports import services
+
+    worker_factory(app_module="tests.reports.slow_worker", REPORT_LEASE_SECONDS="1")
+    _, report_id = _request_report(clinic)
+    wait_for(lambda: _status(report_id) == Status.RUNNING)
+    first = ProgressReport.objects.get(pk=report_id).lease_expires_at
+    # Three lease lengths into a 4 s render the lease has been renewed, so neither a claim
+    # nor the sweep takes the report from its runner.
+    time.sleep(3)  # a real process renders meanwhile; there is no clock to move
+    assert services.report_claim(report_id=report_id) is None
+    assert services.reports_requeue_stale(queued_for=timedelta(minutes=11)) == []
+    assert ProgressReport.objects.get(pk=report_id).lease_expires_at > first
+    wait_for(lambda: _status(report_id) == Status.DONE)
+    assert ProgressReport.objects.get(pk=report_id).attempts == 1
 
 
 def test_worker_builds_a_clinic_export_zip(worker_factory, clinic):
