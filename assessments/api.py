@@ -40,7 +40,7 @@ from assessments.selectors import (
 from clinic.api_base import ClinicAPIView, ClinicViewSet, CoupleScopedMixin
 from clinic.audit import record_event, record_reads
 from clinic.filtering import TenantFilterSet
-from clinic.models import Couple, Role
+from clinic.models import Couple
 from clinic.selectors import couples_for_caseload
 
 
@@ -307,7 +307,7 @@ class LicensedWordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, C
     Therapists see which wording applies through instruments/."""
 
     model = LicensedWording
-    allowed_roles = (Role.ADMIN,)
+    admin_only = True
     serializer_class = s.LicensedWordingSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_class = LicensedWordingFilter
@@ -356,7 +356,7 @@ class ReliabilityOverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     reference. Therapists see the reference in force through instruments/."""
 
     model = ReliabilityOverride
-    allowed_roles = (Role.ADMIN,)
+    admin_only = True
     serializer_class = s.ReliabilityOverrideSerializer
     filterset_class = ReliabilityOverrideFilter
     search_fields: list[str] = []

@@ -24,7 +24,6 @@ from assessments.selectors import (
 )
 from clinic.audit import record_event, record_reads
 from clinic.form_errors import run_service
-from clinic.models import Role
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
 
@@ -173,7 +172,7 @@ def instrument_page(request, code):
         instrument = get_instrument(code)
     except UnknownInstrument as exc:
         raise Http404("No such instrument.") from exc
-    is_admin = request.membership.role == Role.ADMIN
+    is_admin = request.membership.is_admin
     upload_form = WordingUploadForm()
     reliability_form = ReliabilityForm(instrument=instrument)
     if request.method == "POST":

@@ -24,6 +24,7 @@ from assessments.selectors import current_wording
 from assessments.wording import validate_wording, wording_format
 from clinic.audit import record_event
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple, User
+from clinic.permissions import require_admin_of
 
 #: How long before its due date a recurring occurrence appears in the partner's portal.
 OPEN_WINDOW = timedelta(days=7)
@@ -400,6 +401,7 @@ def reliability_override_set(
     request=None,
 ) -> ReliabilityOverride:
     """Set (or replace) the clinic's reliability reference for one scale of an instrument."""
+    require_admin_of(clinic=clinic, user=by)
     try:
         instrument = get_instrument(instrument_code)
     except UnknownInstrument as exc:
@@ -451,6 +453,7 @@ def reliability_override_set(
 @transaction.atomic
 def reliability_override_remove(*, override: ReliabilityOverride, by: User, request=None) -> None:
     """Go back to the definition's own reliability reference for that scale."""
+    require_admin_of(clinic=override.clinic, user=by)
     record_event(
         clinic=override.clinic,
         actor=by,
@@ -516,6 +519,7 @@ def wording_upload(
 ) -> LicensedWording:
     """Validate an uploaded JSON or CSV of item wording against the definition and keep it as the
     clinic's wording for that instrument version; every problem comes back as a field error."""
+    require_admin_of(clinic=clinic, user=by)
     try:
         instrument = get_instrument(instrument_code, instrument_version)
     except UnknownInstrument as exc:

@@ -19,7 +19,8 @@ from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.audit import record_event, record_reads
 from clinic.extensions import enrich_caseload
 from clinic.filtering import TenantFilterSet
-from clinic.models import AuditEvent, Client, Couple, CoupleStatus, Membership, Role
+from clinic.models import AuditEvent, Client, Couple, CoupleStatus, Membership
+from clinic.permissions import require_clinic_admin
 from clinic.portal_api_base import PortalAPIView
 from clinic.selectors import clients_visible_to, clinics_for_user, couples_for_caseload
 
@@ -85,10 +86,7 @@ class ClinicDetailView(ClinicAPIView):
 
     @extend_schema(request=s.ClinicSerializer, responses=s.ClinicSerializer)
     def patch(self, request, clinic_slug):
-        if not self.is_admin:
-            self.permission_denied(
-                request, message="Only a clinic admin can change clinic settings."
-            )
+        require_clinic_admin(self.membership, "Only a clinic admin can change clinic settings.")
         serializer = s.ClinicSerializer(self.clinic, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.clinic_update_settings(
@@ -111,7 +109,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     """Clinic members (admin only): add, change role or supervision, deactivate."""
 
     model = Membership
-    allowed_roles = (Role.ADMIN,)
+    admin_only = True
     serializer_class = s.MembershipSerializer
     filterset_class = MemberFilter
     search_fields = ["user__email", "user__full_name"]
@@ -342,7 +340,7 @@ class AuditEventViewSet(mixins.ListModelMixin, ClinicViewSet):
     """The clinic's audit trail (admin only, read only)."""
 
     model = AuditEvent
-    allowed_roles = (Role.ADMIN,)
+    admin_only = True
     serializer_class = s.AuditEventSerializer
     filterset_class = AuditEventFilter
     search_fields = []

@@ -10,11 +10,11 @@ from contextlib import ExitStack
 
 from django.http import Http404
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
 from clinic.audit import record_event, record_reads
-from clinic.models import Clinic, Couple, Role
+from clinic.models import Clinic, Couple
+from clinic.permissions import is_clinic_admin, require_clinic_admin
 from clinic.selectors import get_couple_for_member, membership_for
 from clinic.tenancy import scope
 
@@ -22,8 +22,8 @@ from clinic.tenancy import scope
 class ClinicScopedMixin:
     """Mixin for APIView/ViewSet under /api/v1/clinics/<clinic_slug>/."""
 
-    #: roles allowed to use this view at all
-    allowed_roles: tuple[str, ...] = (Role.ADMIN, Role.THERAPIST)
+    #: only clinic admins may use this view at all (clinic/permissions.py)
+    admin_only: bool = False
     #: URL kwargs (besides clinic_slug and the router's pk) -> model, for the tenancy route walk
     url_models: dict = {}
 
@@ -35,8 +35,8 @@ class ClinicScopedMixin:
         membership = membership_for(clinic=clinic, user=request.user) if clinic else None
         if membership is None:
             raise Http404("No such clinic.")
-        if membership.role not in self.allowed_roles:
-            raise PermissionDenied("Your role in this clinic does not allow this.")
+        if self.admin_only:
+            require_clinic_admin(membership)
         self.clinic = request.clinic = clinic
         self.membership = request.membership = membership
         self._scope.enter_context(scope(clinic=clinic))
@@ -48,7 +48,7 @@ class ClinicScopedMixin:
 
     @property
     def is_admin(self) -> bool:
-        return self.membership.role == Role.ADMIN
+        return is_clinic_admin(self.membership)
 
 
 class ClinicAPIView(ClinicScopedMixin, APIView):

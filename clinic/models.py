@@ -123,6 +123,11 @@ class Membership(TenantModel):
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) at {self.clinic_id}"
 
+    @property
+    def is_admin(self) -> bool:
+        """Active with the admin role (clinic/permissions.py builds every admin check on it)."""
+        return self.is_active and self.role == Role.ADMIN
+
 
 class ArchivableQuerySet(TenantQuerySet):
     def live(self):

@@ -26,8 +26,9 @@ from clinic.forms import (
     MemberChangeForm,
     MemberDeactivateForm,
 )
-from clinic.models import AuditEvent, Clinic, CoupleStatus, Membership, Role
+from clinic.models import AuditEvent, Clinic, CoupleStatus, Membership
 from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
+from clinic.permissions import admin_page
 from clinic.selectors import couples_for_caseload, get_couple_for_member, therapists_of
 
 
@@ -184,22 +185,16 @@ def portal_home(request):
     )
 
 
-def _admin_only(request) -> None:
-    """Admin pages answer a therapist as if they did not exist, like every other page."""
-    if request.membership.role != Role.ADMIN:
-        raise Http404
-
-
 def _member_row_id(membership_pk) -> str:
     # Each row's form gets its own ids, so labels point at the right member's inputs.
     return f"id_m{str(membership_pk)[:8]}_%s"
 
 
 @clinic_member_required
+@admin_page
 @require_http_methods(["GET", "POST"])
 def members_page(request):
     """Admins list the clinic's members, add one, change a role or supervision, end a membership."""
-    _admin_only(request)
     clinic = request.clinic
     supervisors = list(therapists_of(clinic=clinic))
     action = request.POST.get("action", "") if request.method == "POST" else ""
@@ -310,9 +305,9 @@ def _filtered_audit_events(clinic, filters: dict):
 
 
 @clinic_member_required
+@admin_page
 def audit_page(request):
     """The clinic's audit trail, newest first, 50 a page, narrowed by a GET form."""
-    _admin_only(request)
     form = AuditFilterForm(request.GET or None)
     filters = {}
     if form.is_bound:
@@ -328,10 +323,10 @@ def audit_page(request):
 
 @transaction.atomic
 @clinic_member_required
+@admin_page
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     """Admins change the clinic's name, time zone, client-facing defaults and report retention."""
-    _admin_only(request)
     # The form edits a copy: a rejected form must not leave its values on request.clinic (the
     # header), and the service compares the submitted values with the stored ones.
     clinic = Clinic.objects.get(pk=request.clinic.pk)

@@ -21,6 +21,7 @@ from clinic.models import (
     Role,
     User,
 )
+from clinic.permissions import require_admin_of
 
 CLIENT_FIELDS = (
     "legal_name",
@@ -307,6 +308,7 @@ def member_add(
     channel: str = "api",
 ) -> Membership:
     """Give a person (new or existing user) a role in the clinic."""
+    require_admin_of(clinic=clinic, user=by)
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -341,6 +343,7 @@ def member_update(
     *, membership: Membership, by: User, request=None, channel: str = "api", **fields
 ) -> Membership:
     """Change a member's role or supervision; the last admin cannot demote themselves."""
+    require_admin_of(clinic=membership.clinic, user=by)
     _guard_last_admin(membership, new_role=fields.get("role", membership.role))
     for name, value in fields.items():
         setattr(membership, name, value)
@@ -362,6 +365,7 @@ def member_deactivate(
     *, membership: Membership, by: User, request=None, channel: str = "api"
 ) -> Membership:
     """End a membership (kept for the record); the person loses access to the clinic."""
+    require_admin_of(clinic=membership.clinic, user=by)
     _guard_last_admin(membership, new_role=None)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
@@ -393,6 +397,7 @@ def clinic_update_settings(
     *, clinic: Clinic, by: User, changes: dict, request=None, channel: str = "api"
 ) -> list[str]:
     """Apply validated setting changes; audit the names of the fields that really changed."""
+    require_admin_of(clinic=clinic, user=by)
     changed = sorted(name for name, value in changes.items() if getattr(clinic, name) != value)
     if not changed:
         return []

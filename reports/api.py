@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from clinic.api_base import ClinicScopedRelatedField, ClinicViewSet, CoupleScopedViewSet
 from clinic.audit import record_event
-from clinic.models import Client, Role
+from clinic.models import Client
 from clinic.portal_api_base import PortalViewSet
 from reports import services, storage
 from reports.broker import BrokerUnavailable
@@ -181,7 +181,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     """Clinic-wide exports (admins): all reports of a period as one ZIP with a headline CSV."""
 
     model = ClinicExport
-    allowed_roles = (Role.ADMIN,)
+    admin_only = True
     serializer_class = ExportSerializer
     filterset_fields: list = []
     search_fields: list = []

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clinic.models import Role
 from clinic.page_access import clinic_member_required, portal_client_required
+from clinic.permissions import admin_page
 from clinic.selectors import get_couple_for_member
 from reports import api, services
 from reports.broker import BrokerUnavailable
@@ -88,10 +88,9 @@ def report_download(request, report_id):
 
 
 @clinic_member_required
+@admin_page
 @require_http_methods(["GET", "POST"])
 def exports_page(request):
-    if request.membership.role != Role.ADMIN:
-        raise Http404
     form = ExportRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,9 +108,8 @@ def exports_page(request):
 
 
 @clinic_member_required
+@admin_page
 def export_download(request, export_id):
-    if request.membership.role != Role.ADMIN:
-        raise Http404
     export = ClinicExport.objects.for_clinic(request.clinic).filter(pk=export_id).first()
     if export is None:
         raise Http404

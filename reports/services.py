@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from clinic.audit import record_event
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple, User
+from clinic.permissions import require_admin_of
 from clinic.tenancy import clinic_scope
 from reports import dispatch, storage
 from reports.broker import ensure_broker
@@ -326,6 +327,7 @@ def export_request(
     request=None,
 ) -> ClinicExport:
     """Queue a clinic-wide export: one report per couple and chosen audience, then one ZIP."""
+    require_admin_of(clinic=clinic, user=by)
     _check_period(period_start, period_end)
     audiences = list(dict.fromkeys(audiences))
     if not audiences or Audience.PARTNER in audiences:

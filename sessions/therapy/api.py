@@ -10,7 +10,6 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from clinic import services as clinic_services
@@ -21,6 +20,7 @@ from clinic.audit import record_event, record_reads
 from clinic.confidentiality import couple_policy, effective_policy
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple
+from clinic.permissions import require_clinic_admin
 from clinic.selectors import get_couple_for_member
 from sessions.models import NoteState, SessionKind, SessionNote, SessionStatus, TherapySession
 from sessions.therapy import serializers as s
@@ -317,8 +317,9 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
         """Admins: hand a pending co-signature to another active member when the co-signer
         fixed at signing has left the clinic (audited)."""
         note = self.get_object()
-        if not self.is_admin:
-            raise PermissionDenied("Only a clinic admin can reassign a note's co-signer.")
+        require_clinic_admin(
+            self.membership, "Only a clinic admin can reassign a note's co-signer."
+        )
         data = s.CosignerReassignSerializer(data=request.data, context={"view": self})
         data.is_valid(raise_exception=True)
         note = note_services.note_cosigner_reassign(

@@ -18,7 +18,7 @@ from clinic import services as clinic_services
 from clinic.audit import record_event, record_reads
 from clinic.confidentiality import couple_policy
 from clinic.form_errors import run_service
-from clinic.models import Membership, Role
+from clinic.models import Membership
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
 from sessions.models import Intervention, NoteState, SessionStatus
@@ -325,7 +325,7 @@ def _note_page(
         context["addendum_form"] = addendum_form or AddendumForm()
     if (
         note.state == NoteState.AWAITING_COSIGNATURE
-        and request.membership.role == Role.ADMIN
+        and request.membership.is_admin
         and _cosigner_has_left(note)
     ):
         context["cosigner_left"] = True
@@ -480,7 +480,7 @@ def note_reassign_cosigner(request, note_id):
             )
             return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
     _read_event(request, note)
-    if request.membership.role != Role.ADMIN:
+    if not request.membership.is_admin:
         return _note_page(request, note, error=_form_error(form), status=403)
     return _note_page(request, note, reassign_form=form, status=400)
 

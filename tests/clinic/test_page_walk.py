@@ -6,10 +6,11 @@ import re
 
 import pytest
 from django.test import Client as BrowserClient
-from django.urls import get_resolver
+from django.urls import URLResolver, get_resolver
 
 from assessments.models import Response, RiskAlert
 from clinic.models import Couple
+from clinic.permissions import ADMIN_ONLY
 from reports.models import ClinicExport, ProgressReport
 from sessions.models import (
     CheckIn,
@@ -120,25 +121,72 @@ def test_the_page_walk_sees_pages_of_every_app():
 @pytest.mark.django_db
 def test_staff_pages_hide_other_clinics_and_unassigned_couples(admin, therapist, couple, others):
     # The admin carries the foreign walk (sees the whole clinic); the therapist the unassigned one.
+    # A therapist is refused admin-only pages before any object is looked up (403, proved by
+    # test_admin_only_pages_refuse_a_therapist_before_any_lookup), so the admin walks those.
     failures = []
-    for route, _ in page_routes(STAFF_PREFIX):
+    for route, callback in page_routes(STAFF_PREFIX):
         if not _has_objects(route):
             continue
+        admin_only = getattr(callback, "admin_only", False)
         foreign = others["foreign"]
         url = _url(
             route, {**_values(route, foreign, foreign.partner_a), "clinic_slug": couple.clinic.slug}
         )
-        for client in (_browser(admin), _browser(therapist)):
+        walkers = (_browser(admin),) if admin_only else (_browser(admin), _browser(therapist))
+        for client in walkers:
             for method in ("get", "post"):
                 status = getattr(client, method)(url).status_code
                 if status not in HIDDEN[method]:
                     failures.append(f"foreign {method.upper()} {route}: {status}")
+        if admin_only:
+            continue
         unassigned = others["unassigned"]
         url = _url(route, _values(route, unassigned, unassigned.partner_a))
         for method in ("get", "post"):
             status = getattr(_browser(therapist), method)(url).status_code
             if status not in HIDDEN[method]:
                 failures.append(f"unassigned {method.upper()} {route}: {status}")
+    assert not failures, "\n".join(failures)
+
+
+ADMIN_ONLY_PAGES = {"members", "audit", "clinic-settings", "exports", "export-download"}
+
+
+def _named_callbacks(patterns):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _named_callbacks(p.url_patterns)
+        else:
+            yield p.name, p.callback
+
+
+def test_admin_only_pages_are_marked_as_such():
+    """The pages the navigation shows to admins alone are built on the one admin predicate."""
+    marked = {
+        name
+        for name, callback in _named_callbacks(get_resolver().url_patterns)
+        if getattr(callback, "admin_only", False)
+    }
+    assert marked == ADMIN_ONLY_PAGES
+
+
+@pytest.mark.django_db
+def test_admin_only_pages_refuse_a_therapist_before_any_lookup(admin, therapist, couple, others):
+    """Own objects or another clinic's: a therapist gets the same 403 and its reason, so the
+    answer reveals nothing about the object."""
+    failures = []
+    for route, callback in page_routes(STAFF_PREFIX):
+        if not getattr(callback, "admin_only", False):
+            continue
+        for owner_couple in (couple, others["foreign"]):
+            values = {
+                **_values(route, owner_couple, owner_couple.partner_a),
+                "clinic_slug": couple.clinic.slug,
+            }
+            for method in ("get", "post"):
+                response = getattr(_browser(therapist), method)(_url(route, values))
+                if response.status_code != 403 or ADMIN_ONLY not in response.content.decode():
+                    failures.append(f"{method.upper()} {route}: {response.status_code}")
     assert not failures, "\n".join(failures)
 
 

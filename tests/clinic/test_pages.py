@@ -101,7 +101,8 @@ def test_admin_sees_the_exports_link_and_a_therapist_does_not(client, admin, the
     client.force_login(therapist)
     page = client.get(reverse("caseload", args=[clinic.slug])).content.decode()
     assert f"/c/{clinic.slug}/exports/" not in page and f"/c/{clinic.slug}/instruments/" in page
-    assert client.get(f"/c/{clinic.slug}/exports/").status_code == 404
+    refused = client.get(f"/c/{clinic.slug}/exports/")
+    assert refused.status_code == 403 and "Only a clinic admin" in refused.content.decode()
 
 
 def test_failed_page_logins_are_throttled(client, therapist):

@@ -9,6 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from clinic.models import Role
+from clinic.permissions import ADMIN_ONLY
 from tests.conftest import api_client_for
 from tests.factories import CoupleFactory, MembershipFactory
 from tests.world import BUILDERS
@@ -153,6 +154,38 @@ def test_unassigned_couples_objects_are_hidden_from_a_therapist(
         response = _call(client, method, _fill(route, values))
         expected = {404} if couple_bound else {403, 404}
         assert response.status_code in expected, f"{method} {route}: {response.status_code}"
+
+
+ADMIN_ONLY_ROUTES = [
+    (route, cb) for route, cb in CLINIC_ROUTES if getattr(cb.cls, "admin_only", False)
+]
+ADMIN_ONLY_VIEWS = {
+    "MemberViewSet",
+    "AuditEventViewSet",
+    "LicensedWordingViewSet",
+    "ReliabilityOverrideViewSet",
+    "ExportViewSet",
+}
+
+
+def test_admin_only_api_views_are_marked_as_such():
+    assert {cb.cls.__name__ for _, cb in ADMIN_ONLY_ROUTES} == ADMIN_ONLY_VIEWS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("route", "callback"), ADMIN_ONLY_ROUTES, ids=[r for r, _ in ADMIN_ONLY_ROUTES]
+)
+def test_admin_only_routes_refuse_a_therapist_with_the_reason(
+    route, callback, world, clinic, therapist, couple
+):
+    """Same answer as the page decorator: 403 and why, before any object is looked up."""
+    values = {"clinic_slug": clinic.slug, **_objects_for(callback, route, couple, couple.partner_a)}
+    client = api_client_for(therapist)
+    for method in _methods(callback):
+        response = _call(client, method, _fill(route, values))
+        assert response.status_code == 403, f"{method} {route}: {response.status_code}"
+        assert response.json()["detail"] == ADMIN_ONLY
 
 
 @pytest.mark.django_db
