@@ -63,6 +63,9 @@ class ReliabilityParams:
     r: Figure | None = None
     fixed_threshold: Figure | None = None
     note: str | None = None
+    #: a smaller published change that counts as a treatment response (PCL-5: 5 points), shown
+    #: under the fixed threshold; its `kind` names it
+    response_threshold: Figure | None = None
 
     @classmethod
     def jacobson_truax(cls, *, sd: float, r: float, source: str) -> ReliabilityParams:
@@ -750,6 +753,9 @@ class _Builder:
             r=figure("r"),
             fixed_threshold=figure("fixed_threshold"),
             note=raw.get("note"),
+            response_threshold=figure("response_threshold")
+            if "response_threshold" in raw
+            else None,
         )
 
     def _norms(

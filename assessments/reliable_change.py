@@ -47,10 +47,28 @@ class ChangeResult:
     verified: bool | None  # False when the reference is not confirmed by two sources
     direction: str
     clinically_significant: bool | None  # None: no cut-off or no reliability reference
+    #: what the fixed threshold is called where the publication names it (PCL-5's 10 points:
+    #: "clinically meaningful change")
+    threshold_kind: str | None = None
+    #: improved by at least the published response threshold (PCL-5: 5 points); None where
+    #: the instrument publishes none
+    response: bool | None = None
+    response_threshold: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (for reports and the API)."""
-        return asdict(self)
+        """JSON-ready form (for reports and the API), with the summary in words."""
+        return {**asdict(self), "summary": self.summary, "plain_summary": self.plain_summary}
+
+    @property
+    def summary(self) -> str:
+        """The verdict in the clinician's words: the named threshold where there is one,
+        a response short of it, clinical significance, and an unverified reference flagged."""
+        return change_summary(self)
+
+    @property
+    def plain_summary(self) -> str:
+        """The verdict for a client: no method, no source, no jargon."""
+        return change_summary(self, plain=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +150,7 @@ def reliable_change(
     difference = round(after - before, 6)
     rci = criterion = None
     source = verified = None
+    threshold_kind: str | None = None
     reliable_up = reliable_down = False
     if params.method == "jacobson_truax" and params.sd and params.r:
         s_diff = math.sqrt(2) * params.sd.value * math.sqrt(1 - params.r.value)
@@ -148,6 +167,7 @@ def reliable_change(
         reliable_up, reliable_down = difference >= criterion, difference <= -criterion
         method = f"fixed threshold ({_fmt(criterion)} points, {threshold.source})"
         source, verified = threshold.source, threshold.verified
+        threshold_kind = threshold.kind
     else:
         method = NO_REFERENCE
 
@@ -169,6 +189,12 @@ def reliable_change(
         crossed = cutoff.met(before) and not cutoff.met(after)
         clinically_significant = crossed and verdict == RELIABLY_IMPROVED
 
+    response = response_points = None
+    if params.response_threshold is not None and direction != "neutral" and method != NO_REFERENCE:
+        response_points = params.response_threshold.value
+        improvement = difference if direction == "higher_is_better" else -difference
+        response = improvement >= response_points
+
     return ChangeResult(
         instrument=instrument.code,
         version=instrument.version,
@@ -184,6 +210,70 @@ def reliable_change(
         verified=verified,
         direction=direction,
         clinically_significant=clinically_significant,
+        threshold_kind=threshold_kind,
+        response=response,
+        response_threshold=response_points,
+    )
+
+
+def change_summary(change: ChangeResult, *, plain: bool = False) -> str:
+    """One change's verdict in words, for the results panel, the API and the reports.
+
+    PCL-5 (National Center for PTSD): 10 points is "clinically meaningful change", 5 points a
+    "response". A verdict resting on an unverified reference says so (clinician's words only).
+    Without a reference there is no verdict: `no_reference_explanation` says why, once per
+    instrument, instead of repeating it on every row.
+    """
+    points = _fmt(abs(change.difference))
+    if change.verdict == NO_REFERENCE:
+        return "change shown without a verdict" if not plain else "a change in score"
+    if change.verdict in (RELIABLY_IMPROVED, RELIABLY_DETERIORATED) and change.threshold_kind:
+        way = "improvement" if change.verdict == RELIABLY_IMPROVED else "worsening"
+        text = f"{change.threshold_kind} ({way} of {points} points)"
+        if plain:
+            text = f"a {change.threshold_kind} ({way} of {points} points)"
+    elif change.verdict == NO_RELIABLE_CHANGE and change.response:
+        text = (
+            f"response: improved by {points} points (at least {_fmt(change.response_threshold or 0)}), "
+            f"short of the {_fmt(change.criterion or 0)} points of "
+            f"{change.threshold_kind or 'reliable change'}"
+        )
+        if plain:
+            text = f"an improvement of {points} points"
+    elif plain:
+        text = {
+            RELIABLY_IMPROVED: "a real improvement",
+            RELIABLY_DETERIORATED: "a real worsening",
+            RELIABLY_INCREASED: "a real increase",
+            RELIABLY_DECREASED: "a real decrease",
+            NO_RELIABLE_CHANGE: "no clear change",
+        }.get(change.verdict, change.verdict)
+    else:
+        text = change.verdict
+    if plain:
+        return text
+    if change.clinically_significant:
+        text += "; clinically significant (moved past the cut-off)"
+    if change.verified is False:
+        text += "; reference not verified: read with caution"
+    return text
+
+
+def no_reference_explanation(
+    instrument: Instrument, scales: Sequence[str | Scale] | str | Scale | None = None
+) -> str:
+    """Why changes carry no verdict, said once per instrument (naming the scales concerned
+    when not all of them are), instead of "no reliability reference configured" per row."""
+    if scales is None or isinstance(scales, str | Scale):
+        scales = [] if scales is None else [scales]
+    names = [_scale(instrument, s).name for s in scales if _scale(instrument, s).id != "total"]
+    name = instrument.short_name
+    if names:
+        name = f"{name} ({', '.join(names)})"
+    return (
+        f"{name}: no verified reliability figures (standard deviation and reliability, or a "
+        "published change threshold) are set, so changes are shown as numbers without a "
+        "reliable-change verdict. A clinic admin can set them in the reliability settings."
     )
 
 

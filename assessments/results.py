@@ -13,10 +13,12 @@ from django.utils import timezone
 from assessments.definitions import Instrument
 from assessments.models import Response
 from assessments.reliable_change import (
+    NO_REFERENCE,
     ChangeResult,
     DiscrepancyResult,
     DyadicChange,
     dyadic_change,
+    no_reference_explanation,
     pair_by_occasion,
     partner_discrepancy,
     series_change,
@@ -39,6 +41,7 @@ class Point:
     withheld_reason: str | None
     version: int
     answers: dict | None = None
+    cutoff_met: bool | None = None  # on the clinical side of the published cut-off
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,37 @@ class InstrumentResults:
     def code(self) -> str:
         return self.instrument.code
 
+    @property
+    def change_notes(self) -> list[str]:
+        """How change is judged, once per instrument: why scales have no verdict (instead of
+        "no reliability reference configured" on every row), and the method of those that do."""
+        without, methods = [], {}
+        for scale in self.instrument.scales:
+            changes = [
+                s.since_baseline
+                for p in self.partners
+                for s in p.scales
+                if s.scale_id == scale.id and s.since_baseline is not None
+            ]
+            if any(c.verdict == NO_REFERENCE for c in changes):
+                without.append(scale)
+            elif changes:
+                methods.setdefault(changes[0].method, scale.name)
+        notes = [f"{name}: reliable change by {method}." for method, name in methods.items()]
+        if without:
+            notes.append(no_reference_explanation(self.instrument, without))
+        return notes
+
+    @property
+    def cutoffs(self) -> list[str]:
+        """The published cut-offs of this instrument's scales, as the panel explains them."""
+        return [
+            f"{s.name}: {s.cutoff.label}"
+            + ("" if s.cutoff.verified else " (not verified: provisional)")
+            for s in self.instrument.scales
+            if s.cutoff is not None
+        ]
+
 
 def _point(response: Response, scale: dict, tz) -> Point:
     return Point(
@@ -94,6 +128,7 @@ def _point(response: Response, scale: dict, tz) -> Point:
         withheld_reason=scale.get("withheld_reason"),
         version=response.instrument_version,
         answers=response.answers,
+        cutoff_met=scale.get("cutoff_met"),
     )
 
 
@@ -238,6 +273,7 @@ def results_payload(
                             "band": pt.band if show_bands else None,
                             "prorated": pt.prorated,
                             "withheld_reason": pt.withheld_reason,
+                            "cutoff_met": pt.cutoff_met,
                             "version": pt.version,
                             **({"answers": pt.answers} if p.partner.pk in answers_of else {}),
                         }

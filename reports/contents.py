@@ -135,6 +135,8 @@ class InstrumentResults:
     method: str = "sum"  # "sum" or "mean" of the items
     cutoff_label: str | None = None
     cutoff_verified: bool | None = None
+    #: how change is judged on this scale, said once (e.g. why there is no verdict)
+    explanation: str | None = None
 
 
 @dataclass(frozen=True)

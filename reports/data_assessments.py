@@ -13,6 +13,7 @@ from django.utils import timezone
 from assessments.models import ReliabilityOverride, Response, ResponseStatus
 from assessments.reliable_change import (
     NO_REFERENCE,
+    no_reference_explanation,
     pair_by_occasion,
     partner_discrepancy,
     series_change,
@@ -30,6 +31,7 @@ from reports.contents import (
     ScorePoint,
     SideBySideRow,
 )
+from reports.models import Audience
 
 # Attachment instruments whose two dimensions make the attachment map, preferred first.
 ATTACHMENT_INSTRUMENTS = ("ecrr", "ecrs")
@@ -70,10 +72,32 @@ def _responses(scope):
     )
 
 
-def _verdict_text(change) -> str:
-    if change.method and change.criterion is not None and change.verdict != NO_REFERENCE:
-        return f"{change.verdict} ({change.method})"
-    return change.verdict
+def _verdict_text(change, plain: bool) -> str:
+    """The change in words: the clinician's (named thresholds, clinical significance, an
+    unverified reference flagged) or the client's (no method, source or jargon)."""
+    return change.plain_summary if plain else change.summary
+
+
+def _explanation(instrument, scales, changes, plain: bool) -> str | None:
+    """One note per instrument scale on how change is judged, instead of a raw "no
+    reliability reference configured" on every row."""
+    if not changes:
+        return None
+    if any(c.verdict == NO_REFERENCE for c in changes):
+        if plain:
+            return (
+                "There is no agreed measure of real change for this questionnaire yet, so "
+                "only the numbers are shown."
+            )
+        return no_reference_explanation(instrument, scales)
+    if plain:
+        return None
+    text = f"Reliable change: {changes[0].method}."
+    if changes[0].response_threshold is not None:
+        text += (
+            f" A fall of {changes[0].response_threshold:g} points or more is a treatment response."
+        )
+    return text
 
 
 #: (local date submitted, occasion = due date, scores) of one partner's response
@@ -106,14 +130,29 @@ def gather_assessments(scope) -> dict:
     for code in sorted(by_instrument):
         instrument = get_instrument(code)
         shown = [instrument.total] if instrument.total else list(instrument.subscales)
-        for scale in shown:
-            sections.append(_instrument_results(instrument, scale, by_instrument[code], overrides))
+        for index, scale in enumerate(shown):
+            sections.append(
+                _instrument_results(
+                    instrument,
+                    scale,
+                    by_instrument[code],
+                    overrides,
+                    plain=scope.audience != Audience.CLINICAL,
+                    # an instrument without a total explains how change is judged once, on
+                    # its first scale
+                    explain=index == 0,
+                )
+            )
     return {"assessments": tuple(sections), "attachment": _attachment(scope, by_instrument)}
 
 
-def _instrument_results(instrument, scale, per_partner, overrides) -> InstrumentResults:
+def _instrument_results(
+    instrument, scale, per_partner, overrides, *, plain: bool, explain: bool = True
+) -> InstrumentResults:
     with_total = instrument.total is not None
+    shown_scales = [scale] if with_total else list(instrument.subscales)
     series = []
+    changes = []
     for partner in sorted(per_partner):
         points = tuple(
             ScorePoint(
@@ -136,6 +175,7 @@ def _instrument_results(instrument, scale, per_partner, overrides) -> Instrument
         ).since_baseline
         baseline = None
         if change is not None:
+            changes.append(change)
             usable = [p for p in points if p.total is not None]
             baseline = BaselineChange(
                 baseline_on=usable[0].on,
@@ -143,7 +183,7 @@ def _instrument_results(instrument, scale, per_partner, overrides) -> Instrument
                 latest_on=usable[-1].on,
                 latest_total=change.after,
                 change=change.difference,
-                verdict=_verdict_text(change),
+                verdict=_verdict_text(change, plain),
                 reliable=None
                 if change.verdict == NO_REFERENCE
                 else change.verdict.startswith("reliably"),
@@ -176,6 +216,7 @@ def _instrument_results(instrument, scale, per_partner, overrides) -> Instrument
         method=scale.method,
         cutoff_label=scale.cutoff.label if scale.cutoff else None,
         cutoff_verified=scale.cutoff.verified if scale.cutoff else None,
+        explanation=_explanation(instrument, shown_scales, changes, plain) if explain else None,
     )
 
 

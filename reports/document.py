@@ -193,11 +193,15 @@ def _attendance(attendance: Attendance, contents: ReportContents, words: _Words)
     return Section("attendance", words.pick("Attendance", "Sessions"), tuple(blocks))
 
 
-def _score_cell(series: PartnerSeries, on: date) -> tuple[str, str]:
+def _score_cell(series: PartnerSeries, on: date, words: _Words) -> tuple[str, str]:
     for point in series.points:
         if point.on == on:
             marker = "*" if point.prorated else ""
-            return format_number(point.total) + marker, point.band or DASH
+            band = point.band or ""
+            if point.cutoff_met is not None and not words.plain:
+                status = "cut-off met" if point.cutoff_met else "cut-off not met"
+                band = f"{band}; {status}" if band else status
+            return format_number(point.total) + marker, band or DASH
     return "", ""
 
 
@@ -207,7 +211,11 @@ def _scores_table(instrument: InstrumentResults, words: _Words) -> Table | None:
         return None
     side = {row.on: row for row in instrument.side_by_side or ()}
     show_side = bool(side)
-    show_band = bool(instrument.bands) or any(p.band for s in series for p in s.points)
+    show_band = (
+        bool(instrument.bands)
+        or any(p.band for s in series for p in s.points)
+        or (instrument.cutoff_label is not None and not words.plain)
+    )
     share = (0.61 if show_side else 0.85) / max(1, len(series))
     columns: list[Column] = [Column("Date", 0.15)]
     for one in series:
@@ -224,7 +232,7 @@ def _scores_table(instrument: InstrumentResults, words: _Words) -> Table | None:
     for on in dates:
         row = [format_date(on)]
         for one in series:
-            total, band = _score_cell(one, on)
+            total, band = _score_cell(one, on, words)
             row.extend((total, band) if show_band else (total,))
         if show_side:
             side_row = side.get(on)
@@ -363,6 +371,11 @@ def _instrument_blocks(
                 )
             )
         )
+    if instrument.cutoff_label and not words.plain:
+        unverified = "" if instrument.cutoff_verified else " (cut-off not verified: provisional)"
+        blocks.append(Text(f"Cut-off met: {instrument.cutoff_label}{unverified}.", "note"))
+    if instrument.explanation:
+        blocks.append(Text(instrument.explanation, "note"))
     for table in (
         _scores_table(instrument, words),
         _subscale_series_table(instrument, words) if not has_totals else None,

@@ -221,3 +221,32 @@ def test_results_use_the_stored_snapshot_not_a_recomputation(client, couple, the
     client.force_login(therapist)
     page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
     assert 'class="score">25<' in page
+
+
+def test_results_panel_names_pcl5_change_and_cut_offs_and_explains_no_reference_once(
+    client, couple, therapist, admin
+):
+    a = couple.partner_a
+    high = {str(n): 2 for n in range(1, 21)}  # 40: at or above the cut-off of 33
+    low = {str(n): (2 if n <= 14 else 0) for n in range(1, 21)}  # 28: 12 points lower
+    submitted_response(couple, a, "pcl5", answers=high)
+    submitted_response(couple, a, "pcl5", answers=low)
+    services.wording_store(
+        clinic=couple.clinic,
+        by=admin,
+        instrument_code="ecrr",
+        instrument_version=1,
+        wording={"items": {str(n): f"Statement {n}" for n in range(1, 37)}},
+        source="Licence",
+    )
+    for answers in ({str(n): 3 for n in range(1, 37)}, {str(n): 5 for n in range(1, 37)}):
+        submitted_response(couple, a, "ecrr", answers=answers)
+    client.force_login(therapist)
+    page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
+    assert "clinically meaningful change (improvement of 12 points)" in page
+    assert "(cut-off met)" in page
+    assert "Cut-off met: Total: At or above the cut-off for probable PTSD" in page
+    assert "no reliability reference configured" not in page
+    # one explanation per instrument (PCL-5's clusters, ECR-R's two scales), not one per row
+    assert page.count("no verified reliability figures") == 2
+    assert "ECR-R (Attachment anxiety, Attachment avoidance): no verified" in page

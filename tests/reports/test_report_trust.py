@@ -333,3 +333,53 @@ def test_both_out_of_window_count_is_the_same_on_the_page_and_in_the_pdf(couple)
     assert len(page.both_out) == 5
     pdf = _pdf_text(contents)
     assert "Days both partners were out of their window: 5." in pdf
+
+
+# --- what the engine knows, in the PDF ----------------------------------------------------
+
+
+def test_clinical_pdf_shows_cut_off_status_and_named_change_client_pdf_no_jargon(couple):
+    _set_policy(couple, IndividualMaterialPolicy.SHARED)
+    a, b = couple.partner_a, couple.partner_b
+    # PCL-5: 40 -> 28 for A (crosses 33 with a 12-point fall); 40 -> 34 for B (a response)
+    for partner, later in ((a, 28), (b, 34)):
+        for week, total in ((0, 40), (4, later)):
+            answers = dict.fromkeys(range(1, 21), 0)
+            for n in range(1, 21):
+                answers[n] = min(4, total)
+                total -= answers[n]
+            _respond(couple, partner, "pcl5", answers, START + timedelta(weeks=week))
+        for week in (0, 4):
+            _respond(
+                couple,
+                partner,
+                "ecrr",
+                dict.fromkeys(range(1, 37), 2 + week // 4),
+                START + timedelta(weeks=week),
+            )
+    clinical = _pdf_text(gather(_report(couple, "clinical", days=40)))
+    assert "cut-off met" in clinical and "cut-off not met" in clinical
+    assert "Cut-off met: At or above the cut-off for probable PTSD" in clinical
+    assert "clinically meaningful change (improvement of 12 points); clinically significant" in (
+        clinical
+    )
+    assert "response: improved by 6 points" in clinical
+    # one explanation per scale without a reference, never the raw phrase on every row
+    assert "no reliability reference configured" not in clinical
+    # once for ECR-R's two scales (the PDF gives PCL-5's clusters no verdict column)
+    assert clinical.count("no verified reliability figures") == 1
+    assert "ECR-R (Attachment anxiety, Attachment avoidance): no verified" in clinical
+
+    for audience, partner in (("couple", None), ("partner", a)):
+        text = _pdf_text(gather(_report(couple, audience, partner=partner, days=40)))
+        for jargon in (
+            "National Center",
+            "Jacobson",
+            "fixed threshold",
+            "reference not verified",
+            "no reliability reference",
+            "cut-off",
+        ):
+            assert jargon not in text, (audience, jargon)
+        assert "a clinically meaningful change (improvement of 12 points)" in text
+        assert "no agreed measure of real change" in text
