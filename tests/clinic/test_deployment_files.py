@@ -32,3 +32,11 @@ def test_bin_run_starts_beat_separately_from_the_worker():
     worker_lines = [line for line in script.splitlines() if "celery -A clinic worker" in line]
     assert worker_lines and not any(_embeds_beat(line) for line in worker_lines)
     assert len(re.findall(r"celery -A clinic beat", script)) == 1
+
+
+def test_image_collects_static_files_with_the_production_settings():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    collect = next(chunk for chunk in dockerfile.split("\nRUN ") if "collectstatic" in chunk)
+    assert "DEBUG=false" in collect and "DEBUG=true" not in dockerfile
+    assert "staticfiles.json" in collect  # the build fails without the manifest
+    assert 'CMD ["gunicorn"' in dockerfile
