@@ -1,6 +1,8 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+# TrueType fonts ReportLab embeds so clients' names print in every script (reports/fonts.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    fonts-droid-fallback fonts-nanum fonts-noto-core fonts-symbola && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY clinic clinic

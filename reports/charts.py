@@ -94,7 +94,7 @@ def _text(
     colour: Color = INK,
     bold: bool = False,
 ) -> String | Group:
-    """A label; a label mixing CJK and other scripts becomes one String per font run."""
+    """A label; a label mixing scripts becomes one String per font run, in visual order."""
     runs = fonts.font_runs(text, bold=bold)
     if len(runs) == 1:
         return String(
@@ -781,11 +781,14 @@ def physiology_chart(
 
 # --- SVG -----------------------------------------------------------------------------
 
-_SVG_FAMILY = "'DejaVu Sans', 'Noto Sans', 'Noto Sans CJK SC', 'Droid Sans Fallback', sans-serif"
+_SVG_FAMILY = (
+    "'DejaVu Sans', 'Noto Sans', 'Noto Sans Arabic', 'Noto Sans Hebrew', 'Noto Sans CJK SC', "
+    "'Droid Sans Fallback', 'NanumGothic', 'Symbola', sans-serif"
+)
 _SVG_FONTS = {
     fonts.REGULAR: {"family": _SVG_FAMILY},
     fonts.BOLD: {"family": _SVG_FAMILY, "weight": "bold"},
-    fonts.CJK: {"family": _SVG_FAMILY},
+    **{fallback.name: {"family": _SVG_FAMILY} for fallback in fonts.FALLBACKS},
 }
 
 
@@ -816,6 +819,11 @@ def drawing_to_svg(drawing: Drawing, title: str | None = None) -> str:
             element.removeAttribute("id")
         if element.hasAttribute("clip"):
             element.removeAttribute("clip")
+    # Labels are already in visual order (right-to-left runs reversed and Arabic joined, as
+    # the PDF needs); the browser must not apply the bidi algorithm to them a second time.
+    for element in svg.getElementsByTagName("text"):
+        element.setAttribute("direction", "ltr")
+        element.setAttribute("unicode-bidi", "bidi-override")
     # renderSVG writes an unfilled polyline as "fill: None", which CSS ignores as invalid, so
     # browsers would fill the area under every line in black.
     for element in svg.getElementsByTagName("polyline"):

@@ -66,11 +66,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def markup(text: str) -> str:
     """Paragraph markup showing text literally: the one gate for text entering a Paragraph.
 
-    Escapes &, < and >, drops control characters, turns newlines into line breaks and
-    sets CJK runs in the fallback font.
+    Escapes &, < and >, drops control characters, turns newlines into line breaks, puts
+    right-to-left runs in visual order (before escaping: reordering must not move tags) and
+    sets each run in the font that has its letters.
     """
-    escaped = escape(_CONTROL.sub("", text)).replace("\r\n", "\n").replace("\n", "<br/>")
-    return fonts.with_cjk_fallback(escaped)
+    text = fonts.visual_order(_CONTROL.sub("", text).replace("\r\n", "\n"))
+    escaped = escape(text).replace("\n", "<br/>")
+    return fonts.with_fallback_fonts(escaped)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -156,12 +158,12 @@ CELL_PADDING = 3
 
 
 def _needs_paragraph(value: str, wraps: bool, width: float) -> bool:
-    """Whether a table cell must be a Paragraph: to wrap, or to switch to the CJK font.
+    """Whether a table cell must be a Paragraph: to wrap, or to switch font or shape letters.
 
     A plain string cell is drawn as it is and never parsed as markup, so it needs no
     escaping; laying out a Paragraph costs far more, and a year's report has a thousand cells.
     """
-    if fonts.has_cjk(value) or "\n" in value:
+    if "\n" in value or (not value.isascii() and fonts.needs_fallback(value)):
         return True
     if not wraps:
         return False

@@ -4,6 +4,7 @@ import io
 from dataclasses import replace
 from functools import cache
 
+import arabic_reshaper
 from pypdf import PdfReader
 from reportlab import rl_config
 
@@ -203,14 +204,38 @@ def test_markup_escapes_and_keeps_line_breaks():
     assert markup("a<b>&c\nd") == "a&lt;b&gt;&amp;c<br/>d"
 
 
-def test_cjk_names_render_as_letters_when_a_cjk_font_is_installed():
-    contents = sample_contents("month", names=("王小明 Wang", "Ελένη"))
+def _embedded_fonts(data: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        resources = page["/Resources"]["/Font"]
+        names |= {str(resources[name].get_object()["/BaseFont"]) for name in resources}
+    return names
+
+
+def test_names_in_every_script_print_as_letters():
+    """Korean, Chinese, Arabic (joined, right to left), Hebrew and emoji come back from the PDF
+    as the letters written, each in an embedded font that has them (bin/ensure-browser and
+    the Dockerfile install the fonts)."""
+    contents = sample_contents("month", names=("김민준 王小明", "أحمد שרה 🌸"))
+    data = render_pdf(contents)
     text = _text(_pages(contents))
-    if fonts.cjk_font() is None:
-        # without a CJK font the report still renders; CI installs fonts-droid-fallback
-        assert "Ελένη" in text
-    else:
-        assert "王小明 Wang" in text
+    assert "김민준" in text and "王小明" in text
+    # pypdf reads right-to-left runs back in reading order: the Arabic comes back as its
+    # joined letter forms (drawn, not four isolated letters), the Hebrew as written
+    assert arabic_reshaper.reshape("أحمد") in text
+    assert "שרה" in text
+    assert fonts.PLACEHOLDER not in text
+    # (ReportLab writes the ToUnicode entry of a character beyond U+FFFF in a form pypdf cannot
+    # read, so the emoji itself is checked through its font: drawn by Symbola, not replaced.)
+    assert fonts.font_runs("🌸") == [("🌸", "AttuneSymbols")]
+    embedded = _embedded_fonts(data)
+    for face in ("NanumGothic", "DroidSansFallback", "NotoSansArabic", "NotoSansHebrew", "Symbola"):
+        assert any(face in name for name in embedded), face
+
+
+def test_a_letter_no_font_has_prints_as_a_visible_placeholder():
+    contents = sample_contents("month", names=("Zoë \U000f0001", "Ελένη"))
+    assert f"Zoë {fonts.PLACEHOLDER}" in _text(_pages(contents))
 
 
 def test_rendering_leaves_reportlab_settings_as_they_were():
