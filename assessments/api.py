@@ -3,7 +3,7 @@ and a clinic's licensed wording and reliability parameters. Every read of a resp
 alert is audited."""
 
 import django_filters
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
@@ -269,7 +269,9 @@ class RiskAlertViewSet(AuditedListMixin, mixins.ListModelMixin, ClinicViewSet):
     filterset_class = RiskAlertFilter
     search_fields: list[str] = []
     ordering_fields = ["raised_at"]
-    ordering = ["-raised_at"]
+    # Open alerts first on every database (PostgreSQL sorts NULLs last when ascending), so
+    # pagination never pushes an unacknowledged alert off the first page.
+    ordering = [F("acknowledged_at").asc(nulls_first=True), "-raised_at"]
 
     def clinic_queryset(self):
         return alerts_for_member(clinic=self.clinic, membership=self.membership).select_related(

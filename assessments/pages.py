@@ -4,6 +4,7 @@ instrument library with each clinic's wording and reliability settings."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,14 +19,19 @@ from assessments.results import couple_results
 from assessments.scoring import UnknownInstrument, get_instrument
 from assessments.selectors import (
     WORDING_CASES,
+    acknowledged_alerts_for_couple,
     alerts_for_member,
     form_wording,
+    open_alerts_for_couple,
     responses_for_member,
 )
 from clinic.audit import record_event, record_reads
 from clinic.form_errors import run_service
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
+
+#: acknowledged alerts per page of the couple page's alert history
+ALERT_HISTORY_PAGE_SIZE = 10
 
 
 def couple_panel(*, request, couple) -> dict:
@@ -44,19 +50,19 @@ def couple_panel(*, request, couple) -> dict:
         .filter(opens_on__lte=today)
         .order_by("-due_on")[:30]
     )
-    alerts = list(
-        RiskAlert.objects.for_clinic(clinic)
-        .filter(couple=couple)
-        .select_related("response", "acknowledged_by")
-        .order_by("acknowledged_at", "-raised_at")[:20]
-    )
+    # Open alerts and the acknowledged history are two queries on purpose: one ordering over
+    # both with a limit let PostgreSQL (NULLs sort last ascending) cut the open ones off.
+    open_alerts = list(open_alerts_for_couple(clinic=clinic, couple=couple))
+    history = Paginator(
+        acknowledged_alerts_for_couple(clinic=clinic, couple=couple), ALERT_HISTORY_PAGE_SIZE
+    ).get_page(request.GET.get("alerts_page"))
     results = couple_results(clinic=clinic, couple=couple)
     names = (couple.partner_a.display_name, couple.partner_b.display_name)
     charts = [(r, scores_svg(r, names)) for r in results]
     record_reads(
         clinic=clinic,
         actor=request.user,
-        objects=[*responses, *alerts],
+        objects=[*responses, *open_alerts, *history.object_list],
         request=request,
         channel="page",
     )
@@ -65,8 +71,8 @@ def couple_panel(*, request, couple) -> dict:
         "today": today,
         "assignments": assignments,
         "responses": responses,
-        "alerts": alerts,
-        "open_alerts": [a for a in alerts if a.is_open],
+        "open_alerts": open_alerts,
+        "alert_history": history,
         "results": charts,
         "attachment_map": attachment_svg(results, names),
         "names": names,

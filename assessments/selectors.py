@@ -118,6 +118,27 @@ def alerts_for_member(*, clinic: Clinic, membership: Membership) -> QuerySet[Ris
     return RiskAlert.objects.for_clinic(clinic).filter(couple__in=couples)
 
 
+def open_alerts_for_couple(*, clinic: Clinic, couple) -> QuerySet[RiskAlert]:
+    """Every unacknowledged alert of the couple, newest first. Never sliced: an open alert
+    hidden behind a limit is a risk the therapist cannot see."""
+    return (
+        RiskAlert.objects.for_clinic(clinic)
+        .filter(couple=couple, acknowledged_at__isnull=True)
+        .select_related("response")
+        .order_by("-raised_at")
+    )
+
+
+def acknowledged_alerts_for_couple(*, clinic: Clinic, couple) -> QuerySet[RiskAlert]:
+    """The couple's acknowledged alerts, most recently acknowledged first (paginate it)."""
+    return (
+        RiskAlert.objects.for_clinic(clinic)
+        .filter(couple=couple, acknowledged_at__isnull=False)
+        .select_related("response", "acknowledged_by")
+        .order_by("-acknowledged_at", "-raised_at")
+    )
+
+
 def responses_for_partner(*, client) -> QuerySet[Response]:
     """A partner's own responses, never the other partner's (portal)."""
     return Response.objects.for_clinic(client.clinic_id).filter(partner=client)
