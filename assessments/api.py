@@ -16,6 +16,7 @@ from assessments import serializers as s
 from assessments.caseload import assessment_summaries
 from assessments.models import (
     OPEN_RESPONSE_STATUSES,
+    AlertSeverity,
     Assignment,
     LicensedWording,
     ReliabilityOverride,
@@ -395,8 +396,11 @@ class AssessmentSummaryViewSet(mixins.ListModelMixin, ClinicViewSet):
         )
         return (
             couples_for_caseload(clinic=self.clinic, membership=self.membership)
-            .annotate(has_open_alerts=Exists(open_alerts))
-            .order_by("-has_open_alerts", "-created_at")
+            .annotate(
+                has_urgent_alerts=Exists(open_alerts.filter(severity=AlertSeverity.URGENT)),
+                has_open_alerts=Exists(open_alerts),
+            )
+            .order_by("-has_urgent_alerts", "-has_open_alerts", "-created_at")
         )
 
     def list(self, request, clinic_slug):

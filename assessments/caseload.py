@@ -11,6 +11,7 @@ from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
 from assessments.models import Response, RiskAlert
+from assessments.risk import REVIEW, URGENT
 from assessments.scoring import UnknownInstrument, get_instrument
 from assessments.services import local_today
 
@@ -19,14 +20,19 @@ HEADLINE_INSTRUMENTS = ("phq9", "gad7", "pcl5", "csi16", "csi4", "ecrr", "ecrs",
 
 
 def open_alert_counts(*, clinic, couple_ids) -> dict:
-    """{couple id: number of unacknowledged risk alerts} (couples without any are absent)."""
+    """{couple id: {"urgent": n, "review": n}} of unacknowledged risk alerts by severity
+    (couples without any are absent)."""
     rows = (
         RiskAlert.objects.for_clinic(clinic)
         .filter(couple_id__in=couple_ids, acknowledged_at__isnull=True)
-        .values("couple_id")
+        .values("couple_id", "severity")
         .annotate(n=Count("id"))
     )
-    return {row["couple_id"]: row["n"] for row in rows}
+    out: dict = {}
+    for row in rows:
+        counts = out.setdefault(row["couple_id"], {URGENT: 0, REVIEW: 0})
+        counts[URGENT if row["severity"] == URGENT else REVIEW] += row["n"]
+    return out
 
 
 def overdue_counts(*, clinic, couple_ids) -> dict:
@@ -109,9 +115,11 @@ def assessment_summaries(*, clinic, couples) -> dict:
     alerts = open_alert_counts(clinic=clinic, couple_ids=ids)
     overdue = overdue_counts(clinic=clinic, couple_ids=ids)
     headlines = latest_headlines(clinic=clinic, couples=couples)
+    none = {URGENT: 0, REVIEW: 0}
     return {
         couple.pk: {
-            "open_alerts": alerts.get(couple.pk, 0),
+            "open_alerts": sum(alerts.get(couple.pk, none).values()),
+            "urgent_alerts": alerts.get(couple.pk, none)[URGENT],
             "overdue": overdue.get(couple.pk, 0),
             "headlines": headlines.get(couple.pk, []),
         }
@@ -120,7 +128,7 @@ def assessment_summaries(*, clinic, couples) -> dict:
 
 
 def load_alerts(*, clinic, membership, couples) -> dict:
-    """Caseload enricher (urgent): open risk alerts per couple."""
+    """Caseload enricher (urgent): open risk alerts per couple, counted by severity."""
     return open_alert_counts(clinic=clinic, couple_ids=[c.pk for c in couples])
 
 

@@ -16,6 +16,7 @@ from clinic.models import Client, Couple
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 
 __all__ = [
+    "AlertSeverity",
     "Assignment",
     "LicensedWording",
     "ReliabilityOverride",
@@ -169,9 +170,17 @@ class Response(TenantModel):
         return instrument_short_name(self.instrument_code, self.instrument_version)
 
 
+class AlertSeverity(models.TextChoices):
+    """How soon the therapist must act (assessments.risk.alert_severity decides)."""
+
+    URGENT = "urgent", "Urgent"
+    REVIEW = "review", "To review"
+
+
 class RiskAlert(TenantModel):
-    """A risk item endorsed (or left blank) in a submitted response: the therapist must
-    acknowledge it, and until then the couple floats to the top of the caseload."""
+    """A risk item endorsed in saved or submitted answers, or left blank at submission: the
+    therapist must acknowledge it, and until then the couple floats to the top of the caseload.
+    One alert per response and item, whether first seen in a draft or at submission."""
 
     couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="+")
     partner = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
@@ -179,9 +188,11 @@ class RiskAlert(TenantModel):
     item_number = models.PositiveSmallIntegerField()
     #: the answer given; None when the risk item was not answered
     value = models.SmallIntegerField(null=True, blank=True)
-    severity = models.CharField(max_length=10)
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices)
     message = models.CharField(max_length=500)
     raised_at = models.DateTimeField(default=timezone.now)
+    #: raised from answers saved before the questionnaire was submitted
+    from_draft = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -203,6 +214,10 @@ class RiskAlert(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.severity == AlertSeverity.URGENT
 
 
 class LicensedWording(TenantModel):

@@ -4,10 +4,17 @@ reference applies, what a member or a partner may reach. Every selector takes th
 from dataclasses import dataclass
 from typing import Literal
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
 from assessments.definitions import Instrument, ReliabilityParams
-from assessments.models import Assignment, LicensedWording, ReliabilityOverride, Response, RiskAlert
+from assessments.models import (
+    AlertSeverity,
+    Assignment,
+    LicensedWording,
+    ReliabilityOverride,
+    Response,
+    RiskAlert,
+)
 from clinic.models import Clinic, Membership
 from clinic.selectors import couples_visible_to
 
@@ -119,13 +126,14 @@ def alerts_for_member(*, clinic: Clinic, membership: Membership) -> QuerySet[Ris
 
 
 def open_alerts_for_couple(*, clinic: Clinic, couple) -> QuerySet[RiskAlert]:
-    """Every unacknowledged alert of the couple, newest first. Never sliced: an open alert
-    hidden behind a limit is a risk the therapist cannot see."""
+    """Every unacknowledged alert of the couple, urgent ones first, then newest first. Never
+    sliced: an open alert hidden behind a limit is a risk the therapist cannot see."""
+    urgent_first = Case(When(severity=AlertSeverity.URGENT, then=0), default=1)
     return (
         RiskAlert.objects.for_clinic(clinic)
         .filter(couple=couple, acknowledged_at__isnull=True)
         .select_related("response")
-        .order_by("-raised_at")
+        .order_by(urgent_first, "-raised_at")
     )
 
 

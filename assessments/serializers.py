@@ -392,5 +392,6 @@ class AssessmentSummarySerializer(serializers.Serializer):
     couple = serializers.UUIDField()
     label = serializers.CharField()
     open_alerts = serializers.IntegerField()
+    urgent_alerts = serializers.IntegerField(help_text="open alerts of urgent severity")
     overdue = serializers.IntegerField()
     headlines = HeadlineSerializer(many=True)

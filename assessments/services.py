@@ -19,7 +19,14 @@ from assessments.models import (
     ResponseStatus,
     RiskAlert,
 )
-from assessments.scoring import InvalidAnswer, UnknownInstrument, get_instrument, score
+from assessments.risk import alert_severity, endorsed_flags
+from assessments.scoring import (
+    InvalidAnswer,
+    RiskFlag,
+    UnknownInstrument,
+    get_instrument,
+    score,
+)
 from assessments.selectors import current_wording
 from assessments.wording import validate_wording, wording_format
 from clinic.audit import record_event
@@ -266,7 +273,7 @@ def response_save(
     """Save answers so far (partial is fine; None or "" clears an item). Refuses with
     ResponseFinal once submitted."""
     response = _locked(response)
-    stored, _ = _merged_answers(response, answers)
+    stored, as_ints = _merged_answers(response, answers)
     now = timezone.now()
     response.answers = stored
     response.status = ResponseStatus.IN_PROGRESS
@@ -282,7 +289,72 @@ def response_save(
         channel=channel,
         detail={"answered": len(stored)},
     )
+    # A partner who endorses item 9 and then stops ("finish later") may never submit: the
+    # therapist must know now. Blank items in a draft are not skips yet, so only endorsed ones.
+    instrument = get_instrument(response.instrument_code, response.instrument_version)
+    _raise_alerts(
+        response=response,
+        flags=endorsed_flags(score(instrument, as_ints).risk_flags),
+        by=by,
+        request=request,
+        channel=channel,
+        from_draft=True,
+    )
     return response
+
+
+def _raise_alerts(
+    *,
+    response: Response,
+    flags: Iterable[RiskFlag],
+    by: User,
+    request,
+    channel: str,
+    from_draft: bool,
+) -> list[RiskAlert]:
+    """One alert per risk item of the response, audited: an item already alerted (e.g. from
+    a saved draft) is not alerted again when the questionnaire is submitted."""
+    flags = list(flags)
+    if not flags:
+        return []
+    already = set(
+        RiskAlert.objects.for_clinic(response.clinic_id)
+        .filter(response=response)
+        .values_list("item_number", flat=True)
+    )
+    raised = []
+    now = timezone.now()
+    for flag in flags:
+        if flag.item in already:
+            continue
+        alert = RiskAlert.objects.create(
+            clinic_id=response.clinic_id,
+            couple_id=response.couple_id,
+            partner_id=response.partner_id,
+            response=response,
+            item_number=flag.item,
+            value=flag.value,
+            severity=alert_severity(flag),
+            message=flag.message[:500],
+            raised_at=now,
+            from_draft=from_draft,
+        )
+        record_event(
+            clinic=response.clinic,
+            actor=by,
+            action="raise",
+            obj=alert,
+            request=request,
+            channel=channel,
+            detail={
+                "response": str(response.pk),
+                "item": flag.item,
+                "severity": alert.severity,
+                "from_draft": from_draft,
+            },
+        )
+        raised.append(alert)
+    return raised
 
 
 @transaction.atomic
@@ -332,27 +404,14 @@ def response_submit(
             "risk_flags": len(result.risk_flags),
         },
     )
-    for flag in result.risk_flags:
-        alert = RiskAlert.objects.create(
-            clinic=response.clinic,
-            couple_id=response.couple_id,
-            partner_id=response.partner_id,
-            response=response,
-            item_number=flag.item,
-            value=flag.value,
-            severity=flag.severity,
-            message=flag.message[:500],
-            raised_at=now,
-        )
-        record_event(
-            clinic=response.clinic,
-            actor=by,
-            action="raise",
-            obj=alert,
-            request=request,
-            channel=channel,
-            detail={"response": str(response.pk), "item": flag.item, "severity": flag.severity},
-        )
+    _raise_alerts(
+        response=response,
+        flags=result.risk_flags,
+        by=by,
+        request=request,
+        channel=channel,
+        from_draft=False,
+    )
     return response
 
 

@@ -4,8 +4,11 @@ API (on PostgreSQL, where NULLs sort last), acknowledged history paginated on it
 import pytest
 from django.utils import timezone
 
+from assessments import services
 from assessments.models import RiskAlert
-from tests.assessments.world import PHQ9_WITH_RISK, submitted_response
+from clinic.models import AuditEvent
+from tests.assessments.world import PHQ9_WITH_RISK, assign, first_response, submitted_response
+from tests.factories import CoupleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +70,78 @@ def test_couple_page_alert_queries_do_not_grow_with_history(
     with django_assert_num_queries(25):
         page = client.get(url).content.decode()
     assert page.count('class="risk-alert') == 2
+
+
+# --- raised when saved, graded by severity ----------------------------------------------------
+
+
+def _phq9(couple, therapist):
+    return first_response(assign(couple, couple.partner_a, by=therapist))
+
+
+def test_draft_saved_with_item_9_endorsed_raises_an_urgent_alert_at_once(client, couple, therapist):
+    response = _phq9(couple, therapist)
+    client.force_login(couple.partner_a.portal_user)
+    saved = client.post(
+        f"/portal/questionnaires/{response.pk}/", {"item-1": "1", "item-9": "2", "action": "save"}
+    )
+    assert saved.status_code == 302
+    alert = RiskAlert.objects.get(response=response)
+    assert (alert.item_number, alert.value, alert.severity) == (9, 2, "urgent")
+    assert alert.from_draft and alert.is_open
+    event = AuditEvent.objects.get(action="raise", object_id=str(alert.pk))
+    assert event.detail["from_draft"] is True
+
+
+def test_draft_with_blank_risk_item_raises_nothing_until_submitted(couple, therapist):
+    response = _phq9(couple, therapist)
+    services.response_save(response=response, answers={"1": 2}, by=couple.partner_a.portal_user)
+    assert not RiskAlert.objects.filter(response=response).exists()
+
+
+def test_submitting_after_an_alerted_draft_does_not_alert_twice(couple, therapist):
+    response = _phq9(couple, therapist)
+    partner = couple.partner_a.portal_user
+    services.response_save(response=response, answers={"9": 1}, by=partner)
+    services.response_save(response=response, answers={"9": 3}, by=partner)
+    services.response_submit(response=response, answers=PHQ9_WITH_RISK, by=partner)
+    assert RiskAlert.objects.filter(response=response).count() == 1
+    assert AuditEvent.objects.filter(action="raise").count() == 1
+
+
+def test_unanswered_item_9_and_pcl5_item_16_are_to_review_not_urgent(couple, therapist):
+    blank9 = submitted_response(couple, couple.partner_a, answers={str(n): 0 for n in range(1, 9)})
+    pcl5 = submitted_response(
+        couple, couple.partner_b, "pcl5", answers={str(n): 2 for n in range(1, 21)}
+    )
+    assert RiskAlert.objects.get(response=blank9).severity == "review"
+    assert RiskAlert.objects.get(response=pcl5).severity == "review"
+
+
+def test_caseload_and_couple_page_show_urgent_and_review_differently(client, couple, therapist):
+    submitted_response(couple, couple.partner_a, answers=PHQ9_WITH_RISK)
+    submitted_response(couple, couple.partner_b, answers={str(n): 0 for n in range(1, 9)})
+    client.force_login(therapist)
+    caseload = client.get(f"/c/{couple.clinic.slug}/caseload/").content.decode()
+    assert 'class="badge alert urgent"' in caseload
+    assert "Urgent: 1 risk alert to acknowledge" in caseload
+    assert '<a class="badge review"' in caseload and "1 risk item to review" in caseload
+    page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
+    urgent = page.index('class="risk-alert urgent"')
+    review = page.index('class="risk-alert review"')
+    assert urgent < review  # urgent first, though raised earlier
+
+
+def test_summary_api_counts_urgent_alerts_and_lists_those_couples_first(couple, therapist, api_as):
+    second = CoupleFactory(clinic=couple.clinic, therapists=[therapist])
+    submitted_response(second, second.partner_a, answers={str(n): 0 for n in range(1, 9)})
+    submitted_response(couple, couple.partner_a, answers=PHQ9_WITH_RISK)
+    rows = (
+        api_as(therapist)
+        .get(f"/api/v1/clinics/{couple.clinic.slug}/assessment-summaries/")
+        .json()["results"]
+    )
+    assert [(r["couple"], r["open_alerts"], r["urgent_alerts"]) for r in rows[:2]] == [
+        (str(couple.pk), 1, 1),
+        (str(second.pk), 1, 0),
+    ]

@@ -202,7 +202,7 @@ def test_endorsed_risk_item_raises_an_alert_on_the_couple(couple, therapist):
     )
     alert = RiskAlert.objects.get(response=response)
     assert (alert.couple_id, alert.partner_id) == (couple.pk, couple.partner_a.pk)
-    assert (alert.item_number, alert.value, alert.severity) == (9, 1, "alert")
+    assert (alert.item_number, alert.value, alert.severity) == (9, 1, "urgent")
     assert alert.is_open
     assert AuditEvent.objects.filter(action="raise", object_id=str(alert.pk)).exists()
 
