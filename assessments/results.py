@@ -5,6 +5,7 @@ partners' change side by side. Two queries whatever the number of responses.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,6 +29,9 @@ from assessments.selectors import reliability_overrides, reliability_params
 from clinic.models import Client, Clinic, Couple
 
 ATTACHMENT_INSTRUMENTS = ("ecrr", "ecrs")
+
+#: (owner partner id, instrument, that partner's answers) -> the answers shown, or None
+AnswersFilter = Callable[[object, Instrument, dict | None], dict | None]
 
 
 @dataclass(frozen=True)
@@ -230,18 +234,29 @@ def results_for_partner(
     return couple_results(clinic=clinic, couple=couple, partners=shown), shares
 
 
-def answers_visible_to(*, couple: Couple, client: Client) -> set:
-    """Partner ids whose item answers this partner may see: their own, and the other's only
-    where the confidentiality module allows questionnaire answers to be shared."""
-    from clinic.confidentiality import Material, partner_may_view
+def answers_visible_to(*, couple: Couple, client: Client) -> AnswersFilter:
+    """What of each partner's item answers this partner may read: all of their own; the other
+    partner's only where the confidentiality module shares questionnaire answers, and never
+    the answer to a risk item (the module's rule, whatever the policy)."""
+    from clinic.confidentiality import Viewer, ViewerKind, couple_policy, visible_answers
 
-    other = couple.other_partner(client)
-    visible = {client.pk}
-    if partner_may_view(
-        couple=couple, client=client, material=Material.QUESTIONNAIRE_ANSWERS, owner_id=other.pk
-    ):
-        visible.add(other.pk)
-    return visible
+    viewer, policy = Viewer(ViewerKind.PARTNER, client.pk), couple_policy(couple)
+
+    def answers_for(owner_id, instrument: Instrument, answers: dict | None) -> dict | None:
+        return visible_answers(
+            viewer=viewer,
+            owner_id=owner_id,
+            policy=policy,
+            answers=answers or {},
+            risk_items=[r.item for r in instrument.risk_items],
+        )
+
+    return answers_for
+
+
+def _answers_entry(answers_of, owner_id, instrument, answers) -> dict:
+    shown = answers_of(owner_id, instrument, answers) if answers_of else None
+    return {} if shown is None else {"answers": shown}
 
 
 def results_payload(
@@ -249,11 +264,11 @@ def results_payload(
     *,
     staff: bool,
     show_bands: bool = True,
-    answers_of: set | frozenset = frozenset(),
+    answers_of: AnswersFilter | None = None,
 ) -> list[dict]:
     """The results as JSON-ready dicts. Staff get reliable-change verdicts, partner discrepancy
     and dyadic change; partners get their scores (bands only if `show_bands`), and the item
-    answers of the partners in `answers_of`."""
+    answers that `answers_of` lets the reader see (see `answers_visible_to`)."""
     out = []
     for r in results:
         instrument = r.instrument
@@ -275,7 +290,7 @@ def results_payload(
                             "withheld_reason": pt.withheld_reason,
                             "cutoff_met": pt.cutoff_met,
                             "version": pt.version,
-                            **({"answers": pt.answers} if p.partner.pk in answers_of else {}),
+                            **_answers_entry(answers_of, p.partner.pk, instrument, pt.answers),
                         }
                         for pt in s.points
                     ],

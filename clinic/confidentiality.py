@@ -4,6 +4,7 @@ The portal, the API, the pages and the reports all ask `may_view`; none decides 
 The couple's policy inherits the clinic default unless the therapist set it (audited).
 """
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,12 +21,18 @@ class Material(StrEnum):
     SESSION_NOTE = "session_note"
     INDIVIDUAL_SESSION_NOTE = "individual_session_note"
     SAFETY_SCREEN = "safety_screen"
+    #: the answer to a risk item (PHQ-9 item 9, PCL-5 item 16 ...), apart from the score
+    RISK_ITEM_ANSWER = "risk_item_answer"
 
 
 # Never shown to the other partner, whatever the policy: individual-session notes are the
-# therapist's record of a private conversation, and a safety (violence) screen shown to the
-# other partner could put the person who answered it in danger.
-NEVER_SHARED = frozenset({Material.INDIVIDUAL_SESSION_NOTE, Material.SAFETY_SCREEN})
+# therapist's record of a private conversation; a safety (violence) screen shown to the other
+# partner could put the person who answered it in danger; and an answer about suicidal
+# thoughts or self-harm is disclosed to the therapist, who decides with the client what the
+# partner is told: a couple's "shared" policy must not publish it.
+NEVER_SHARED = frozenset(
+    {Material.INDIVIDUAL_SESSION_NOTE, Material.SAFETY_SCREEN, Material.RISK_ITEM_ANSWER}
+)
 # Clinical notes are the therapist's record; clients see none through the portal.
 STAFF_ONLY = frozenset({Material.SESSION_NOTE, Material.INDIVIDUAL_SESSION_NOTE})
 
@@ -62,6 +69,31 @@ def may_view(*, viewer: Viewer, material: Material, owner_id, policy: str) -> bo
     if material in NEVER_SHARED:
         return False
     return policy == "shared"
+
+
+def visible_answers(
+    *,
+    viewer: Viewer,
+    owner_id,
+    policy: str,
+    answers: Mapping[str, int],
+    risk_items: Collection[int],
+    safety_screen: bool = False,
+) -> dict[str, int] | None:
+    """The item answers of partner `owner_id` that `viewer` may read, or None for none at all.
+
+    Answers to `risk_items` are dropped unless the viewer may see risk-item answers (staff, or
+    the partner who gave them); a safety screen's answers go to no one but its owner and staff.
+    """
+    material = Material.SAFETY_SCREEN if safety_screen else Material.QUESTIONNAIRE_ANSWERS
+    if not may_view(viewer=viewer, material=material, owner_id=owner_id, policy=policy):
+        return None
+    if may_view(
+        viewer=viewer, material=Material.RISK_ITEM_ANSWER, owner_id=owner_id, policy=policy
+    ):
+        return dict(answers)
+    risky = {str(n) for n in risk_items}
+    return {k: v for k, v in answers.items() if str(k) not in risky}
 
 
 def couple_policy(couple) -> str:

@@ -96,3 +96,15 @@ def test_partner_answers_follow_the_confidentiality_module(history):
     couple.save()
     theirs = me.get("/api/v1/portal/results/").json()["instruments"][0]["partners"][1]
     assert theirs["scales"][0]["points"][0]["answers"]["1"] == 0
+
+
+def test_risk_item_answers_never_reach_the_other_partner_under_a_shared_policy(history):
+    couple = history
+    couple.individual_material_policy = "shared"
+    couple.save()
+    me = api_client_for(couple.partner_a.portal_user)
+    partners = me.get("/api/v1/portal/results/").json()["instruments"][0]["partners"]
+    mine = partners[0]["scales"][0]["points"][1]["answers"]
+    theirs = partners[1]["scales"][0]["points"][1]["answers"]
+    assert mine["9"] == 1  # my own answer to item 9 stays mine to read
+    assert "9" not in theirs and theirs["8"] == 1

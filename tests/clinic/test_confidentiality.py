@@ -39,3 +39,26 @@ def test_clients_see_no_clinical_notes_staff_see_everything():
     assert may_view(
         viewer=staff, material=Material.INDIVIDUAL_SESSION_NOTE, owner_id=B, policy="private"
     )
+
+
+def test_risk_item_answers_never_reach_the_other_partner_even_when_shared():
+    from clinic.confidentiality import visible_answers
+
+    answers = {"1": 2, "9": 3}
+    kwargs = {"answers": answers, "risk_items": [9]}
+    assert visible_answers(viewer=partner_a, owner_id=B, policy="shared", **kwargs) == {"1": 2}
+    assert visible_answers(viewer=partner_a, owner_id=B, policy="private", **kwargs) is None
+    assert visible_answers(viewer=partner_a, owner_id=A, policy="private", **kwargs) == answers
+    assert visible_answers(viewer=staff, owner_id=B, policy="private", **kwargs) == answers
+    assert not may_view(
+        viewer=partner_a, material=Material.RISK_ITEM_ANSWER, owner_id=B, policy="shared"
+    )
+
+
+def test_a_safety_screen_is_seen_by_its_owner_and_staff_only():
+    from clinic.confidentiality import visible_answers
+
+    kwargs = {"answers": {"1": 1}, "risk_items": [], "safety_screen": True}
+    assert visible_answers(viewer=partner_a, owner_id=B, policy="shared", **kwargs) is None
+    assert visible_answers(viewer=partner_a, owner_id=A, policy="shared", **kwargs) == {"1": 1}
+    assert visible_answers(viewer=staff, owner_id=B, policy="shared", **kwargs) == {"1": 1}
