@@ -77,6 +77,8 @@ class ResponseStatus(models.TextChoices):
     PENDING = "pending", "Not started"
     IN_PROGRESS = "in_progress", "Started"
     SUBMITTED = "submitted", "Submitted"
+    #: the partner chose "I'd rather not answer this one": final, never scored
+    DECLINED = "declined", "Declined by the partner"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -133,6 +135,7 @@ class Response(TenantModel):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    declined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = tenant_manager(ResponseQuerySet)
@@ -152,6 +155,12 @@ class Response(TenantModel):
                 | (~Q(status="submitted") & Q(submitted_at__isnull=True)),
                 name="response_submitted_has_time_and_scores",
             ),
+            # Declined is recorded as such and never carries a score.
+            models.CheckConstraint(
+                condition=Q(status="declined", declined_at__isnull=False, scores__isnull=True)
+                | (~Q(status="declined") & Q(declined_at__isnull=True)),
+                name="response_declined_has_time_and_no_scores",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,6 +173,10 @@ class Response(TenantModel):
     def is_overdue(self, today) -> bool:
         """overdue_q for one loaded response."""
         return self.status in OPEN_RESPONSE_STATUSES and self.due_on < today
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == ResponseStatus.DECLINED
 
     @property
     def instrument_name(self) -> str:

@@ -1,6 +1,7 @@
 """Portal API for a partner's own questionnaires: list what is due, open one, save answers as
-they go, submit. A partner reaches only their own responses (another's is a 404); submitted
-answers are final (409 with a message saying so)."""
+they go, submit (an all-blank submission is a 400), or decline. A partner reaches only their
+own responses (another's is a 404); submitted or declined answers are final (409 with a
+message saying so)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -124,6 +125,19 @@ class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
                 answers=data.validated_data.get("answers"),
                 by=request.user,
                 request=request,
+            )
+        except services.ResponseFinal as exc:
+            return conflict(str(exc))
+        return self._detail(response)
+
+    @extend_schema(request=None, responses=s.PortalQuestionnaireDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="decline")
+    def decline(self, request, pk):
+        """ "I'd rather not answer this one": final, recorded as declined, never scored."""
+        response = self.get_object()
+        try:
+            response = services.response_decline(
+                response=response, by=request.user, request=request
             )
         except services.ResponseFinal as exc:
             return conflict(str(exc))

@@ -39,6 +39,11 @@ def _answers_from(post, questionnaire) -> dict:
 @require_http_methods(["GET", "POST"])
 def questionnaire_page(request, response_id):
     response = _own_response(request, response_id)
+    if response.is_declined and request.method == "GET":
+        messages.info(
+            request, "You chose not to answer this one. Tell your therapist if that changes."
+        )
+        return redirect("portal-home")
     if response.status == ResponseStatus.SUBMITTED:
         if request.method == "POST":
             # Submitted answers are final: say so plainly rather than silently ignoring the form.
@@ -58,11 +63,12 @@ def questionnaire_page(request, response_id):
     questionnaire = questionnaire_for(request.clinic, response)
     error = None
     status = 200
+    confirm = None
     if request.method == "POST":
         answers = _answers_from(request.POST, questionnaire)
-        submit = request.POST.get("action") == "submit"
+        action = request.POST.get("action")
         try:
-            if submit:
+            if action == "confirm-submit":
                 services.response_submit(
                     response=response,
                     answers=answers,
@@ -71,15 +77,31 @@ def questionnaire_page(request, response_id):
                     channel="page",
                 )
                 return redirect("portal-questionnaire-done", response_id=response.pk)
-            services.response_save(
+            if action == "decline":
+                services.response_decline(
+                    response=response, by=request.user, request=request, channel="page"
+                )
+                messages.success(
+                    request,
+                    f"Noted: you chose not to answer the {questionnaire.instrument.short_name}. "
+                    "Your therapist will see that you skipped it.",
+                )
+                return redirect("portal-home")
+            response = services.response_save(
                 response=response,
                 answers=answers,
                 by=request.user,
                 request=request,
                 channel="page",
             )
-            messages.success(request, "Saved. You can come back and finish whenever you like.")
-            return redirect("portal-home")
+            if action != "submit":
+                messages.success(request, "Saved. You can come back and finish whenever you like.")
+                return redirect("portal-home")
+            # Submitting is final: the answers are kept as a draft and the partner confirms,
+            # told how many questions are still unanswered.
+            unanswered = services.unanswered_count(response)
+            total = len(questionnaire.items)
+            confirm = {"unanswered": unanswered, "total": total, "nothing": unanswered == total}
         except services.ResponseFinal as exc:
             error, status = str(exc), 409
         except ValidationError as exc:
@@ -104,7 +126,13 @@ def questionnaire_page(request, response_id):
     return render(
         request,
         "assessments/portal_grounding.html" if grounding_first else "assessments/portal_form.html",
-        {"q": questionnaire, "response": response, "error": error},
+        {
+            "q": questionnaire,
+            "response": response,
+            "error": error,
+            "confirm": confirm,
+            "nothing_answered": services.NOTHING_ANSWERED,
+        },
         status=status,
     )
 

@@ -140,6 +140,7 @@ class QuestionnaireResponseSerializer(serializers.ModelSerializer):
             "started_at",
             "saved_at",
             "submitted_at",
+            "declined_at",
             "scores",
         ]
         read_only_fields = fields
@@ -309,6 +310,7 @@ class PortalQuestionnaireSerializer(serializers.ModelSerializer):
             "answered",
             "saved_at",
             "submitted_at",
+            "declined_at",
         ]
         read_only_fields = fields
 

@@ -227,7 +227,27 @@ def _locked(response: Response) -> Response:
         )
     if fresh.status == ResponseStatus.CANCELLED:
         raise ResponseFinal("Your therapist has withdrawn this questionnaire; nothing to save.")
+    if fresh.status == ResponseStatus.DECLINED:
+        raise ResponseFinal(
+            "You chose not to answer this questionnaire, and that choice is final. If you "
+            "would like to answer it after all, tell your therapist."
+        )
     return fresh
+
+
+#: why an all-blank submission is refused (the API's field error and the page's message)
+NOTHING_ANSWERED = (
+    "No question is answered. Answer at least one, or choose “I'd rather not answer this "
+    "one” to tell your therapist you are skipping it."
+)
+
+
+def unanswered_count(response: Response, answers: Mapping[Any, Any] | None = None) -> int:
+    """How many items of the response's instrument would be unanswered with `answers` applied
+    to what is saved (what the partner is asked to confirm before submitting)."""
+    stored, _ = _merged_answers(response, answers or {})
+    instrument = get_instrument(response.instrument_code, response.instrument_version)
+    return len(instrument.items) - len(stored)
 
 
 def _merged_answers(
@@ -370,6 +390,10 @@ def response_submit(
     snapshot, and raise a risk alert for each risk item endorsed or left blank."""
     response = _locked(response)
     stored, as_ints = _merged_answers(response, answers or {})
+    if not stored:
+        # An empty submission is almost always a slip (a tap on Submit too early); declining
+        # is a separate, explicit choice (response_decline), recorded as such and not scored.
+        raise ValidationError({"answers": NOTHING_ANSWERED})
     instrument = get_instrument(response.instrument_code, response.instrument_version)
     result = score(instrument, as_ints)
     now = timezone.now()
@@ -407,6 +431,39 @@ def response_submit(
     _raise_alerts(
         response=response,
         flags=result.risk_flags,
+        by=by,
+        request=request,
+        channel=channel,
+        from_draft=False,
+    )
+    return response
+
+
+@transaction.atomic
+def response_decline(
+    *, response: Response, by: User, request=None, channel: str = "portal"
+) -> Response:
+    """The partner chose "I'd rather not answer this one": final, recorded as declined and never
+    scored (answers saved so far are kept as they were). An instrument's risk items go to the
+    therapist as not answered, as a skipped risk item would."""
+    response = _locked(response)
+    now = timezone.now()
+    response.status = ResponseStatus.DECLINED
+    response.declined_at = now
+    response.save(update_fields=["status", "declined_at"])
+    record_event(
+        clinic=response.clinic,
+        actor=by,
+        action="decline",
+        obj=response,
+        request=request,
+        channel=channel,
+        detail={"instrument": f"{response.instrument_code}-{response.instrument_version}"},
+    )
+    instrument = get_instrument(response.instrument_code, response.instrument_version)
+    _raise_alerts(
+        response=response,
+        flags=[f for f in score(instrument, {}).risk_flags if f.value is None],
         by=by,
         request=request,
         channel=channel,

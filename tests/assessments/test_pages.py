@@ -64,7 +64,7 @@ def test_save_and_come_back_with_a_skipped_item(partner_a, phq9):
 
 
 def test_submitting_a_risk_answer_shows_the_crisis_text(partner_a, phq9, clinic):
-    form = {f"item-{k}": v for k, v in PHQ9_WITH_RISK.items()} | {"action": "submit"}
+    form = {f"item-{k}": v for k, v in PHQ9_WITH_RISK.items()} | {"action": "confirm-submit"}
     response = partner_a.post(form_url(phq9), form, follow=True)
     page = response.content.decode()
     assert "Support is available" in page and clinic.crisis_text in page
@@ -72,7 +72,7 @@ def test_submitting_a_risk_answer_shows_the_crisis_text(partner_a, phq9, clinic)
 
 
 def test_no_crisis_text_or_band_after_an_ordinary_submission(partner_a, phq9, clinic):
-    form = {f"item-{n}": "1" for n in range(1, 9)} | {"item-9": "0", "action": "submit"}
+    form = {f"item-{n}": "1" for n in range(1, 9)} | {"item-9": "0", "action": "confirm-submit"}
     page = partner_a.post(form_url(phq9), form, follow=True).content.decode()
     assert "Support is available" not in page
     assert "<strong>8</strong>" in page and "Mild" not in page
@@ -83,8 +83,8 @@ def test_no_crisis_text_or_band_after_an_ordinary_submission(partner_a, phq9, cl
 
 
 def test_posting_to_a_submitted_questionnaire_is_refused_with_a_message(partner_a, phq9):
-    partner_a.post(form_url(phq9), {"item-1": "1", "action": "submit"})
-    response = partner_a.post(form_url(phq9), {"item-1": "3", "action": "submit"})
+    partner_a.post(form_url(phq9), {"item-1": "1", "action": "confirm-submit"})
+    response = partner_a.post(form_url(phq9), {"item-1": "3", "action": "confirm-submit"})
     assert response.status_code == 409
     assert "already sent and are final" in response.content.decode()
     phq9.refresh_from_db()
@@ -250,3 +250,47 @@ def test_results_panel_names_pcl5_change_and_cut_offs_and_explains_no_reference_
     # one explanation per instrument (PCL-5's clusters, ECR-R's two scales), not one per row
     assert page.count("no verified reliability figures") == 2
     assert "ECR-R (Attachment anxiety, Attachment avoidance): no verified" in page
+
+
+# --- confirming a submission, declining -------------------------------------------------------
+
+
+def test_submitting_asks_for_confirmation_and_says_how_many_are_unanswered(partner_a, phq9):
+    form = {f"item-{n}": "1" for n in range(1, 9)} | {"action": "submit"}
+    response = partner_a.post(form_url(phq9), form)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Submit your answers?" in page and "2 of 10 questions are unanswered." in page
+    assert 'value="confirm-submit" autofocus>Yes, submit with 2 unanswered' in page
+    phq9.refresh_from_db()
+    assert phq9.status == "in_progress" and len(phq9.answers) == 8  # kept, not final yet
+    done = partner_a.post(form_url(phq9), form | {"action": "confirm-submit"})
+    assert done.status_code == 302 and done["Location"].endswith("/done/")
+    phq9.refresh_from_db()
+    assert phq9.status == "submitted"
+
+
+def test_an_all_blank_submission_is_refused_and_offers_to_decline(partner_a, phq9):
+    page = partner_a.post(form_url(phq9), {"action": "submit"}).content.decode()
+    assert "No question is answered yet" in page and 'value="confirm-submit"' not in page
+    assert "I'd rather not answer this one</button>" in page
+    forced = partner_a.post(form_url(phq9), {"action": "confirm-submit"})
+    assert forced.status_code == 400
+    assert "No question is answered." in forced.content.decode()
+    phq9.refresh_from_db()
+    assert phq9.status != "submitted" and phq9.scores is None
+
+
+def test_declining_is_recorded_not_scored_and_final(partner_a, phq9):
+    response = partner_a.post(form_url(phq9), {"action": "decline"})
+    assert response.status_code == 302
+    phq9.refresh_from_db()
+    assert (phq9.status, phq9.scores, phq9.submitted_at) == ("declined", None, None)
+    assert phq9.declined_at is not None
+    assert AuditEvent.objects.filter(action="decline", object_id=str(phq9.pk)).exists()
+    # Item 9 was not answered: the therapist hears of it, at the lower level.
+    alert = RiskAlert.objects.get(response=phq9)
+    assert (alert.item_number, alert.value, alert.severity) == (9, None, "review")
+    assert partner_a.get(form_url(phq9))["Location"] == "/portal/"
+    again = partner_a.post(form_url(phq9), {"item-1": "1", "action": "confirm-submit"})
+    assert again.status_code == 409 and "chose not to answer" in again.content.decode()

@@ -148,3 +148,29 @@ def test_portal_list_query_count_does_not_grow(couple, therapist, me):
     large, response = fetch()
     assert len(response.json()["results"]) == 8
     assert small == large
+
+
+def test_an_all_blank_submission_is_a_400_with_the_answers_field(me, phq9):
+    response = me.post(f"{BASE}{phq9.pk}/submit/", {"answers": {}}, format="json")
+    assert response.status_code == 400
+    assert "No question is answered" in response.json()["errors"]["answers"][0]
+    phq9.refresh_from_db()
+    assert phq9.status == ResponseStatus.PENDING
+
+
+def test_declining_through_the_api_is_final_and_unscored(me, phq9, couple, therapist):
+    body = me.post(f"{BASE}{phq9.pk}/decline/").json()
+    assert body["questionnaire"]["status"] == "declined"
+    assert body["questionnaire"]["declined_at"] and body["result"] is None
+    refused = me.post(f"{BASE}{phq9.pk}/submit/", {"answers": {"1": 1}}, format="json")
+    assert refused.status_code == 409 and "chose not to answer" in refused.json()["detail"]
+    theirs = first_response(assign(couple, couple.partner_b, by=therapist))
+    assert me.post(f"{BASE}{theirs.pk}/decline/").status_code == 404
+
+
+def test_the_database_refuses_to_change_a_declined_response(me, phq9):
+    from django.db import IntegrityError, InternalError, transaction
+
+    me.post(f"{BASE}{phq9.pk}/decline/")
+    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+        Response.objects.filter(pk=phq9.pk).update(status="pending", declined_at=None)
