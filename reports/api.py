@@ -13,7 +13,7 @@ from clinic.portal_api_base import PortalViewSet
 from reports import services, storage
 from reports.broker import BrokerUnavailable
 from reports.models import EXPORT_AUDIENCE_CHOICES, Audience, ClinicExport, ProgressReport
-from reports.selectors import reports_for_member, reports_for_partner
+from reports.selectors import reports_for_member, reports_for_partner, shared_with
 
 BROKER_DOWN = "Report generation is unavailable right now (the task queue cannot be reached). Nothing was created; please try again in a few minutes."
 
@@ -22,6 +22,9 @@ class ReportSerializer(serializers.ModelSerializer):
     couple = serializers.UUIDField(source="couple_id", read_only=True)
     partner = serializers.UUIDField(source="partner_id", read_only=True, allow_null=True)
     downloadable = serializers.BooleanField(read_only=True)
+    shared_with = serializers.SerializerMethodField(
+        help_text="the partners who can read it in the portal (empty: not shared)"
+    )
 
     class Meta:
         model = ProgressReport
@@ -30,6 +33,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "couple",
             "audience",
             "partner",
+            "shared_at",
+            "shared_with",
             "period_start",
             "period_end",
             "status",
@@ -46,6 +51,9 @@ class ReportSerializer(serializers.ModelSerializer):
             "request_id",
         ]
         read_only_fields = fields
+
+    def get_shared_with(self, report) -> list[str]:
+        return shared_with(report)
 
 
 class ReportRequestSerializer(serializers.Serializer):
@@ -130,8 +138,10 @@ class CoupleReportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     ordering_fields = ["created_at"]
 
     def clinic_queryset(self):
-        return ProgressReport.objects.for_clinic(self.clinic).filter(
-            couple=self.couple, export__isnull=True
+        return (
+            ProgressReport.objects.for_clinic(self.clinic)
+            .filter(couple=self.couple, export__isnull=True)
+            .select_related("couple")
         )
 
     @extend_schema(
@@ -175,6 +185,21 @@ class ReportViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
             channel="api",
             filename=_filename(report),
         )
+
+    @extend_schema(request=None, responses={200: ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def share(self, request, clinic_slug, pk):
+        """Release a finished couple or partner report to the portal (400 for a clinical or
+        export report, or one not finished)."""
+        report = services.report_share(report=self.get_object(), by=request.user, request=request)
+        return Response(ReportSerializer(report).data)
+
+    @extend_schema(request=None, responses={200: ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def unshare(self, request, clinic_slug, pk):
+        """Stop sharing: the report leaves the portal at once."""
+        report = services.report_unshare(report=self.get_object(), by=request.user, request=request)
+        return Response(ReportSerializer(report).data)
 
 
 class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):

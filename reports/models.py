@@ -87,6 +87,12 @@ class ProgressReport(TenantModel):
     size_bytes = models.PositiveIntegerField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     file_removed_at = models.DateTimeField(null=True, blank=True)
+    #: released to the portal by the therapist (None: not shared, or sharing was stopped);
+    #: each share and stop is an audit event, so the history stays in the audit trail
+    shared_at = models.DateTimeField(null=True, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -101,11 +107,34 @@ class ProgressReport(TenantModel):
                 condition=models.Q(period_end__gte=models.F("period_start")),
                 name="report_period_ordered",
             ),
+            # Only a client-audience report written for the couple's page can reach the portal:
+            # never a clinical one, never one built for a clinic export.
+            models.CheckConstraint(
+                condition=models.Q(shared_at__isnull=True)
+                | (
+                    models.Q(audience__in=["couple", "partner"], export__isnull=True)
+                    & models.Q(shared_at__isnull=False)
+                ),
+                name="report_shared_only_client_audience",
+            ),
         ]
 
     @property
     def downloadable(self) -> bool:
         return self.status == Status.DONE and bool(self.file_key) and self.file_removed_at is None
+
+    @property
+    def shareable(self) -> bool:
+        """A client-audience report of the couple page (not an export's), finished."""
+        return (
+            self.audience in (Audience.COUPLE, Audience.PARTNER)
+            and self.export_id is None
+            and self.status == Status.DONE
+        )
+
+    @property
+    def is_shared(self) -> bool:
+        return self.shared_at is not None
 
 
 EXPORT_AUDIENCE_CHOICES = [

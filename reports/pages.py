@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -23,9 +24,9 @@ def couple_reports_panel(*, request, couple) -> dict:
     """Context of the Reports panel on the couple page."""
     today = timezone.localdate()
     return {
-        "reports": ProgressReport.objects.for_clinic(request.clinic).filter(
-            couple=couple, export__isnull=True
-        )[:20],
+        "reports": ProgressReport.objects.for_clinic(request.clinic)
+        .filter(couple=couple, export__isnull=True)
+        .select_related("shared_by")[:20],
         "form": ReportRequestForm(
             couple=couple, initial={"period_start": today - timedelta(days=90), "period_end": today}
         ),
@@ -85,6 +86,35 @@ def report_download(request, report_id):
         channel="page",
         filename=api._filename(report),
     )
+
+
+@clinic_member_required
+@require_http_methods(["POST"])
+def report_share_page(request, report_id):
+    """Share a report with the partner(s) or stop sharing it (`action` = share | unshare)."""
+    report = (
+        reports_for_member(clinic=request.clinic, membership=request.membership)
+        .filter(pk=report_id, export__isnull=True)
+        .select_related("couple")
+        .first()
+    )
+    if report is None:
+        raise Http404
+    share = request.POST.get("action") != "unshare"
+    try:
+        if share:
+            services.report_share(report=report, by=request.user, request=request)
+            whom = "both partners" if report.audience == "couple" else "the partner"
+            messages.success(request, f"Shared with {whom}: it is in their portal now.")
+        else:
+            services.report_unshare(report=report, by=request.user, request=request)
+            messages.success(request, "No longer shared: it has left the portal.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    url = reverse(
+        "couple-detail", kwargs={"clinic_slug": request.clinic.slug, "couple_id": report.couple_id}
+    )
+    return redirect(f"{url}#reports")
 
 
 @clinic_member_required

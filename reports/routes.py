@@ -21,6 +21,7 @@ portal_api_urlpatterns = [*portal_router.urls]
 page_urlpatterns = [
     path("couples/<uuid:couple_id>/reports/", pages.report_request_page, name="report-request"),
     path("reports/<uuid:report_id>/download/", pages.report_download, name="report-download"),
+    path("reports/<uuid:report_id>/share/", pages.report_share_page, name="report-share"),
     path("exports/", pages.exports_page, name="exports"),
     path("exports/<uuid:export_id>/download/", pages.export_download, name="export-download"),
 ]

@@ -31,6 +31,7 @@ from clinic.tenancy import clinic_scope
 from reports import dispatch, storage
 from reports.broker import ensure_broker
 from reports.models import Audience, ClinicExport, ProgressReport, Status
+from reports.selectors import shared_with
 
 log = logging.getLogger(__name__)
 
@@ -533,3 +534,58 @@ def _headline_csv(rows: list[dict]) -> str:
             {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
         )
     return out.getvalue()
+
+
+# --- releasing a report to the partners ------------------------------------------------------
+
+
+@transaction.atomic
+def report_share(*, report: ProgressReport, by, request=None) -> ProgressReport:
+    """Release a finished couple or partner report to the portal (the couple's report to both
+    partners, a partner report to that partner). Audited with whom it was shared."""
+    report = (
+        ProgressReport.objects.for_clinic(report.clinic_id).select_for_update().get(pk=report.pk)
+    )
+    if report.audience == Audience.CLINICAL:
+        raise ValidationError(
+            {"report": "A clinical report is for the record; it is never shared."}
+        )
+    if report.export_id is not None:
+        raise ValidationError(
+            {"report": "Reports built for a clinic export are never published to the portal."}
+        )
+    if report.status != Status.DONE or not report.file_key or report.file_removed_at:
+        raise ValidationError({"report": "Only a finished report with its file can be shared."})
+    if report.shared_at is None:
+        report.shared_at, report.shared_by = timezone.now(), by
+        report.save(update_fields=["shared_at", "shared_by"])
+        record_event(
+            clinic=report.clinic,
+            actor=by,
+            action="share",
+            obj=report,
+            request=request,
+            detail={"audience": report.audience, "shared_with": shared_with(report)},
+        )
+    return report
+
+
+@transaction.atomic
+def report_unshare(*, report: ProgressReport, by, request=None) -> ProgressReport:
+    """Stop sharing a report: it leaves the portal at once (audited; sharing again is allowed)."""
+    report = (
+        ProgressReport.objects.for_clinic(report.clinic_id).select_for_update().get(pk=report.pk)
+    )
+    if report.shared_at is not None:
+        shared_since, partners = report.shared_at, shared_with(report)
+        report.shared_at, report.shared_by = None, None
+        report.save(update_fields=["shared_at", "shared_by"])
+        record_event(
+            clinic=report.clinic,
+            actor=by,
+            action="unshare",
+            obj=report,
+            request=request,
+            detail={"shared_since": shared_since.isoformat(), "shared_with": partners},
+        )
+    return report

@@ -250,6 +250,8 @@ def test_downloads_are_refused_to_other_clinics_therapists_and_partners(
         )
     by_audience = {r.audience: r for r in reports}
     partner_report = by_audience["partner"]
+    for audience in ("partner", "couple"):
+        services.report_share(report=by_audience[audience], by=therapist)
     path = url(clinic, f"reports/{partner_report.pk}/download/")
     assert api_client_for(outsider).get(path).status_code == 404
     assert api_client_for(other_therapist).get(path).status_code == 404

@@ -26,8 +26,12 @@ def done_report(couple, *, audience=Audience.COUPLE, partner=None, data=b"%PDF-1
 
 @builder(ProgressReport, individual=True)
 def _report(couple, partner):
-    # A partner-audience report belongs to one partner: the other partner must never reach it.
-    return done_report(couple, audience=Audience.PARTNER, partner=partner)
+    # A partner-audience report belongs to one partner: the other partner must never reach it,
+    # even once it is shared (the walk would prove nothing with an unshared report).
+    report = done_report(couple, audience=Audience.PARTNER, partner=partner)
+    ProgressReport.objects.filter(pk=report.pk).update(shared_at=timezone.now())
+    report.refresh_from_db()
+    return report
 
 
 @builder(ClinicExport, couple_bound=False)
