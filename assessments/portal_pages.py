@@ -203,6 +203,8 @@ def results_page(request):
             "shares": shares,
             "show_bands": show_bands,
             "names": names,
-            "attachment_map": attachment_svg(results, names) if results else None,
+            "attachment_map": (
+                attachment_svg(results, names, quadrant_names=show_bands) if results else None
+            ),
         },
     )

@@ -50,9 +50,14 @@ def scores_svg(
 
 
 def attachment_svg(
-    all_results: list[InstrumentResults], partner_names: tuple[str, str]
+    all_results: list[InstrumentResults],
+    partner_names: tuple[str, str],
+    *,
+    quadrant_names: bool = True,
 ) -> str | None:
-    """The attachment map from the ECR-R (or, without it, the ECR-S) results; None if neither."""
+    """The attachment map from the ECR-R (or, without it, the ECR-S) results; None if neither.
+    `quadrant_names=False` leaves out the corner names ("Fearful", "Dismissing" ...): they read
+    as categories, so clients see them only where the clinic shows them score bands."""
     chosen = next((r for r in all_results if r.code in ATTACHMENT_INSTRUMENTS), None)
     if chosen is None:
         return None
@@ -74,5 +79,6 @@ def attachment_svg(
     drawing = charts.attachment_chart(
         rc.AttachmentMap(instrument=chosen.instrument.short_name, tracks=tuple(tracks)),
         partner_names,
+        quadrant_names=quadrant_names,
     )
     return charts.drawing_to_svg(drawing)

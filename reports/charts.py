@@ -495,8 +495,10 @@ def attachment_chart(
     *,
     width: float = DEFAULT_WIDTH,
     height: float = 290,
+    quadrant_names: bool = True,
 ) -> Drawing:
-    """Anxiety (y) against avoidance (x) per partner over time, with the four quadrants named.
+    """Anxiety (y) against avoidance (x) per partner over time, with the four quadrants named
+    unless `quadrant_names` is false (clients, where the clinic hides score bands).
 
     The quadrant names are a descriptive aid only; the scales stay dimensional.
     """
@@ -511,7 +513,7 @@ def attachment_chart(
         value = min(max(value, low), high)
         return frame.left + (value - low) / (high - low) * side
 
-    for label, high_anxiety, high_avoidance in QUADRANTS:
+    for label, high_anxiety, high_avoidance in QUADRANTS if quadrant_names else ():
         x = frame.right - 4 if high_avoidance else frame.left + 4
         y = frame.top - 11 if high_anxiety else frame.bottom + 5
         drawing.add(

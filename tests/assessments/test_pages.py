@@ -294,3 +294,27 @@ def test_declining_is_recorded_not_scored_and_final(partner_a, phq9):
     assert partner_a.get(form_url(phq9))["Location"] == "/portal/"
     again = partner_a.post(form_url(phq9), {"item-1": "1", "action": "confirm-submit"})
     assert again.status_code == 409 and "chose not to answer" in again.content.decode()
+
+
+def test_portal_attachment_map_names_quadrants_only_where_the_clinic_shows_bands(
+    client, couple, admin
+):
+    services.wording_store(
+        clinic=couple.clinic,
+        by=admin,
+        instrument_code="ecrs",
+        instrument_version=1,
+        wording={"items": {str(n): f"Statement {n}" for n in range(1, 13)}},
+        source="Licence",
+    )
+    submitted_response(couple, couple.partner_a, "ecrs", answers={str(n): 6 for n in range(1, 13)})
+    client.force_login(couple.partner_a.portal_user)
+    quadrants = ("Secure", "Preoccupied", "Dismissing", "Fearful")
+    page = client.get("/portal/results/").content.decode()
+    assert "Attachment map" in page and "<svg" in page
+    assert not any(name in page for name in quadrants)
+    assert "corner names" not in page
+    couple.clinic.show_score_bands_to_clients = True
+    couple.clinic.save()
+    page = client.get("/portal/results/").content.decode()
+    assert all(name in page for name in quadrants) and "corner names" in page
