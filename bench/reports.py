@@ -10,7 +10,8 @@ Redis: ``BENCH_REDIS_URL`` (cache, default database 14) and ``BENCH_BROKER_URL``
 default database 12).
 
 Options: ``--couples 200`` (export size), ``--runs 15`` (timed runs of gather and render),
-``--skip-export``.
+``--skip-export``, ``--memory-couples 2000`` (also measure the peak memory of the worker
+processes generating and zipping an export of that many month-long couples; 0 skips it).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 
 TARGETS = {
+    "export_worker_peak_rss_mb": ("<=", 300),
     "render_ms_median": ("<=", 150),
     "gather_ms_median": ("<=", 50),
     "weasyprint_ratio": (">=", 5),
@@ -178,6 +180,87 @@ def _export_rate(clinic, therapist, start, workers: int, couples: int) -> float:
         worker.wait(timeout=30)
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for {pid}")
+
+
+def _export_memory(therapist, couples: int, start) -> dict:
+    """Peak memory of each worker process while an export of `couples` month-long couples is
+    generated and zipped (the ZIP is streamed to storage, never held whole)."""
+    from clinic.models import Clinic, Membership, Role
+    from clinic.tenancy import scopes_disabled
+    from reports import services
+    from reports.models import ClinicExport
+    from reports.synthetic import MONTH, build_history
+    from tests.factories import CoupleFactory
+
+    with scopes_disabled():
+        clinic = Clinic.objects.create(
+            name="Bench Memory", slug="bench-memory", time_zone="Europe/London"
+        )
+        Membership.objects.create(clinic=clinic, user=therapist, role=Role.ADMIN)
+        for n in range(couples):
+            couple = CoupleFactory(clinic=clinic, therapists=[therapist])
+            build_history(couple=couple, therapist=therapist, start=start, size=MONTH, seed=n)
+            if (n + 1) % 100 == 0:
+                print(f"  built {n + 1} of {couples} month-long couples", flush=True)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "clinic",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)  # let the pool processes start
+        began = time.perf_counter()
+        with scopes_disabled():
+            export = services.export_request(
+                clinic=clinic,
+                by=therapist,
+                period_start=start,
+                period_end=start + timedelta(days=30),
+                audiences=["clinical"],
+            )
+        while (
+            export := ClinicExport.objects.with_scopes_disabled().get(pk=export.pk)
+        ).status not in ("done", "failed"):
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - began
+        if export.status != "done" or export.completed != couples:
+            raise RuntimeError(f"export ended {export.status}: {export.failure_reason}")
+        children = subprocess.run(
+            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True
+        ).stdout.split()
+        pool = [_peak_rss_mb(int(pid)) for pid in children]
+        return {
+            "export_memory_couples": couples,
+            "export_memory_seconds": round(elapsed, 1),
+            "export_zip_mb": round(export.size_bytes / 1e6, 1),
+            "export_worker_peak_rss_mb": round(max(pool), 1),
+            "export_worker_main_peak_rss_mb": round(_peak_rss_mb(worker.pid), 1),
+        }
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -185,6 +268,7 @@ def main(argv=None) -> int:
     parser.add_argument("--couples", type=int, default=200)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--memory-couples", type=int, default=0)
     args = parser.parse_args(argv)
 
     _configure_environment()
@@ -258,6 +342,9 @@ def main(argv=None) -> int:
             "export_reports_per_s_2_workers": round(two, 2),
             "export_speedup_2_vs_1": round(two / one, 2),
         }
+    if args.memory_couples:
+        print(f"export memory: {args.memory_couples} month-long couples...", flush=True)
+        results |= _export_memory(therapist, args.memory_couples, start)
     results["met"] = {
         key: (results[key] <= bound if op == "<=" else results[key] >= bound)
         for key, (op, bound) in TARGETS.items()
@@ -286,6 +373,10 @@ def main(argv=None) -> int:
         "export_reports_per_s_1_worker",
         "export_reports_per_s_2_workers",
         "export_speedup_2_vs_1",
+        "export_memory_couples",
+        "export_zip_mb",
+        "export_worker_peak_rss_mb",
+        "export_worker_main_peak_rss_mb",
     ):
         if key in results:
             op, bound = TARGETS.get(key, ("", ""))

@@ -11,6 +11,8 @@ finished exactly once.
 import csv
 import io
 import logging
+import shutil
+import tempfile
 import threading
 import uuid
 import zipfile
@@ -485,26 +487,30 @@ def stale_work_requeue() -> int:
 
 def export_assemble(*, export: ClinicExport, headline_rows: list[dict]) -> ClinicExport:
     """Zip every finished report of the export with a CSV of headline scores, and store it."""
-    reports = list(
-        export.reports.select_related("couple__partner_a", "couple__partner_b").order_by(
-            "couple_id", "audience"
-        )
+    reports = (
+        export.reports.select_related("couple__partner_a", "couple__partner_b")
+        .order_by("couple_id", "audience")
+        .iterator(chunk_size=500)
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        failed = []
-        for report in reports:
-            if report.status != Status.DONE:
-                failed.append(
-                    f"{report.couple.label} ({report.audience}): {report.failure_reason or report.status}"
-                )
-                continue
-            with storage.open_file(report.file_key) as fh:
-                archive.writestr(f"{report.couple_id}/{report.audience}.pdf", fh.read())
-        archive.writestr("headline_scores.csv", _headline_csv(headline_rows))
-        if failed:
-            archive.writestr("FAILED.txt", "\n".join(failed) + "\n")
-    stored = storage.store_bytes(storage.export_key(export), buffer.getvalue())
+    failed = []
+    # The archive goes to a temporary file, each PDF copied into it in chunks, so a worker's
+    # memory stays flat however many reports a clinic exports.
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for report in reports:
+                if report.status != Status.DONE:
+                    failed.append(
+                        f"{report.couple.label} ({report.audience}): "
+                        f"{report.failure_reason or report.status}"
+                    )
+                    continue
+                name = f"{report.couple_id}/{report.audience}.pdf"
+                with storage.open_file(report.file_key) as src, archive.open(name, "w") as dst:
+                    shutil.copyfileobj(src, dst, storage.CHUNK)
+            archive.writestr("headline_scores.csv", _headline_csv(headline_rows))
+            if failed:
+                archive.writestr("FAILED.txt", "\n".join(failed) + "\n")
+        stored = storage.store_file(storage.export_key(export), spool)
     now = timezone.now()
     ClinicExport.objects.with_scopes_disabled().filter(pk=export.pk).update(
         status=Status.DONE,

@@ -489,3 +489,27 @@ def test_sweep_starts_an_export_whose_start_was_lost(clinic, admin):
         sweep_stale_reports.apply()
     export.refresh_from_db()
     assert export.status == Status.DONE and export.completed == export.total == 1
+
+
+def test_export_zip_is_streamed_to_storage_not_built_in_memory(clinic, admin):
+    import hashlib
+    import os
+    import tracemalloc
+
+    export = _export_whose_parts_finished_unannounced(clinic, admin, couples=12)
+    for part in export.reports.all():  # 12 MiB of incompressible parts
+        services.storage.store_bytes(part.file_key, os.urandom(1 << 20))
+    ClinicExport.objects.filter(pk=export.pk).update(completed=12, assembling_at=timezone.now())
+    tracemalloc.start()
+    try:
+        services.export_build(export_id=export.pk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * (1 << 20), f"peak {peak / (1 << 20):.1f} MiB while zipping 12 MiB"
+    export.refresh_from_db()
+    with default_storage.open(export.file_key) as fh:
+        data = fh.read()
+    assert export.status == Status.DONE and export.size_bytes == len(data) > 12 * (1 << 20)
+    assert export.sha256 == hashlib.sha256(data).hexdigest()
+    assert len(_zip_names(export)) == 13
