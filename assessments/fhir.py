@@ -22,6 +22,9 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 QUESTIONNAIRE_BASE = "urn:attune:questionnaire:"
 ANSWER_SYSTEM = "urn:attune:answer:"
 SCALE_SYSTEM = "urn:attune:scale"
+#: Attune's own interpretation code for a score estimated from the items answered: no HL7 or
+#: LOINC code says "prorated", and a bare LOINC total would pass it off as a complete total.
+INTERPRETATION_SYSTEM = "urn:attune:interpretation"
 
 
 #: namespace for the stable ids derived below (a resource exported twice keeps its id)
@@ -128,9 +131,27 @@ def questionnaire_response_resource(response: Response) -> dict[str, Any]:
     return resource
 
 
+def _entry_reference(resource_id: object) -> str:
+    """A reference that resolves inside the Bundle: entries carry `urn:uuid:<id>` full URLs."""
+    return f"urn:uuid:{resource_id}"
+
+
+def _estimation_note(snapshot: dict[str, Any]) -> str:
+    how = (snapshot.get("imputation") or "missing items estimated").removeprefix("prorated: ")
+    return (
+        f"Estimated: {snapshot.get('answered')} of {snapshot.get('item_count')} items "
+        f"answered; {how}."
+    )
+
+
 def observation_resources(response: Response) -> list[dict[str, Any]]:
     """One R4 Observation per computed scale (total and subscales) of a submitted response,
-    from its stored snapshot; withheld scales are left out."""
+    from its stored snapshot; withheld scales are left out.
+
+    A prorated score keeps Attune's scale code but not the LOINC code of the standard total
+    (which means all items answered), carries an interpretation code saying it was estimated,
+    and a note saying from how many items. `derivedFrom` points at the response's Bundle entry.
+    """
     if response.status != ResponseStatus.SUBMITTED or not response.scores:
         return []
     instrument = get_instrument(response.instrument_code, response.instrument_version)
@@ -147,7 +168,8 @@ def observation_resources(response: Response) -> list[dict[str, Any]]:
                 "display": f"{instrument.short_name} {scale.name}",
             }
         ]
-        if loinc:
+        prorated = bool(snapshot.get("prorated"))
+        if loinc and not prorated:
             coding.insert(0, {"system": LOINC, "code": loinc})
         observation: dict[str, Any] = {
             "resourceType": "Observation",
@@ -170,14 +192,29 @@ def observation_resources(response: Response) -> list[dict[str, Any]]:
                 "system": UCUM,
                 "code": "{score}",
             },
-            "derivedFrom": [{"reference": f"QuestionnaireResponse/{response.pk}"}],
+            "derivedFrom": [{"reference": _entry_reference(response.pk)}],
         }
+        interpretation = []
+        if prorated:
+            interpretation.append(
+                {
+                    "coding": [
+                        {
+                            "system": INTERPRETATION_SYSTEM,
+                            "code": "prorated",
+                            "display": "Prorated: estimated from the items answered",
+                        }
+                    ],
+                    "text": "Prorated",
+                }
+            )
+            observation["note"] = [{"text": _estimation_note(snapshot)}]
         if snapshot.get("band"):
-            observation["interpretation"] = [{"text": snapshot["band"]}]
-        if snapshot.get("prorated"):
-            observation["note"] = [
-                {"text": f"Prorated: {snapshot.get('imputation') or 'items missing'}"}
-            ]
+            interpretation.append({"text": snapshot["band"]})
+        if snapshot.get("cutoff_met") and scale.cutoff is not None:
+            interpretation.append({"text": scale.cutoff.label})
+        if interpretation:
+            observation["interpretation"] = interpretation
         observations.append(observation)
     return observations
 

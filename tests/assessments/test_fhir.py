@@ -46,13 +46,39 @@ def test_submitted_response_exports_a_valid_response_and_observations(couple):
     assert [i.linkId for i in qr.item] == [str(n) for n in range(1, 9)]
     assert qr.item[0].answer[0].valueCoding.code == "LA6569-3"
     (total,) = [Observation.model_validate(o) for o in fhir.observation_resources(response)]
-    assert total.code.coding[0].code == "44261-6"
     assert float(total.valueQuantity.value) == 9.0  # 8 answered, prorated to 9
-    assert "Prorated" in total.note[0].text
+    # a prorated total never passes as the complete standard total: no LOINC 44261-6, an
+    # interpretation code saying it was estimated, and a note that reads as a sentence
+    assert [c.code for c in total.code.coding] == ["phq9-total"]
+    assert total.interpretation[0].coding[0].code == "prorated"
+    assert total.interpretation[0].coding[0].system == "urn:attune:interpretation"
+    assert total.note[0].text == (
+        "Estimated: 8 of 9 items answered; mean substitution: mean of answered items x item count."
+    )
     bundle = Bundle.model_validate(fhir.response_bundle(response))
     assert [e.resource.__resource_type__ for e in bundle.entry] == [
         "QuestionnaireResponse",
         "Observation",
+    ]
+    # derivedFrom resolves inside the bundle
+    full_urls = {e.fullUrl for e in bundle.entry}
+    references = [d.reference for e in bundle.entry[1:] for d in e.resource.derivedFrom]
+    assert references == [f"urn:uuid:{response.pk}"]
+    assert set(references) <= full_urls
+
+
+@pytest.mark.django_db
+def test_complete_total_keeps_its_loinc_code_and_says_when_the_cut_off_is_met(couple):
+    response = submitted_response(
+        couple, couple.partner_a, answers={str(n): 2 for n in range(1, 10)}
+    )
+    (total,) = [Observation.model_validate(o) for o in fhir.observation_resources(response)]
+    assert total.code.coding[0].code == "44261-6"
+    assert total.note is None
+    assert [i.text for i in total.interpretation] == [
+        "Moderately severe",
+        "At or above the cut-off for probable major depression (a screening result, not a "
+        "diagnosis)",
     ]
 
 
