@@ -7,7 +7,7 @@ test:  ## the whole test suite against PostgreSQL and Redis
 	bin/test
 
 lint:
-	bin/venv && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+	bin/venv && .venv/bin/ruff check . && .venv/bin/ruff format --check . && DEBUG=true .venv/bin/mypy
 
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

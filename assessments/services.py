@@ -265,15 +265,15 @@ def _merged_answers(
             merged[number] = value
     as_ints: dict[int, int] = {}
     for key, value in merged.items():
-        number = int(key) if str(key).isdigit() else None
+        item_number = int(key) if str(key).isdigit() else None
         answer = value if type(value) is int else (int(value) if str(value).isdigit() else None)
-        if number is None or not instrument.has_item(number):
+        if item_number is None or not instrument.has_item(item_number):
             raise ValidationError({"answers": f"{instrument.short_name} has no item {key}."})
-        if answer is None or answer not in instrument.item(number).scale.values:
+        if answer is None or answer not in instrument.item(item_number).scale.values:
             raise ValidationError(
-                {"answers": f"Item {number}: {value!r} is not one of the answers offered."}
+                {"answers": f"Item {item_number}: {value!r} is not one of the answers offered."}
             )
-        as_ints[number] = answer
+        as_ints[item_number] = answer
     try:
         score(instrument, as_ints)  # the engine's own check, same as at submission
     except InvalidAnswer as exc:

@@ -39,5 +39,5 @@ def admin_page(view):
         require_clinic_admin(getattr(request, "membership", None))
         return view(request, *args, **kwargs)
 
-    wrapper.admin_only = True
+    wrapper.admin_only = True  # type: ignore[attr-defined]
     return wrapper

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from clinic.models import Client, Clinic, Couple, Membership, Role, User
+from clinic.models import ArchivableQuerySet, Client, Clinic, Couple, Membership, Role, User
 
 
 def membership_for(*, clinic: Clinic, user) -> Membership | None:
@@ -27,7 +27,7 @@ def clinics_for_user(*, user) -> QuerySet[Clinic]:
     )
 
 
-def couples_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[Couple]:
+def couples_visible_to(*, clinic: Clinic, membership: Membership) -> ArchivableQuerySet:
     """Admins see the whole clinic; a therapist sees the couples assigned to them."""
     qs = Couple.objects.for_clinic(clinic)
     if membership.role != Role.ADMIN:

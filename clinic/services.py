@@ -197,7 +197,7 @@ def couple_update(*, couple: Couple, by: User, request=None, therapists=None, **
     return couple
 
 
-ALLOWED_TRANSITIONS = {
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     CoupleStatus.INTAKE: {CoupleStatus.ACTIVE, CoupleStatus.PAUSED, CoupleStatus.DISCHARGED},
     CoupleStatus.ACTIVE: {CoupleStatus.PAUSED, CoupleStatus.DISCHARGED},
     CoupleStatus.PAUSED: {CoupleStatus.ACTIVE, CoupleStatus.DISCHARGED},

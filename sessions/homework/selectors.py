@@ -112,7 +112,7 @@ def adherence_of(
             weeks = weekly_adherence(
                 start=homework.start_date,
                 end=homework.end_date,
-                target_per_week=homework.target_per_week,
+                target_per_week=homework.target_per_week or 0,
                 log_dates=dates.get((homework.pk, partner_id), []),
                 today=today,
             )

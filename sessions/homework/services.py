@@ -308,6 +308,14 @@ def _check_changeable(homework: Homework) -> None:
         raise ValidationError("This homework has ended.")
 
 
+def current_version_of(homework: Homework) -> AgreementVersion:
+    """The time-out agreement's latest version; an agreement always has one from its creation."""
+    current = latest_version(homework)
+    if current is None:
+        raise ValidationError("This time-out agreement has no version yet.")
+    return current
+
+
 def latest_version(homework: Homework) -> AgreementVersion | None:
     """The time-out agreement's latest version (None for other homework)."""
     return (
@@ -328,7 +336,7 @@ def agreement_revise(
     if not homework.is_time_out:
         raise ValidationError("Only a time-out agreement has versions.")
     _check_changeable(homework)
-    current = latest_version(homework)
+    current = current_version_of(homework)
     merged = {field: getattr(current, field) for field in TERM_FIELDS}
     merged.update(terms)
     clean = _clean_terms(homework.couple, merged)
@@ -368,7 +376,7 @@ def agreement_respond(
     check_partner_of(homework.couple, partner)
     if decision not in AgreementDecision.values:
         raise ValidationError({"decision": f"Unknown answer {decision!r}."})
-    current = latest_version(homework)
+    current = current_version_of(homework)
     if version != current.number:
         raise AgreementChanged(current.number)
     already = AgreementResponse.objects.for_clinic(homework.clinic).filter(

@@ -164,7 +164,7 @@ def practice_readings(
     and after the practice, each where both zone and intensity were given. A partner's day
     zone is reduced from their check-ins and these readings alike (page, API and report)."""
     return [
-        ZoneReading(on, zone, intensity, at)
+        ZoneReading(on, Zone(zone), intensity, at)
         for zone, intensity in ((before_zone, before_intensity), (after_zone, after_intensity))
         if zone and intensity is not None
     ]

@@ -41,6 +41,14 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 
 
+def _moment(value: str) -> datetime:
+    """A stored preview row's time (always written as ISO 8601 by the preview itself)."""
+    moment = parse_datetime(value)
+    if moment is None:
+        raise ValueError(f"Not a stored time: {value!r}")
+    return moment
+
+
 def _check_open(couple: Couple, partner: Client) -> None:
     if couple.archived_at is not None:
         raise ValidationError("This couple's case is archived; nothing more can be recorded.")
@@ -197,7 +205,7 @@ def _already_recorded(*, clinic, partner: Client, rows: list[dict]) -> list[dict
     """Errors for rows that repeat a reading already stored for this partner (one query)."""
     if not rows:
         return []
-    times = [parse_datetime(r["measured_at"]) for r in rows]
+    times = [_moment(r["measured_at"]) for r in rows]
     existing = (
         Measurement.objects.for_clinic(clinic)
         .current()
@@ -260,7 +268,7 @@ def import_preview(
     future = [
         _error_json(r["row_number"], "measured_at", "This reading's time is in the future.")
         for r in rows
-        if (parse_datetime(r["measured_at"]) - timezone.now()).total_seconds() > CLOCK_SKEW_SECONDS
+        if (_moment(r["measured_at"]) - timezone.now()).total_seconds() > CLOCK_SKEW_SECONDS
     ]
     errors += future + _already_recorded(clinic=couple.clinic, partner=partner, rows=rows)
     errors.sort(key=lambda e: e["row_number"])
@@ -330,7 +338,7 @@ def import_confirm(
                 value=row["value"],
                 secondary_value=row["secondary_value"],
                 unit=row["unit"],
-                measured_at=parse_datetime(row["measured_at"]),
+                measured_at=_moment(row["measured_at"]),
                 context=row["context"],
                 warnings=row["warnings"],
                 source=MeasurementSource.IMPORT,

@@ -246,7 +246,7 @@ def session_reschedule(
     """
     session = _locked(session)
     _require_scheduled(session, "rescheduled")
-    changed: dict[str, list[str]] = {}
+    changed: dict[str, list[str | int]] = {}
     if starts_at is not None:
         _check_starts_at(starts_at)
         if starts_at != session.starts_at:
