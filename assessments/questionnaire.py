@@ -72,7 +72,11 @@ def questionnaire_for(clinic: Clinic, response: Response) -> Questionnaire:
         QuestionnaireItem(
             number=item.number,
             text=wording.text(item.number),
-            options=tuple(Option(o.value, o.label) for o in item.scale.options),
+            # the licensed anchors where uploaded (in their printed order, e.g. CSI's
+            # descending semantic differentials), else the definition's options
+            options=tuple(Option(v, label or str(v)) for v, label in wording.anchors[item.number])
+            if item.number in wording.anchors
+            else tuple(Option(o.value, o.label) for o in item.scale.options),
             answer=response.answers.get(str(item.number)),
             optional=item.optional,
             risk=item.number in risk_items,

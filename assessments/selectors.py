@@ -1,7 +1,7 @@
 """Reads that need care for assessments: which wording a clinic shows, which reliability
 reference applies, what a member or a partner may reach. Every selector takes the clinic."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from django.db.models import Case, QuerySet, When
@@ -37,6 +37,8 @@ class FormWording:
     items: dict[int, str]
     source: str
     uploaded: LicensedWording | None = None
+    #: item -> ((value, label), ...) from a licensed upload, in the order the form shows
+    anchors: dict[int, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     def text(self, number: int) -> str:
         return self.items.get(number) or f"Item {number}"
@@ -67,12 +69,17 @@ def form_wording(clinic: Clinic, instrument: Instrument) -> FormWording:
     uploaded = current_wording(clinic, instrument)
     if uploaded is not None:
         items = {int(k): v for k, v in uploaded.wording.get("items", {}).items()}
+        anchors = {
+            int(k): tuple((int(value), str(label)) for value, label in pairs)
+            for k, pairs in (uploaded.wording.get("anchors") or {}).items()
+        }
         return FormWording(
             "licensed",
             uploaded.wording.get("instructions") or instrument.instructions,
             items,
             uploaded.source,
             uploaded,
+            anchors,
         )
     return FormWording(
         "placeholder",

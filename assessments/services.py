@@ -653,6 +653,11 @@ def wording_upload(
     wording = {
         "items": {str(n): text for n, text in check.wording.items.items()},
         "instructions": check.wording.instructions,
+        # a list per item (jsonb keeps list order, not key order): the order the form shows
+        "anchors": {
+            str(n): [[value, label] for value, label in pairs]
+            for n, pairs in check.wording.anchors.items()
+        },
     }
     return wording_store(
         clinic=clinic,

@@ -1,8 +1,18 @@
 """Validation of a clinic's licensed item wording for an instrument shipped with placeholders.
 
-The clinic uploads one JSON object (``{"1": "text", ..., "instructions": "..."}``) or a CSV
-(``item,text`` rows, an ``instructions`` row allowed) mapping item numbers to text. The upload
-is checked against the definition and either parsed or refused with every problem listed.
+The clinic uploads one JSON object or a CSV, items in the instrument's order:
+
+- JSON: ``{"instructions": "...", "1": "text", "2": {"text": "...", "anchors": [{"value": 5,
+  "label": "Interesting"}, ..., {"value": 0, "label": "Boring"}]}, ...}``;
+- CSV: ``item,text`` rows, optionally followed by one ``value=label`` cell per response anchor
+  (``2,Item text,5=Interesting,4=,3=,2=,1=,0=Boring``); an ``instructions`` row is allowed.
+
+Response anchors are the words printed at the answer options. They are required where the
+definition has none (CSI-16 and CSI-4 ship bare 0-5: their semantic-differential items each
+have their own anchors, printed in descending order), optional otherwise. Anchors must give
+exactly the item's scale values, once each, in ascending or descending order; their order is
+the order the form shows. The upload is checked item by item against the definition (item
+count, order and scale) and either parsed or refused with every problem listed.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from assessments.definitions import Instrument
 
 MAX_UPLOAD_BYTES = 256 * 1024
 MAX_ITEM_CHARS = 1000
+MAX_ANCHOR_CHARS = 200
 MAX_INSTRUCTIONS_CHARS = 4000
 INSTRUCTIONS_KEY = "instructions"
 
@@ -35,6 +46,8 @@ class LicensedWording:
     version: int
     items: Mapping[int, str]
     instructions: str | None = None
+    #: item -> ((value, label), ...) in the order the form shows them
+    anchors: Mapping[int, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,9 +101,10 @@ def validate_wording(
         return WordingCheck(None, tuple(errors))
 
     items: dict[int, str] = {}
+    anchors: dict[int, tuple[tuple[int, str], ...]] = {}
     instructions: str | None = None
     count = len(instrument.items)
-    for where, key, value in entries:
+    for where, key, value, raw_anchors in entries:
         if key.strip().lower() == INSTRUCTIONS_KEY:
             if instructions is not None:
                 errors.append(f"{where}: instructions are given twice")
@@ -107,9 +121,20 @@ def validate_wording(
         if number in items:
             errors.append(f"{where}: item {number} is given twice")
             continue
+        if items and number < max(items):
+            errors.append(
+                f"{where}: item {number} comes after item {max(items)}; list the items in the "
+                f"instrument's order (1-{count})"
+            )
+            continue
+        if isinstance(value, dict):
+            value, raw_anchors = value.get("text"), value.get("anchors")
         cleaned = _clean(value, where, MAX_ITEM_CHARS, errors)
         if cleaned is not None:
             items[number] = cleaned
+        checked = _anchors(instrument, number, raw_anchors, where, errors)
+        if checked:
+            anchors[number] = checked
 
     missing = [item.number for item in instrument.items if item.number not in items]
     if missing and not errors:
@@ -118,14 +143,79 @@ def validate_wording(
     if errors:
         return WordingCheck(None, tuple(errors))
     ordered = {number: items[number] for number in sorted(items)}
-    return WordingCheck(LicensedWording(instrument.code, instrument.version, ordered, instructions))
+    return WordingCheck(
+        LicensedWording(instrument.code, instrument.version, ordered, instructions, anchors)
+    )
+
+
+def _bare(option_labels: list[str]) -> bool:
+    """True when a scale's options are bare numbers (CSI): the form has no words to show."""
+    return all(label.strip().lstrip("-").isdigit() for label in option_labels)
+
+
+def _anchors(
+    instrument: Instrument, number: int, raw: Any, where: str, errors: list[str]
+) -> tuple[tuple[int, str], ...]:
+    """The item's anchors checked against its scale: exactly its values, once each, in
+    ascending or descending order, each with a label (blank labels between the ends are
+    allowed: semantic differentials label only their poles)."""
+    scale = instrument.item(number).scale
+    values = sorted(o.value for o in scale.options)
+    needed = _bare([o.label for o in scale.options])
+    if raw in (None, [], ""):
+        if needed:
+            errors.append(
+                f"{where}: item {number} needs its response anchors ({instrument.short_name} "
+                f"prints words, not bare numbers, at its {values[0]}-{values[-1]} options): give "
+                "one value=label per option"
+            )
+        return ()
+    pairs: list[tuple[int, str]] = []
+    if not isinstance(raw, list):
+        errors.append(f"{where}: item {number}: anchors must be a list of value and label")
+        return ()
+    for anchor in raw:
+        if isinstance(anchor, dict):
+            value, label = anchor.get("value"), anchor.get("label", "")
+        elif isinstance(anchor, str) and "=" in anchor:
+            text_value, _, label = anchor.partition("=")
+            value = _item_number(text_value.lstrip("-")) if text_value.strip() else None
+            if value is not None and text_value.strip().startswith("-"):
+                value = -value
+        else:
+            errors.append(f"{where}: item {number}: anchor {anchor!r} is not value=label")
+            return ()
+        if type(value) is not int or not isinstance(label, str):
+            errors.append(f"{where}: item {number}: anchor {anchor!r} is not value=label")
+            return ()
+        label = unicodedata.normalize("NFC", label.strip())
+        if len(label) > MAX_ANCHOR_CHARS:
+            errors.append(f"{where}: item {number}: an anchor is longer than {MAX_ANCHOR_CHARS}")
+            return ()
+        pairs.append((value, label))
+    given = [value for value, _ in pairs]
+    if sorted(given) != values:
+        errors.append(
+            f"{where}: item {number}: anchors give values {', '.join(map(str, given))}; its "
+            f"scale is {', '.join(map(str, values))} (each once)"
+        )
+        return ()
+    if given not in (values, values[::-1]):
+        errors.append(
+            f"{where}: item {number}: anchors must run in ascending or descending order of value"
+        )
+        return ()
+    if not pairs[0][1] or not pairs[-1][1]:
+        errors.append(f"{where}: item {number}: both end anchors need a label")
+        return ()
+    return tuple(pairs)
 
 
 def _refused(message: str) -> WordingCheck:
     return WordingCheck(None, (message,))
 
 
-def _json_entries(text: str, errors: list[str]) -> list[tuple[str, str, Any]]:
+def _json_entries(text: str, errors: list[str]) -> list[tuple[str, str, Any, Any]]:
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: dict[str, Any] = {}
         for key, value in pairs:
@@ -142,11 +232,11 @@ def _json_entries(text: str, errors: list[str]) -> list[tuple[str, str, Any]]:
     if not isinstance(data, dict):
         errors.append('the JSON must be one object: {"1": "text of item 1", ...}')
         return []
-    return [(f"key {key!r}", key, value) for key, value in data.items()]
+    return [(f"key {key!r}", key, value, None) for key, value in data.items()]
 
 
-def _csv_entries(text: str, errors: list[str]) -> list[tuple[str, str, Any]]:
-    entries: list[tuple[str, str, Any]] = []
+def _csv_entries(text: str, errors: list[str]) -> list[tuple[str, str, Any, Any]]:
+    entries: list[tuple[str, str, Any, Any]] = []
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -158,12 +248,18 @@ def _csv_entries(text: str, errors: list[str]) -> list[tuple[str, str, Any]]:
             cells.pop()  # spreadsheets pad rows with empty columns
         if not cells:
             continue
-        if line == 1 and [c.strip().lower() for c in cells] == ["item", "text"]:
+        if line == 1 and [c.strip().lower() for c in cells[:2]] == ["item", "text"]:
             continue
-        if len(cells) != 2:
-            errors.append(f"row {line}: expected 2 columns (item, text), found {len(cells)}")
+        if cells[0].strip().lower() == INSTRUCTIONS_KEY and len(cells) != 2:
+            errors.append(f"row {line}: expected 2 columns (instructions, text)")
             continue
-        entries.append((f"row {line}", cells[0], cells[1]))
+        if len(cells) < 2:
+            errors.append(
+                f"row {line}: expected the item, its text and optionally value=label anchors, "
+                f"found {len(cells)} column"
+            )
+            continue
+        entries.append((f"row {line}", cells[0], cells[1], cells[2:] or None))
     if not entries and not errors:
         errors.append("the file holds no rows")
     return entries

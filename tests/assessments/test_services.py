@@ -303,3 +303,45 @@ def test_overdue_has_one_definition_for_queries_and_loaded_rows(couple):
         assert Response.objects.filter(pk=response.pk).overdue(today).exists() is expected
         assert Response.objects.filter(overdue_q(today), pk=response.pk).exists() is expected
     assert not Response.objects.filter(pk=response.pk).overdue(response.due_on).exists()
+
+
+def test_csi16_form_shows_each_items_uploaded_anchors_in_printed_order(couple, therapist, admin):
+    from assessments.questionnaire import questionnaire_for
+    from tests.assessments.test_wording import csi_rows
+
+    services.wording_upload(
+        clinic=couple.clinic,
+        by=admin,
+        instrument_code="csi16",
+        content=csi_rows(),
+        file_name="csi16.csv",
+        source="Licensed from the authors, 2026",
+    )
+    response = first_response(assign(couple, couple.partner_a, "csi16", by=therapist))
+    items = {i.number: i for i in questionnaire_for(couple.clinic, response).items}
+    # descending, with the item's own poles, the unlabelled middle shown as its value
+    assert [(o.value, o.label) for o in items[2].options] == [
+        (5, "Pole A 2"),
+        (4, "4"),
+        (3, "3"),
+        (2, "2"),
+        (1, "1"),
+        (0, "Pole B 2"),
+    ]
+    assert items[1].options[0] == type(items[1].options[0])(6, "Pole A 1")
+
+
+def test_csi16_upload_without_anchors_is_refused_as_a_field_error(clinic, admin):
+    rows = "\n".join(f"{n},Item {n}" for n in range(1, 17))
+    with pytest.raises(ValidationError) as exc:
+        services.wording_upload(
+            clinic=clinic,
+            by=admin,
+            instrument_code="csi16",
+            content=f"item,text\n{rows}\n",
+            file_name="csi16.csv",
+            source="x",
+        )
+    errors = exc.value.message_dict["file"]
+    assert len(errors) == 16
+    assert errors[0].startswith("row 2: item 1 needs its response anchors (CSI-16 prints words")

@@ -125,9 +125,98 @@ def test_json_that_is_not_an_object_is_refused():
     assert check.errors == ('the JSON must be one object: {"1": "text of item 1", ...}',)
 
 
-def test_csv_row_with_three_columns_is_refused():
-    check = validate_wording(ecrs(), full_csv() + "13,a,b\r\n", "csv")
-    assert check.errors == ("row 14: expected 2 columns (item, text), found 3",)
+def test_csv_cell_after_the_text_that_is_not_an_anchor_is_refused():
+    content = full_csv().replace('1,"Statement, number 1"', '1,"Statement, number 1",b')
+    check = validate_wording(ecrs(), content, "csv")
+    assert check.errors == ("row 2: item 1: anchor 'b' is not value=label",)
+
+
+# --- response anchors and item order (CSI-16: descending semantic differentials) ----------
+
+
+def csi16():
+    return get_instrument("csi16")
+
+
+def csi_rows(anchors=None, skip_anchors_for=()):
+    rows = ["item,text"]
+    for n in range(1, 17):
+        top = 6 if n == 1 else 5
+        cells = anchors(n, top) if anchors else [f"{v}=" for v in range(top, -1, -1)]
+        if not anchors:
+            cells[0], cells[-1] = f"{top}=Pole A {n}", f"0=Pole B {n}"
+        if n in skip_anchors_for:
+            cells = []
+        rows.append(",".join([str(n), f"Item text {n}", *cells]))
+    return "\r\n".join(rows) + "\r\n"
+
+
+def test_csi16_upload_keeps_each_items_anchors_in_their_descending_order():
+    check = validate_wording(csi16(), csi_rows(), "csv")
+    assert check.ok, check.errors
+    assert check.wording.anchors[1] == (
+        (6, "Pole A 1"),
+        (5, ""),
+        (4, ""),
+        (3, ""),
+        (2, ""),
+        (1, ""),
+        (0, "Pole B 1"),
+    )
+    assert [v for v, _ in check.wording.anchors[9]] == [5, 4, 3, 2, 1, 0]
+
+
+def test_csi16_item_without_anchors_is_refused_with_the_reason():
+    check = validate_wording(csi16(), csi_rows(skip_anchors_for=(4,)), "csv")
+    assert check.errors == (
+        "row 5: item 4 needs its response anchors (CSI-16 prints words, not bare numbers, at "
+        "its 0-5 options): give one value=label per option",
+    )
+
+
+def test_anchors_off_the_items_scale_are_refused():
+    # item 1 is 0-6; anchors for 0-5 only
+    check = validate_wording(
+        csi16(),
+        csi_rows(anchors=lambda n, top: [f"{v}=Label {v}" for v in range(5, -1, -1)]),
+        "csv",
+    )
+    assert check.errors == (
+        "row 2: item 1: anchors give values 5, 4, 3, 2, 1, 0; its scale is 0, 1, 2, 3, 4, 5, 6 "
+        "(each once)",
+    )
+
+
+def test_shuffled_anchors_are_refused():
+    def shuffled(n, top):
+        values = list(range(top, -1, -1))
+        values[1], values[2] = values[2], values[1]
+        return [f"{v}=L{v}" for v in values]
+
+    check = validate_wording(csi16(), csi_rows(anchors=shuffled), "csv")
+    assert "row 2: item 1: anchors must run in ascending or descending order of value" in (
+        check.errors
+    )
+
+
+def test_items_out_of_the_instruments_order_are_refused():
+    lines = full_csv().split("\r\n")
+    lines[3], lines[4] = lines[4], lines[3]  # item 3 after item 4
+    check = validate_wording(ecrs(), "\r\n".join(lines), "csv")
+    assert check.errors[0] == (
+        "row 5: item 3 comes after item 4; list the items in the instrument's order (1-12)"
+    )
+
+
+def test_json_items_may_carry_anchors():
+    data = {str(n): f"Statement {n}" for n in range(1, 13)}
+    data["1"] = {
+        "text": "Statement 1",
+        "anchors": [{"value": v, "label": f"L{v}"} for v in range(1, 8)],
+    }
+    check = validate_wording(ecrs(), json.dumps(data), "json")
+    assert check.ok
+    assert check.wording.anchors[1][0] == (1, "L1")
 
 
 def test_non_utf8_file_is_refused():
