@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # widget templates for the TemplatesSetting form renderer
     "rest_framework",
     "knox",
     "django_filters",
@@ -64,6 +65,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"
+
+# Forms render through the project's templates (clinic/partials/field.html for each field).
+FORM_RENDERER = "clinic.forms_rendering.AttuneFormRenderer"
 
 TEMPLATES = [
     {

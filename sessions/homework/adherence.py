@@ -12,21 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sessions.field_errors import FieldError
+
 # A target above ten practices a day is almost surely a typo (e.g. minutes entered as count).
 MAX_TARGET_PER_WEEK = 70
 
 
-class AdherenceError(ValueError):
+class AdherenceError(FieldError):
     """Input that cannot be counted; `field` names it for the API."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def as_dict(self) -> dict[str, list[str]]:
-        """The `{field: [message]}` shape the API returns."""
-        return {self.field: [self.message]}
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sessions.field_errors import FieldError
+
 BREATHING = "breathing"
 MINDFULNESS = "mindfulness"
 
 
-class HomeworkError(ValueError):
+class HomeworkError(FieldError):
     """Homework terms that cannot be agreed; `field` names the input for the API."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def as_dict(self) -> dict[str, list[str]]:
-        """The `{field: [message]}` shape the API returns."""
-        return {self.field: [self.message]}
 
 
 # --- time-out agreement (Gottman's "flooding") ---------------------------------------------

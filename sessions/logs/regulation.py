@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from sessions.field_errors import FieldError
+
 
 class Zone(StrEnum):
     HYPER = "hyper"
@@ -33,17 +35,8 @@ SELF_RATING_NOTE = "Check-ins are self-ratings of arousal and distress, not a va
 MAX_STRIP_DAYS = 366
 
 
-class RegulationError(ValueError):
+class RegulationError(FieldError):
     """A reading that cannot be used; `field` names the input for the API."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def as_dict(self) -> dict[str, list[str]]:
-        """The `{field: [message]}` shape the API returns."""
-        return {self.field: [self.message]}
 
 
 def parse_zone(value: Zone | str, field: str = "zone") -> Zone:

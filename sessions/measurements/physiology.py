@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sessions.field_errors import FieldError
+
 # An en dash reads as a range to people; kept as an escape so the source stays ASCII-clean.
 RANGE_DASH = "\u2013"
 
@@ -25,17 +27,8 @@ BOOLEAN = "bool"
 _TEXT_MAX_LENGTH = 100
 
 
-class MeasurementError(ValueError):
+class MeasurementError(FieldError):
     """A measurement that cannot be stored; `field` names the input at fault for the API."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def as_dict(self) -> dict[str, list[str]]:
-        """The `{field: [message]}` shape the API returns."""
-        return {self.field: [self.message]}
 
 
 @dataclass(frozen=True)
