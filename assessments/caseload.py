@@ -7,8 +7,7 @@ whatever the number of couples (one per kind of figure).
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef
 
 from assessments.models import Response, RiskAlert
 from assessments.risk import REVIEW, URGENT
@@ -70,22 +69,24 @@ def _headline_scales(code: str, version: int, scores: dict) -> list[dict]:
 
 def latest_headlines(*, clinic, couples) -> dict:
     """{couple id: [{partner, partner_name, instrument, label, value, band}, ...]} from each
-    partner's latest submitted response per headline instrument (the stored snapshot)."""
+    partner's latest submitted response per headline instrument (the stored snapshot).
+
+    One query: DISTINCT ON keeps the newest row per (couple, partner, instrument) along the
+    clinic's index of submitted responses, and only the scales leave the database."""
     ids = [c.pk for c in couples]
     latest = (
         Response.objects.for_clinic(clinic)
         .submitted()
         .filter(couple_id__in=ids, instrument_code__in=HEADLINE_INSTRUMENTS)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("couple_id"), F("partner_id"), F("instrument_code")],
-                order_by=F("submitted_at").desc(),
-            )
-        )
-        .filter(rank=1)
+        .order_by("couple_id", "partner_id", "instrument_code", "-submitted_at")
+        .distinct("couple_id", "partner_id", "instrument_code")
         .values(
-            "couple_id", "partner_id", "instrument_code", "instrument_version", "scores", "due_on"
+            "couple_id",
+            "partner_id",
+            "instrument_code",
+            "instrument_version",
+            "due_on",
+            scales=F("scores__scales"),
         )
     )
     names = {}
@@ -96,7 +97,7 @@ def latest_headlines(*, clinic, couples) -> dict:
     out: dict = defaultdict(list)
     for row in sorted(latest, key=lambda r: (order[r["instrument_code"]], str(r["partner_id"]))):
         for scale in _headline_scales(
-            row["instrument_code"], row["instrument_version"], row["scores"] or {}
+            row["instrument_code"], row["instrument_version"], {"scales": row["scales"] or []}
         ):
             out[row["couple_id"]].append(
                 {
@@ -125,6 +126,15 @@ def assessment_summaries(*, clinic, couples) -> dict:
         }
         for couple in couples
     }
+
+
+def has_open_alert(*, clinic):
+    """True for a couple with an unacknowledged risk alert (what `load_alerts` counts)."""
+    return Exists(
+        RiskAlert.objects.for_clinic(clinic).filter(
+            couple_id=OuterRef("pk"), acknowledged_at__isnull=True
+        )
+    )
 
 
 def load_alerts(*, clinic, membership, couples) -> dict:

@@ -18,8 +18,8 @@ from sessions.homework.selectors import (
     adherence_of,
     agreement_status_of,
     current_version,
+    discussion_requests,
     homework_of_couple,
-    with_agreements,
 )
 from sessions.local_dates import clinic_today, day_bounds
 from sessions.logs.regulation import INTENSITY_SCALE, SELF_RATING_NOTE, ZONE_LABELS
@@ -33,33 +33,31 @@ CASELOAD_KEY = "agreement_discussion"
 
 def load_discussion_requests(*, clinic, membership, couples) -> dict:
     """{couple_id: [{"homework_id", "title", "version", "who"}...]} for couples where a
-    partner asked to discuss the latest version of a running time-out agreement; three queries
-    (agreements, versions, answers) whatever the number of couples."""
+    partner asked to discuss the latest version of a running time-out agreement; one query
+    whatever the number of couples."""
     by_id = {couple.pk: couple for couple in couples}
-    agreements = with_agreements(
-        Homework.objects.for_clinic(clinic)
-        .live()
-        .filter(couple_id__in=list(by_id), kind=HomeworkKind.TIME_OUT, ended_at__isnull=True)
-        .order_by("start_date", "created_at")
-    )
+    asking: dict = {}  # couple id -> homework id -> (row, partner ids asking)
+    for row in discussion_requests(clinic=clinic, couple_ids=list(by_id)):
+        per_couple = asking.setdefault(row["couple_id"], {})
+        per_couple.setdefault(row["homework_id"], (row, set()))[1].add(row["partner_id"])
     found: dict = {}
-    for homework in agreements:
-        couple = by_id[homework.couple_id]
-        status = agreement_status_of(homework, couple)
-        asking = [s for s in status.partners if s.wants_to_discuss] if status else []
-        if not asking:
-            continue
-        names = {p.pk: p.display_name for p in (couple.partner_a, couple.partner_b)}
-        found.setdefault(couple.pk, []).append(
-            {
-                "homework_id": str(homework.pk),
-                "title": homework.title,
-                "version": status.version,
-                # Who and which version only: the note itself is read on the couple page,
-                # where reading it is audited.
-                "who": [names.get(s.partner, "") for s in asking],
-            }
-        )
+    for couple_id, per_couple in asking.items():
+        couple = by_id[couple_id]
+        for row, partner_ids in per_couple.values():
+            # In the couple's order (partner A first); anyone no longer a partner is ignored.
+            who = [p.display_name for p in couple.partners if p.pk in partner_ids]
+            if not who:
+                continue
+            found.setdefault(couple_id, []).append(
+                {
+                    "homework_id": str(row["homework_id"]),
+                    "title": row["title"],
+                    "version": row["version_number"],
+                    # Who and which version only: the note itself is read on the couple page,
+                    # where reading it is audited.
+                    "who": who,
+                }
+            )
     return found
 
 

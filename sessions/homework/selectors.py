@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
-from clinic.models import Client, Couple
+from clinic.models import Client, Clinic, Couple
 from sessions.homework.adherence import (
     AdherenceSummary,
     WeekAdherence,
@@ -18,6 +18,7 @@ from sessions.homework.adherence import (
 from sessions.homework.agreements import AgreementStatus, Answer, agreement_status
 from sessions.local_dates import clinic_today, local_date
 from sessions.models import (
+    AgreementDecision,
     AgreementResponse,
     AgreementVersion,
     Homework,
@@ -46,6 +47,41 @@ def with_agreements(qs: QuerySet[Homework]) -> QuerySet[Homework]:
         .prefetch_related(responses),
     )
     return qs.select_related("partner", "created_by").prefetch_related(versions)
+
+
+def discussion_requests(*, clinic: Clinic, couple_ids: Iterable) -> list[dict]:
+    """Who asked to discuss the latest version of a running time-out agreement and has not
+    accepted it since: rows of couple id, homework id and title, version number and partner
+    id, oldest agreement first. One query that returns only those rows (most couples have
+    none), where `agreement_status` would need every agreement with its versions and answers.
+    Rows name any partner who answered; callers keep the couple's own partners."""
+    later_version = AgreementVersion.objects.for_clinic(clinic).filter(
+        homework_id=OuterRef("version__homework_id"), number__gt=OuterRef("version__number")
+    )
+    accepted_since = AgreementResponse.objects.for_clinic(clinic).filter(
+        version_id=OuterRef("version_id"),
+        partner_id=OuterRef("partner_id"),
+        decision=AgreementDecision.ACCEPTED,
+    )
+    return list(
+        AgreementResponse.objects.for_clinic(clinic)
+        .filter(
+            decision=AgreementDecision.DISCUSS,
+            version__homework__couple_id__in=list(couple_ids),
+            version__homework__kind=HomeworkKind.TIME_OUT,
+            version__homework__ended_at__isnull=True,
+            version__homework__archived_at__isnull=True,
+        )
+        .filter(~Exists(later_version), ~Exists(accepted_since))
+        .order_by("version__homework__start_date", "version__homework__created_at", "at")
+        .values(
+            "partner_id",
+            couple_id=F("version__homework__couple_id"),
+            homework_id=F("version__homework_id"),
+            title=F("version__homework__title"),
+            version_number=F("version__number"),
+        )
+    )
 
 
 def agreement_status_of(homework: Homework, couple: Couple) -> AgreementStatus | None:

@@ -7,27 +7,27 @@ from clinic.extensions import (
     register_caseload_enricher,
     register_couple_panel,
 )
-from sessions.therapy.selectors import next_and_last_sessions
+from sessions.therapy.selectors import next_and_last_session_briefs
 
 CASELOAD_KEY = "sessions"
 
 
-def _brief(session, tz) -> dict | None:
-    if session is None:
+def _brief(row: dict | None, tz) -> dict | None:
+    if row is None:
         return None
-    local = session.starts_at.astimezone(tz)
+    local = row["starts_at"].astimezone(tz)
     return {
-        "id": str(session.pk),
-        "starts_at": session.starts_at.isoformat(),
+        "id": str(row["id"]),
+        "starts_at": row["starts_at"].isoformat(),
         "label": f"{local:%a} {local.day} {local:%b %Y, %H:%M}",
-        "kind": session.kind,
-        "modality": session.modality,
+        "kind": row["kind"],
+        "modality": row["modality"],
     }
 
 
 def load_caseload_sessions(*, clinic, membership, couples) -> dict:
     """{couple_id: {"next": brief|None, "last": brief|None}} in two queries for any page size."""
-    found = next_and_last_sessions(clinic=clinic, couple_ids=[c.pk for c in couples])
+    found = next_and_last_session_briefs(clinic=clinic, couple_ids=[c.pk for c in couples])
     tz = clinic.tz
     return {
         cid: {"next": _brief(v["next"], tz), "last": _brief(v["last"], tz)}

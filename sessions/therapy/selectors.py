@@ -144,3 +144,35 @@ def next_and_last_sessions(
         base.filter(status=SessionStatus.HELD, starts_at__lt=now), F("starts_at").desc()
     )
     return {cid: {"next": upcoming.get(cid), "last": held.get(cid)} for cid in ids}
+
+
+#: what the caseload shows of a session
+BRIEF_FIELDS = ("id", "couple_id", "starts_at", "kind", "modality")
+
+
+def next_and_last_session_briefs(
+    *, clinic: Clinic, couple_ids: Iterable, now: datetime | None = None
+) -> dict:
+    """{couple_id: {"next": row|None, "last": row|None}} for a page of couples in two queries,
+    each row a dict of BRIEF_FIELDS. Next: the earliest scheduled session not yet started;
+    last: the most recent held one.
+
+    The caseload needs five columns, not full sessions with their therapist, partner and note;
+    DISTINCT ON walks the (clinic, couple, starts_at) index and keeps one row per couple.
+    """
+    now = now or timezone.now()
+    ids = list(couple_ids)
+    base = TherapySession.objects.for_clinic(clinic).filter(couple_id__in=ids)
+    queries = {
+        "next": base.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now).order_by(
+            "couple_id", "starts_at"
+        ),
+        "last": base.filter(status=SessionStatus.HELD, starts_at__lt=now).order_by(
+            "couple_id", "-starts_at"
+        ),
+    }
+    found: dict = {cid: {"next": None, "last": None} for cid in ids}
+    for key, qs in queries.items():
+        for row in qs.distinct("couple_id").values(*BRIEF_FIELDS):
+            found[row["couple_id"]][key] = row
+    return found
