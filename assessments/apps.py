@@ -29,6 +29,7 @@ class AssessmentsConfig(AppConfig):
                 caseload.load_alerts,
                 "assessments/caseload_alerts.html",
                 urgent=True,
+                urgent_when=caseload.has_open_alert,
             )
         )
         register_caseload_enricher(

@@ -7,6 +7,10 @@ add in a fixed number of queries (bulk, keyed by couple id), never one query per
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Case, F, Q, Value, When
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,10 @@ class CaseloadEnricher:
     template: str | None = None
     #: sort key hint: couples whose value is truthy for an urgent enricher float to the top
     urgent: bool = False
+    #: for an urgent enricher: fn(*, clinic) -> a boolean expression over Couple rows (e.g. an
+    #: Exists with OuterRef("pk")) true exactly when `load` gives the couple a truthy value, so
+    #: a paginated caseload orders urgent couples first across every page, not within one
+    urgent_when: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,21 @@ def enrich_caseload(*, clinic, membership, couples: list) -> None:
         values = enricher.load(clinic=clinic, membership=membership, couples=couples)
         for couple in couples:
             couple.caseload[enricher.key] = values.get(couple.pk)
+
+
+def urgent_first(queryset, *, clinic):
+    """The couples queryset ordered with urgent couples (by every urgent enricher) first."""
+    flags = [
+        Q(enricher.urgent_when(clinic=clinic))
+        for enricher in CASELOAD_ENRICHERS.values()
+        if enricher.urgent and enricher.urgent_when
+    ]
+    if not flags:
+        return queryset
+    urgent = Case(When(reduce(or_, flags), then=Value(True)), default=Value(False))
+    return queryset.alias(is_urgent=urgent).order_by(
+        F("is_urgent").desc(), *queryset.query.order_by
+    )
 
 
 def couple_panels(*, request, couple) -> list[tuple[CouplePanel, dict]]:

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_http_methods
 
 from clinic import login_throttle, services
 from clinic.audit import client_ip, record_event, record_reads
-from clinic.extensions import CASELOAD_ENRICHERS, PORTAL_SECTIONS, couple_panels, enrich_caseload
+from clinic.extensions import (
+    CASELOAD_ENRICHERS,
+    PORTAL_SECTIONS,
+    couple_panels,
+    enrich_caseload,
+    urgent_first,
+)
 from clinic.form_errors import run_service
 from clinic.forms import (
     AuditFilterForm,
@@ -29,7 +35,12 @@ from clinic.forms import (
 from clinic.models import AuditEvent, Clinic, CoupleStatus, Membership
 from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
 from clinic.permissions import admin_page
-from clinic.selectors import couples_for_caseload, get_couple_for_member, therapists_of
+from clinic.selectors import (
+    couples_for_caseload,
+    couples_named,
+    get_couple_for_member,
+    therapists_of,
+)
 
 
 class LoginPage(auth_views.LoginView):
@@ -81,27 +92,37 @@ def leave_quickly(request):
     return render(request, "clinic/leave.html")
 
 
+#: couples on one page of the caseload: what a screen can show, and what keeps the page fast
+#: at any caseload size (the enrichers load per page)
+CASELOAD_PAGE_SIZE = 50
+
+
 @clinic_member_required
 def caseload(request):
+    """The member's caseload, 50 a page, couples with anything urgent (e.g. an unacknowledged
+    risk alert) first across all pages, narrowed by status and by a partner's name."""
     status = request.GET.get("status", "")
+    search = request.GET.get("q", "").strip()[:100]
     couples = couples_for_caseload(clinic=request.clinic, membership=request.membership)
     if status in CoupleStatus.values:
         couples = couples.filter(status=status)
-    couples = list(couples.order_by("status", "-created_at")[:500])
-    enrich_caseload(clinic=request.clinic, membership=request.membership, couples=couples)
-    urgent = [e.key for e in CASELOAD_ENRICHERS.values() if e.urgent]
-    # Couples with anything urgent (e.g. an unacknowledged risk alert) come first.
-    couples.sort(key=lambda c: not any(c.caseload.get(k) for k in urgent))
+    couples = couples_named(couples, search).order_by("status", "-created_at", "id")
+    couples = urgent_first(couples, clinic=request.clinic)
+    page = Paginator(couples, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    enrich_caseload(clinic=request.clinic, membership=request.membership, couples=shown)
     record_reads(
-        clinic=request.clinic, actor=request.user, objects=couples, request=request, channel="page"
+        clinic=request.clinic, actor=request.user, objects=shown, request=request, channel="page"
     )
     enrichers = [e for e in CASELOAD_ENRICHERS.values() if e.template]
     return render(
         request,
         "clinic/caseload.html",
         {
-            "couples": couples,
+            "couples": shown,
+            "page": page,
             "status": status,
+            "q": search,
             "statuses": CoupleStatus.choices,
             "enrichers": enrichers,
         },

@@ -59,6 +59,18 @@ def couples_for_caseload(
     return qs.select_related("partner_a", "partner_b").prefetch_related(therapists)
 
 
+def couples_named(queryset: QuerySet[Couple], text: str) -> QuerySet[Couple]:
+    """Couples where either partner's legal or preferred name contains `text` (any case)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    match = Q()
+    for side in ("partner_a", "partner_b"):
+        for name in ("legal_name", "preferred_name"):
+            match |= Q(**{f"{side}__{name}__icontains": text})
+    return queryset.filter(match)
+
+
 def get_couple_for_member(*, clinic: Clinic, membership: Membership, couple_id) -> Couple:
     """The couple if this member may see it, else Http404 (never 403: existence stays hidden)."""
     couple = (
