@@ -145,6 +145,13 @@ class Response(TenantModel):
         indexes = [
             models.Index(fields=["clinic", "couple", "status"]),
             models.Index(fields=["clinic", "partner", "status"]),
+            # The caseload's latest headline scores: newest submitted response per partner and
+            # instrument, read in index order (DISTINCT ON) for a page of couples.
+            models.Index(
+                fields=["clinic", "couple", "partner", "instrument_code", "-submitted_at"],
+                condition=Q(status="submitted"),
+                name="response_latest_submitted",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -18,7 +18,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.utils.encoders import JSONEncoder
 
 from assessments.caseload import HEADLINE_INSTRUMENTS, _headline_scales
-from assessments.models import Response, ResponseStatus, RiskAlert
+from assessments.models import Response, ResponseStatus, RiskAlert, overdue_q
 from clinic.models import AuditEvent, Clinic, Couple, Membership
 from clinic.tenancy import scopes_disabled
 from sessions.models import AgreementResponse, AgreementVersion, SessionStatus, TherapySession
@@ -124,12 +124,7 @@ def caseload_reference(request, clinic_slug):
         )
         today = timezone.now().astimezone(tz).date()
         overdue = dict(
-            Response.objects.filter(
-                clinic_id=cid,
-                couple_id__in=ids,
-                status__in=(ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS),
-                due_on__lt=today,
-            )
+            Response.objects.filter(overdue_q(today), clinic_id=cid, couple_id__in=ids)
             .order_by()
             .values("couple_id")
             .annotate(n=Count("id"))

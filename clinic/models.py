@@ -228,7 +228,11 @@ class Couple(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["clinic", "status"])]
+        indexes = [
+            models.Index(fields=["clinic", "status"]),
+            # The caseload API's order (newest first) within a clinic.
+            models.Index(fields=["clinic", "-created_at"], name="couple_clinic_newest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(partner_a=models.F("partner_b")), name="couple_partners_differ"

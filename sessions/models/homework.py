@@ -194,6 +194,14 @@ class AgreementResponse(AppendOnly, TenantModel):
     class Meta:
         ordering = ["at"]
         verbose_name = "agreement response"
+        indexes = [
+            # The caseload's agreement-discussion flag: a clinic's few "discuss" answers.
+            models.Index(
+                fields=["clinic", "version"],
+                condition=Q(decision="discuss"),
+                name="agreementresponse_discuss",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "partner"],
