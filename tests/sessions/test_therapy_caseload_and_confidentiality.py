@@ -71,7 +71,7 @@ def test_caseload_page_query_count_is_the_same_for_3_and_60_couples(client, clin
     assert html.count("Next session:") == 3
     _add_couples(clinic, therapist, 57)
     large, html = _caseload_queries(client, clinic)
-    assert html.count("Next session:") == 60
+    assert html.count("Next session:") == 50  # the first page of 50
     assert small == large
 
 
