@@ -2,7 +2,7 @@
 readings (record, void), and device-file imports (preview, then confirm or discard)."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -108,7 +108,15 @@ class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     ordering = ["-created_at"]
 
     def clinic_queryset(self):
-        return MeasurementImport.objects.for_clinic(self.clinic).filter(couple=self.couple)
+        qs = MeasurementImport.objects.for_clinic(self.clinic).filter(couple=self.couple)
+        if self.action == "list":
+            # The list shows the stored counts: an import may hold 20,000 rows.
+            qs = qs.defer("rows", "errors")
+        return qs
+
+    def get_serializer_context(self):
+        # Which page of the preview's readings and bad rows to show (100 of each a page).
+        return {**super().get_serializer_context(), "page": self.request.query_params.get("page")}
 
     @extend_schema(responses=s.MeasurementImportSummarySerializer(many=True))
     def list(self, request, *args, **kwargs):
@@ -118,6 +126,13 @@ class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
             s.MeasurementImportSummarySerializer(page, many=True).data
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "page", int, description="Page of the readings and bad rows, 100 of each"
+            )
+        ]
+    )
     def retrieve(self, request, *args, **kwargs):
         pending = self.get_object()
         self.audit_read(pending)
@@ -129,7 +144,7 @@ class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("file")
         if upload is not None:
-            text = measurement_services.decode_upload(upload.read())
+            text = measurement_services.read_upload(upload)
             filename = upload.name
         else:
             text = data.validated_data["text"]

@@ -14,6 +14,7 @@ from clinic.audit import record_event
 from clinic.form_errors import run_service
 from sessions.measurements import services as measurement_services
 from sessions.measurements.forms import ImportForm, MeasurementForm
+from sessions.measurements.selectors import preview_page
 from sessions.models import (
     ImportStatus,
     MeasurementImport,
@@ -73,7 +74,7 @@ def measurement_import_new(request, couple):
                 couple=couple,
                 partner=form.chosen_partner(),
                 by=request.user,
-                text=measurement_services.decode_upload(upload.read()),
+                text=measurement_services.read_upload(upload),
                 filename=upload.name,
                 time_zone=form.cleaned_data["time_zone"],
                 request=request,
@@ -138,6 +139,10 @@ def measurement_import_page(request, couple, import_id):
     return render(
         request,
         "sessions/measurement_import.html",
-        {"couple": couple, "pending": pending},
+        {
+            "couple": couple,
+            "pending": pending,
+            "page": preview_page(pending, request.GET.get("page")),
+        },
         status=400 if request.method == "POST" else 200,
     )

@@ -1,11 +1,13 @@
 """API input and output shapes for physiological measurements and device-file imports."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api_base import ClinicScopedRelatedField
 from clinic.models import Client
 from sessions.measurements.device_import import FORMATS
 from sessions.measurements.physiology import kind_choices
+from sessions.measurements.selectors import PreviewPage, preview_page
 from sessions.models import ImportStatus, MeasurementSource, SessionPhase, TherapySession
 
 FORMAT_CHOICES = list(FORMATS.items())
@@ -86,6 +88,9 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class MeasurementImportSerializer(serializers.Serializer):
+    """An import with one page of its readings and of its bad rows (`page`, 100 of each a
+    page; counts give the whole): a file may hold 20,000 readings."""
+
     id = serializers.UUIDField()
     partner = serializers.UUIDField(source="partner_id")
     format = serializers.CharField()
@@ -93,25 +98,47 @@ class MeasurementImportSerializer(serializers.Serializer):
     time_zone = serializers.CharField()
     status = serializers.ChoiceField(choices=ImportStatus.choices)
     can_confirm = serializers.BooleanField()
-    row_count = serializers.SerializerMethodField()
-    rows = ImportRowSerializer(many=True)
-    errors = ImportErrorSerializer(many=True)
+    row_count = serializers.IntegerField()
+    error_count = serializers.IntegerField()
+    page = serializers.SerializerMethodField()
+    page_count = serializers.SerializerMethodField()
+    rows = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
 
-    def get_row_count(self, pending) -> int:
-        return len(pending.rows)
+    def _page(self, pending) -> PreviewPage:
+        return preview_page(pending, self.context.get("page"))
+
+    def get_page(self, pending) -> int:
+        return self._page(pending).number
+
+    def get_page_count(self, pending) -> int:
+        return self._page(pending).page_count
+
+    @extend_schema_field(ImportRowSerializer(many=True))
+    def get_rows(self, pending) -> list:
+        return ImportRowSerializer(self._page(pending).rows, many=True).data
+
+    @extend_schema_field(ImportErrorSerializer(many=True))
+    def get_errors(self, pending) -> list:
+        return ImportErrorSerializer(self._page(pending).errors, many=True).data
 
 
-class MeasurementImportSummarySerializer(MeasurementImportSerializer):
-    """The list shape: counts, not every row."""
+class MeasurementImportSummarySerializer(serializers.Serializer):
+    """The list shape: the stored counts, never the rows (the list does not load them)."""
 
-    rows = None
-    errors = None
-    error_count = serializers.SerializerMethodField()
-
-    def get_error_count(self, pending) -> int:
-        return len(pending.errors)
+    id = serializers.UUIDField()
+    partner = serializers.UUIDField(source="partner_id")
+    format = serializers.CharField()
+    filename = serializers.CharField()
+    time_zone = serializers.CharField()
+    status = serializers.ChoiceField(choices=ImportStatus.choices)
+    can_confirm = serializers.BooleanField()
+    row_count = serializers.IntegerField()
+    error_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from sessions.measurements.device_import import (
     FORMATS,
     NEEDS_TIME_ZONE,
     ImportPreview,
+    TooManyReadings,
     detect_format,
     parse_import,
 )
@@ -168,12 +169,25 @@ def measurement_void(
     return measurement
 
 
+def read_upload(upload) -> str:
+    """The text of an uploaded file, refused by its size before it is read (never more than
+    MAX_IMPORT_BYTES + 1 bytes are read into memory)."""
+    if (upload.size or 0) > MAX_IMPORT_BYTES:
+        raise ValidationError({"file": _too_big_message()})
+    return decode_upload(upload.read(MAX_IMPORT_BYTES + 1))
+
+
+def _too_big_message() -> str:
+    return (
+        f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split it into "
+        "smaller files and import them one by one."
+    )
+
+
 def decode_upload(data: bytes) -> str:
     """The text of an uploaded file (UTF-8, with or without BOM); ValidationError if not text."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError(
-            {"file": f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; split it."}
-        )
+        raise ValidationError({"file": _too_big_message()})
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -258,13 +272,21 @@ def import_preview(
                 "time_zone": "This file's times carry no time zone; choose the zone it was recorded in."
             }
         )
-    preview: ImportPreview = parse_import(code, text, tz=time_zone or None)
+    try:
+        preview: ImportPreview = parse_import(
+            code, text, tz=time_zone or None, max_readings=MAX_IMPORT_ROWS
+        )
+    except TooManyReadings:
+        # No more can ever be confirmed at once: refuse now rather than parse, store and
+        # show rows that could never be imported.
+        raise ValidationError(
+            {
+                "file": f"The file holds more than {MAX_IMPORT_ROWS:,} readings; split it into "
+                "smaller files (a month or a quarter each) and import them one by one."
+            }
+        ) from None
     rows = [_row_json(r) for r in preview.rows]
     errors = [_error_json(e.row_number, e.field, e.message) for e in preview.errors]
-    if len(rows) > MAX_IMPORT_ROWS:
-        errors.append(
-            _error_json(0, "file", f"The file holds over {MAX_IMPORT_ROWS} readings; split it.")
-        )
     future = [
         _error_json(r["row_number"], "measured_at", "This reading's time is in the future.")
         for r in rows
@@ -281,6 +303,8 @@ def import_preview(
         time_zone=time_zone or "",
         rows=rows,
         errors=errors,
+        row_count=len(rows),
+        error_count=len(errors),
         created_by=by,
     )
     record_event(
@@ -298,11 +322,18 @@ class ImportRefused(ValidationError):
     """The import cannot be confirmed; `rows` lists each bad row as "Row n: reason"."""
 
 
+#: bad rows named in a refusal; the preview pages through all of them
+REFUSAL_LINES = 100
+
+
 def _error_lines(errors: list[dict]) -> list[str]:
-    return [
+    lines = [
         ("File" if e["row_number"] == 0 else f"Row {e['row_number']}") + f": {e['message']}"
-        for e in errors
+        for e in errors[:REFUSAL_LINES]
     ]
+    if len(errors) > REFUSAL_LINES:
+        lines.append(f"... and {len(errors) - REFUSAL_LINES:,} more rows (see the preview).")
+    return lines
 
 
 @transaction.atomic

@@ -67,6 +67,10 @@ class MeasurementImport(TenantModel):
     rows = models.JSONField(default=list, blank=True)
     # [{row_number, field, message}]; row 0 is the file as a whole.
     errors = models.JSONField(default=list, blank=True)
+    # len(rows) and len(errors), stored when the preview is made: lists and the preview's
+    # pages show them without loading every row of every import.
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -86,7 +90,7 @@ class MeasurementImport(TenantModel):
 
     @property
     def can_confirm(self) -> bool:
-        return self.status == ImportStatus.PENDING and bool(self.rows) and not self.errors
+        return self.status == ImportStatus.PENDING and self.row_count > 0 and not self.error_count
 
 
 class MeasurementQuerySet(TenantQuerySet):

@@ -15,7 +15,12 @@ from sessions.measurements.device_import.formats import (
 from sessions.measurements.device_import.generic import parse_generic_csv
 from sessions.measurements.device_import.hrv4training import parse_hrv4training
 from sessions.measurements.device_import.polar import parse_polar
-from sessions.measurements.device_import.preview import ImportPreview, ParsedMeasurement, RowError
+from sessions.measurements.device_import.preview import (
+    ImportPreview,
+    ParsedMeasurement,
+    RowError,
+    TooManyReadings,
+)
 
 __all__ = [
     "FORMATS",
@@ -23,6 +28,7 @@ __all__ = [
     "ImportPreview",
     "ParsedMeasurement",
     "RowError",
+    "TooManyReadings",
     "detect_format",
     "parse_apple_health",
     "parse_fitbit_hrv",

@@ -26,14 +26,14 @@ class _EntityDeclared(Exception):
     """Raised from the parser when the file declares entities (an XML bomb's tool)."""
 
 
-def parse_apple_health(text: str) -> ImportPreview:
+def parse_apple_health(text: str, *, max_readings: int | None = None) -> ImportPreview:
     """Parse an Apple Health export.xml into hrv_sdnn, heart_rate and respiration_rate readings.
 
     Times are the records' zone-qualified startDate; an SDNN record's start-to-end span is its
     recording length. The device is taken from the record's device name, never its sourceName,
     which usually carries the owner's first name. Entity declarations are refused.
     """
-    collector = PreviewCollector(FORMAT)
+    collector = PreviewCollector(FORMAT, max_readings=max_readings)
     if not isinstance(text, str) or not text.strip():
         return collector.refuse("The file is empty.")
     parser = expat.ParserCreate()

@@ -21,14 +21,16 @@ FILENAME_PREFIX = "Daily Heart Rate Variability Summary"
 HEADER = ("timestamp", "rmssd", "nremhr", "entropy")
 
 
-def parse_fitbit_hrv(text: str, tz: tzinfo | str | None = None) -> ImportPreview:
+def parse_fitbit_hrv(
+    text: str, tz: tzinfo | str | None = None, *, max_readings: int | None = None
+) -> ImportPreview:
     """Parse nightly Fitbit HRV: rmssd -> hrv_rmssd, nremhr -> heart_rate, both during sleep.
 
     Takeout writes the night's date without a zone (`2024-07-21T00:00:00`), so `tz` (the
     client's zone, object or IANA name) is required unless every timestamp carries an offset.
     Entropy has no kind of its own and is not imported.
     """
-    collector = PreviewCollector(FORMAT)
+    collector = PreviewCollector(FORMAT, max_readings=max_readings)
     try:
         table = read_table(text)
         zone = resolve_zone(tz)

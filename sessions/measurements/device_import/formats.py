@@ -38,14 +38,23 @@ def detect_format(filename: str, text: str) -> str | None:
     return None
 
 
-def parse_import(format_code: str, text: str, *, tz: tzinfo | str | None = None) -> ImportPreview:
-    """Run the importer for `format_code`; an unknown code gives a preview with a format error."""
+def parse_import(
+    format_code: str,
+    text: str,
+    *,
+    tz: tzinfo | str | None = None,
+    max_readings: int | None = None,
+) -> ImportPreview:
+    """Run the importer for `format_code`; an unknown code gives a preview with a format error.
+    Past `max_readings` readings and bad rows, TooManyReadings is raised and the rest of the
+    file is not read."""
+    limit = {"max_readings": max_readings}
     parsers: dict[str, Callable[[], ImportPreview]] = {
-        generic.FORMAT: lambda: generic.parse_generic_csv(text),
-        hrv4training.FORMAT: lambda: hrv4training.parse_hrv4training(text),
-        fitbit.FORMAT: lambda: fitbit.parse_fitbit_hrv(text, tz),
-        polar.FORMAT: lambda: polar.parse_polar(text, tz),
-        apple_health.FORMAT: lambda: apple_health.parse_apple_health(text),
+        generic.FORMAT: lambda: generic.parse_generic_csv(text, **limit),
+        hrv4training.FORMAT: lambda: hrv4training.parse_hrv4training(text, **limit),
+        fitbit.FORMAT: lambda: fitbit.parse_fitbit_hrv(text, tz, **limit),
+        polar.FORMAT: lambda: polar.parse_polar(text, tz, **limit),
+        apple_health.FORMAT: lambda: apple_health.parse_apple_health(text, **limit),
     }
     parser = parsers.get(format_code)
     if parser is None:

@@ -16,7 +16,7 @@ OPTIONAL_COLUMNS = ("client", "secondary_value")
 EXAMPLE_HEADER = "client,kind,value,unit,measured_at,sample_type,minutes_after_waking"
 
 
-def parse_generic_csv(text: str) -> ImportPreview:
+def parse_generic_csv(text: str, *, max_readings: int | None = None) -> ImportPreview:
     """Parse `client,kind,value,unit,measured_at[,context columns...]` rows for one client.
 
     measured_at is ISO 8601 with an offset. Columns other than the named ones are context
@@ -24,7 +24,7 @@ def parse_generic_csv(text: str) -> ImportPreview:
     "120/80" in value, or systolic in value and diastolic in secondary_value. Every client
     cell must name the same client: a file imports for one client.
     """
-    collector = PreviewCollector(FORMAT)
+    collector = PreviewCollector(FORMAT, max_readings=max_readings)
     try:
         table = read_table(text)
     except FileProblem as exc:

@@ -25,14 +25,14 @@ COLUMN_LABELS = {"rmssd": "rMSSD", "hr": "HR", "sdnn": "SDNN"}
 TIME_COLUMN = "timestamp_measurement"
 
 
-def parse_hrv4training(text: str) -> ImportPreview:
+def parse_hrv4training(text: str, *, max_readings: int | None = None) -> ImportPreview:
     """Parse an HRV4Training export into hrv_rmssd, heart_rate and hrv_sdnn readings.
 
     Times come from `timestamp_measurement` (`2025-12-11 00:01:00 +0000`); `-` cells are
     skipped; a row without any of rMSSD, HR or SDNN is an error. Each reading records the
     app as its device.
     """
-    collector = PreviewCollector(FORMAT)
+    collector = PreviewCollector(FORMAT, max_readings=max_readings)
     try:
         table = read_table(text)
     except FileProblem as exc:

@@ -52,7 +52,11 @@ class _Sample:
 
 
 def parse_polar(
-    text: str, tz: tzinfo | str | None, *, window_s: int = DEFAULT_WINDOW_S
+    text: str,
+    tz: tzinfo | str | None,
+    *,
+    window_s: int = DEFAULT_WINDOW_S,
+    max_readings: int | None = None,
 ) -> ImportPreview:
     """Parse a Polar Sensor Logger HR or RR file, summarised into readings per `window_s`.
 
@@ -61,7 +65,7 @@ def parse_polar(
     per window; an RR file gives hrv_rmssd and mean heart_rate. A window shorter than
     60 s of recording is left out and reported.
     """
-    collector = PreviewCollector(FORMAT)
+    collector = PreviewCollector(FORMAT, max_readings=max_readings)
     try:
         zone = resolve_zone(tz)
         table = read_table(text, delimiter=";")

@@ -58,17 +58,39 @@ class ImportPreview:
         return [str(e) for e in self.errors]
 
 
-class PreviewCollector:
-    """Runs each reading through normalize_measurement and files it as a row or an error."""
+class TooManyReadings(Exception):
+    """The file holds more readings (or bad rows) than one import may: parsing stops here."""
 
-    def __init__(self, format_code: str) -> None:
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class PreviewCollector:
+    """Runs each reading through normalize_measurement and files it as a row or an error.
+
+    With `max_readings`, the readings and bad rows filed are counted as they come, and
+    TooManyReadings is raised at the first one past the limit: a file too big to import is
+    refused without parsing (or holding in memory) the rest of it.
+    """
+
+    def __init__(self, format_code: str, *, max_readings: int | None = None) -> None:
         self.format = format_code
+        self.max_readings = max_readings
         self.rows: list[ParsedMeasurement] = []
         self.errors: list[RowError] = []
         self._seen: dict[tuple[str, datetime], int] = {}
 
+    def _count_one_more(self) -> None:
+        if self.max_readings is not None and (
+            len(self.rows) + len(self.errors) >= self.max_readings
+        ):
+            raise TooManyReadings(self.max_readings)
+
     def error(self, row_number: int, message: str, field: str = "file") -> None:
         """Record a row (or, with row 0, file) that will not be imported."""
+        if row_number != FILE_ROW:
+            self._count_one_more()
         self.errors.append(RowError(row_number, message, field))
 
     def add(
@@ -102,6 +124,7 @@ class PreviewCollector:
                 "measured_at",
             )
             return None
+        self._count_one_more()
         self._seen[key] = row_number
         parsed = ParsedMeasurement(
             row_number=row_number,
