@@ -67,7 +67,7 @@ def fresh_database(database: str) -> None:
 
 def _build(couples: int):
     from bench.world import Rows, ScoreCache, add_clinic, analyze
-    from clinic.models import Client, Couple
+    from clinic.models import Client, Clinic, Couple, User
     from clinic.tenancy import scopes_disabled
     from reports.synthetic import YEAR, build_history
 
@@ -79,8 +79,12 @@ def _build(couples: int):
             rows, slug="bench", couples=couples, today=today, rng=rng, scores=ScoreCache()
         )
         written = rows.write()
-        clinic, admin = built.clinic, built.admin
-        therapist = built.therapists[0]
+        clinic = Clinic.objects.get(pk=built.clinic_id)
+        admin = User.objects.get(pk=built.admin_id)
+        portal_user = User.objects.get(pk=built.portal_user_ids[0])
+        therapist = User.objects.filter(memberships__clinic=clinic, memberships__role="therapist")[
+            0
+        ]
         a = Client.objects.create(clinic=clinic, legal_name="Yara Long")
         b = Client.objects.create(clinic=clinic, legal_name="Yusuf Long")
         year = Couple.objects.create(clinic=clinic, partner_a=a, partner_b=b, status="active")
@@ -89,7 +93,7 @@ def _build(couples: int):
             couple=year, therapist=therapist, start=today - timedelta(days=364), size=YEAR, seed=7
         )
         analyze()
-    return clinic, admin, built.couples[0].partner_a.portal_user, year, written
+    return clinic, admin, portal_user, year, written
 
 
 def _count_queries(client, path: str) -> int:

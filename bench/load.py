@@ -110,14 +110,20 @@ def _check(status: int, path: str, body: bytes) -> None:
         raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
 
 
-def latency(port: int, paths: list[str], headers: dict, *, samples: int = 40) -> Latency:
+def _targets(paths: list, headers: dict | None) -> list[tuple[str, dict]]:
+    """Paths with shared headers, or (path, headers) pairs (e.g. one login per clinic)."""
+    return [p if isinstance(p, tuple) else (p, headers or {}) for p in paths]
+
+
+def latency(port: int, paths: list, headers: dict | None = None, *, samples: int = 40) -> Latency:
     """One request at a time, cycling through `paths` (e.g. several couples' pages)."""
-    for path in paths[:3]:  # warm each worker's imports, templates and connections
-        _check(*request(port, path, headers)[:2], path)
+    targets = _targets(paths, headers)
+    for path, head in targets[:3]:  # warm each worker's imports, templates and connections
+        _check(*request(port, path, head)[:2], path)
     times = []
     for n in range(samples):
-        path = paths[n % len(paths)]
-        status, body, ms = request(port, path, headers)
+        path, head = targets[n % len(targets)]
+        status, body, ms = request(port, path, head)
         _check(status, path, body)
         times.append(ms)
     times.sort()
@@ -129,9 +135,15 @@ def latency(port: int, paths: list[str], headers: dict, *, samples: int = 40) ->
 
 
 def throughput(
-    port: int, paths: list[str], headers: dict, *, seconds: float = 8, concurrency: int = 4
+    port: int,
+    paths: list,
+    headers: dict | None = None,
+    *,
+    seconds: float = 8,
+    concurrency: int = 4,
 ) -> Throughput:
     """Requests per second with `concurrency` requests in flight, for `seconds`."""
+    targets = _targets(paths, headers)
     done = [0] * concurrency
     errors = [0] * concurrency
     stop = time.monotonic() + seconds
@@ -139,10 +151,10 @@ def throughput(
     def run(i: int) -> None:
         n = i
         while time.monotonic() < stop:
-            path = paths[n % len(paths)]
+            path, head = targets[n % len(targets)]
             n += concurrency
             try:
-                status, _, _ = request(port, path, headers)
+                status, _, _ = request(port, path, head)
             except OSError:
                 status = 0
             if status == 200:
