@@ -19,6 +19,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from assessments.caseload import HEADLINE_INSTRUMENTS, _headline_scales
 from assessments.models import Response, ResponseStatus, RiskAlert, overdue_q
+from assessments.risk import REVIEW, URGENT
 from clinic.models import AuditEvent, Clinic, Couple, Membership
 from clinic.tenancy import scopes_disabled
 from sessions.models import AgreementResponse, AgreementVersion, SessionStatus, TherapySession
@@ -115,13 +116,15 @@ def caseload_reference(request, clinic_slug):
             )
         upcoming = _first_sessions(cid, ids, upcoming=True)
         held = _first_sessions(cid, ids, upcoming=False)
-        alerts = dict(
+        alerts: dict = {}
+        for row in (
             RiskAlert.objects.filter(clinic_id=cid, couple_id__in=ids, acknowledged_at__isnull=True)
             .order_by()
-            .values("couple_id")
+            .values("couple_id", "severity")
             .annotate(n=Count("id"))
-            .values_list("couple_id", "n")
-        )
+        ):
+            counts = alerts.setdefault(row["couple_id"], {URGENT: 0, REVIEW: 0})
+            counts[URGENT if row["severity"] == URGENT else REVIEW] += row["n"]
         today = timezone.now().astimezone(tz).date()
         overdue = dict(
             Response.objects.filter(overdue_q(today), clinic_id=cid, couple_id__in=ids)

@@ -163,7 +163,7 @@ def test_caseload_api_queries_are_pinned_at_two_sizes(clinic, therapist, django_
     assert (len(small["results"]), len(large["results"]), large["count"]) == (2, 50, 60)
     row = large["results"][0]["caseload"]
     assert row["sessions"]["next"] and row["sessions"]["last"]
-    assert row["assessment_alerts"] == 1
+    assert row["assessment_alerts"] == {"urgent": 1, "review": 0}
     assert row["agreement_discussion"][0]["version"] == 1
     assert [h["code"] for h in row["assessments"]["headlines"]] == ["phq9", "gad7"]
 
