@@ -119,12 +119,35 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STORAGES = {
-    # Report PDFs live outside any public URL; downloads go through a permission-checked view.
-    "default": {
+# Report PDFs and export ZIPs live outside any public URL; downloads go through a
+# permission-checked, audited view. With S3_BUCKET set they go to S3-compatible object storage
+# (what several web and worker hosts share), otherwise to the local disk.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            # Private objects: no ACL granting anyone read; any signed URL lasts a minute.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # A report's key is derived from its id: a rerun replaces the object.
+            "file_overwrite": True,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))},
-    },
+    }
+STORAGES = {
+    "default": DEFAULT_STORAGE,
     # One backend whatever DEBUG says: `collectstatic` writes the manifest the production server
     # reads (hashed, compressed, cached for ever). With DEBUG on, templates link the plain names
     # and WhiteNoise serves them from the apps, so development needs no collectstatic.

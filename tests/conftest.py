@@ -12,6 +12,9 @@ from rest_framework.test import APIClient
 from clinic.models import Role
 from tests.factories import ClinicFactory, CoupleFactory, MembershipFactory
 
+# The S3 API server and object-storage fixtures (s3_server, s3_bucket, s3_storage).
+pytest_plugins = ["tests.object_storage"]
+
 
 @pytest.fixture(autouse=True)
 def _no_scope_for_fixtures():
