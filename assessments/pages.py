@@ -14,7 +14,7 @@ from assessments.api import instrument_rows
 from assessments.forms import AcknowledgeForm, AssignForm, ReliabilityForm, WordingUploadForm
 from assessments.models import Assignment, LicensedWording, Response, RiskAlert
 from assessments.questionnaire import questionnaire_for
-from assessments.result_charts import attachment_svg, scores_svg
+from assessments.result_charts import attachment_notes, attachment_svg, scores_svg
 from assessments.results import couple_results
 from assessments.scoring import UnknownInstrument, get_instrument
 from assessments.selectors import (
@@ -75,6 +75,7 @@ def couple_panel(*, request, couple) -> dict:
         "alert_history": history,
         "results": charts,
         "attachment_map": attachment_svg(results, names),
+        "attachment_notes": attachment_notes(results, names),
         "names": names,
         "ack_form": AcknowledgeForm(),
     }

@@ -12,7 +12,7 @@ from assessments import services
 from assessments.models import ResponseStatus
 from assessments.portal_api import portal_visible
 from assessments.questionnaire import client_result, questionnaire_for
-from assessments.result_charts import attachment_svg, scores_svg
+from assessments.result_charts import attachment_notes, attachment_svg, scores_svg
 from assessments.results import results_for_partner
 from clinic.audit import record_event
 from clinic.page_access import portal_client_required
@@ -206,5 +206,6 @@ def results_page(request):
             "attachment_map": (
                 attachment_svg(results, names, quadrant_names=show_bands) if results else None
             ),
+            "attachment_notes": attachment_notes(results, names) if results else [],
         },
     )

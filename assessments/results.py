@@ -30,6 +30,36 @@ from clinic.models import Client, Clinic, Couple
 
 ATTACHMENT_INSTRUMENTS = ("ecrr", "ecrs")
 
+
+def attachment_form(answered: dict[str, set[int]]) -> tuple[str | None, list[tuple[int, str]]]:
+    """Which ECR form the attachment map plots, and who is left off it and why.
+
+    `answered` maps an ECR code to the partner indexes with scores on it. ECR-R and ECR-S are
+    different item sets whose means are not comparable, so one map plots one form: the one
+    more partners answered (ECR-R on a tie). A partner who answered only the other form is
+    left out with the reason, never dropped silently. The couple page, the portal and the PDF
+    all choose with this function.
+    """
+    present = [code for code in ATTACHMENT_INSTRUMENTS if answered.get(code)]
+    if not present:
+        return None, []
+    chosen = max(present, key=lambda code: len(answered[code]))
+    left_out = []
+    for other in present:
+        if other == chosen:
+            continue
+        for partner in sorted(answered[other] - answered[chosen]):
+            left_out.append(
+                (
+                    partner,
+                    f"answered the {get_instrument(other).short_name}, not the "
+                    f"{get_instrument(chosen).short_name}; the two forms' scores are not "
+                    "comparable on one map",
+                )
+            )
+    return chosen, left_out
+
+
 #: (owner partner id, instrument, that partner's answers) -> the answers shown, or None
 AnswersFilter = Callable[[object, Instrument, dict | None], dict | None]
 
@@ -109,6 +139,23 @@ class InstrumentResults:
         if without:
             notes.append(no_reference_explanation(self.instrument, without))
         return notes
+
+    @property
+    def scale_directions(self) -> list[str]:
+        """Each scale's name with its range and direction, for instruments without a total
+        (every dimension is shown on its own; BPQ-SF's have no better or worse end)."""
+        if self.instrument.total is not None:
+            return []
+        words = {
+            "higher_is_better": "higher is better",
+            "higher_is_worse": "higher is more difficulty",
+            "neutral": "neither end is better or worse",
+        }
+        return [
+            f"{s.name}: {'mean' if s.method == 'mean' else 'sum'} of its items, "
+            f"{s.range_min:g}-{s.range_max:g}; {words.get(s.direction, s.direction)}"
+            for s in self.instrument.scales
+        ]
 
     @property
     def cutoffs(self) -> list[str]:

@@ -18,6 +18,7 @@ from assessments.reliable_change import (
     partner_discrepancy,
     series_change,
 )
+from assessments.results import ATTACHMENT_INSTRUMENTS, attachment_form
 from assessments.scoring import ScoreResult, get_instrument
 from clinic.confidentiality import Figure
 from reports.contents import (
@@ -32,9 +33,6 @@ from reports.contents import (
     SideBySideRow,
 )
 from reports.models import Audience
-
-# Attachment instruments whose two dimensions make the attachment map, preferred first.
-ATTACHMENT_INSTRUMENTS = ("ecrr", "ecrs")
 
 
 def _override_params(clinic) -> dict:
@@ -221,16 +219,14 @@ def _instrument_results(
 
 
 def _attachment(scope, by_instrument) -> AttachmentMap | None:
-    """The anxiety-against-avoidance map from one ECR form. ECR-R and ECR-S are different item
-    sets, so their means are not plotted together: the map uses the form most partners
-    answered (ECR-R on a tie) and says who is left out and why."""
-    answered = {
-        code: by_instrument[code] for code in ATTACHMENT_INSTRUMENTS if code in by_instrument
-    }
-    if not answered:
+    """The anxiety-against-avoidance map from one ECR form (`attachment_form` chooses it, as
+    for the couple page) with who is left out and why."""
+    code, left_out = attachment_form(
+        {c: set(by_instrument[c]) for c in ATTACHMENT_INSTRUMENTS if c in by_instrument}
+    )
+    if code is None:
         return None
-    code = max(ATTACHMENT_INSTRUMENTS, key=lambda c: len(answered.get(c, {})))
-    per_partner = answered[code]
+    per_partner = by_instrument[code]
     tracks = tuple(
         AttachmentTrack(
             partner=partner,
@@ -244,20 +240,6 @@ def _attachment(scope, by_instrument) -> AttachmentMap | None:
         )
         for partner in sorted(per_partner)
     )
-    left_out = []
-    for other in ATTACHMENT_INSTRUMENTS:
-        if other == code:
-            continue
-        for partner in sorted(answered.get(other, {})):
-            if partner not in per_partner:
-                left_out.append(
-                    (
-                        partner,
-                        f"answered the {get_instrument(other).short_name}, not the "
-                        f"{get_instrument(code).short_name}; the two forms' scores are not "
-                        "comparable on one map",
-                    )
-                )
     for partner in scope.hidden_partners(Figure.ATTACHMENT_MAP):
         left_out.append((partner, "questionnaire results are not shared"))
     return AttachmentMap(

@@ -318,3 +318,39 @@ def test_portal_attachment_map_names_quadrants_only_where_the_clinic_shows_bands
     couple.clinic.save()
     page = client.get("/portal/results/").content.decode()
     assert all(name in page for name in quadrants) and "corner names" in page
+
+
+def test_instruments_without_a_total_chart_every_scale_and_name_who_the_map_leaves_out(
+    client, couple, therapist, admin
+):
+    for code, count in (("ecrr", 36), ("ecrs", 12), ("bpqsf", 46)):
+        services.wording_store(
+            clinic=couple.clinic,
+            by=admin,
+            instrument_code=code,
+            instrument_version=1,
+            wording={"items": {str(n): f"Statement {n}" for n in range(1, count + 1)}},
+            source="Licence",
+        )
+    a, b = couple.partners
+    submitted_response(couple, a, "ecrr", answers={str(n): 3 for n in range(1, 37)})
+    submitted_response(couple, b, "ecrs", answers={str(n): 5 for n in range(1, 13)})
+    submitted_response(couple, a, "bpqsf", answers={str(n): 2 for n in range(1, 47)})
+    client.force_login(therapist)
+    page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
+    for title in (
+        "ECR-R: Attachment anxiety over time",
+        "ECR-R: Attachment avoidance over time",
+        "ECR-S: Attachment anxiety over time",
+        "BPQ-SF: Body awareness over time",
+        "BPQ-SF: Supradiaphragmatic reactivity over time",
+        "BPQ-SF: Subdiaphragmatic reactivity over time",
+        "BPQ-SF: Autonomic reactivity over time",
+    ):
+        assert f"<title>{title}</title>" in page, title
+    assert "Total (" not in page
+    assert "Body awareness: sum of its items, 26-130; neither end is better or worse" in page
+    assert (
+        f"{b.display_name} is not on this map: answered the ECR-S, not the ECR-R; the two "
+        "forms&#x27; scores are not comparable on one map." in page
+    )
