@@ -26,6 +26,7 @@ class AssignForm(forms.Form):
     repeat_until = forms.DateField(
         label="Repeat until",
         required=False,
+        help_text="Required when it repeats.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import services
@@ -21,6 +22,7 @@ from assessments.selectors import (
     WORDING_CASES,
     acknowledged_alerts_for_couple,
     alerts_for_member,
+    assignments_for_member,
     form_wording,
     open_alerts_for_couple,
     responses_for_member,
@@ -81,6 +83,10 @@ def couple_panel(*, request, couple) -> dict:
     }
 
 
+def assigned_message(count: int) -> str:
+    return f"Assigned {count} questionnaire{'' if count == 1 else 's'}."
+
+
 @clinic_member_required
 @require_http_methods(["GET", "POST"])
 def assign_page(request, couple_id):
@@ -105,12 +111,57 @@ def assign_page(request, couple_id):
             ),
         )
         if created:
-            messages.success(request, f"Assigned {len(created)} questionnaire(s).")
+            messages.success(request, assigned_message(len(created)))
             return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
     return render(
         request,
         "assessments/assign.html",
         {"form": form, "couple": couple, "title": f"Assign questionnaires to {couple.label}"},
+    )
+
+
+def _assignment_action(request, assignment_id, action, done_message: str):
+    assignment = (
+        assignments_for_member(clinic=request.clinic, membership=request.membership)
+        .select_related("couple", "partner")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404("No such assignment.")
+    try:
+        action(assignment=assignment, by=request.user, request=request)
+        messages.success(
+            request, done_message.format(assignment.instrument_name, assignment.partner)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(
+        f"{reverse('couple-detail', args=[request.clinic.slug, assignment.couple_id])}#assessments"
+    )
+
+
+@clinic_member_required
+@require_POST
+def assignment_cancel_page(request, assignment_id):
+    """Cancel an assignment: what the partner has not submitted leaves their portal."""
+    return _assignment_action(
+        request,
+        assignment_id,
+        services.assignment_cancel,
+        "{} for {} was cancelled; it no longer shows in the portal.",
+    )
+
+
+@clinic_member_required
+@require_POST
+def assignment_stop_page(request, assignment_id):
+    """Stop a recurring assignment after the occurrences already open."""
+    return _assignment_action(
+        request,
+        assignment_id,
+        services.assignment_stop_repeating,
+        "{} for {} will not repeat; anything already open stays to complete.",
     )
 
 

@@ -74,6 +74,16 @@ page_urlpatterns: list = [
         pages.acknowledge_page,
         name="risk-alert-acknowledge",
     ),
+    path(
+        "assignments/<uuid:assignment_id>/cancel/",
+        pages.assignment_cancel_page,
+        name="assessment-assignment-cancel",
+    ),
+    path(
+        "assignments/<uuid:assignment_id>/stop/",
+        pages.assignment_stop_page,
+        name="assessment-assignment-stop",
+    ),
     path("responses/<uuid:response_id>/", pages.response_page, name="assessment-response"),
     path("instruments/", pages.instruments_page, name="instruments"),
     path("instruments/<slug:code>/", pages.instrument_page, name="instrument"),

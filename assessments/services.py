@@ -217,6 +217,39 @@ def assignment_cancel(*, assignment: Assignment, by: User, request=None) -> Assi
     return assignment
 
 
+@transaction.atomic
+def assignment_stop_repeating(*, assignment: Assignment, by: User, request=None) -> Assignment:
+    """End a recurring assignment after what the partner can already see: occurrences that
+    have opened stay to be completed, later ones are withdrawn and the series ends there."""
+    if assignment.cancelled_at is not None:
+        raise ValidationError("This assignment was already cancelled.")
+    if not assignment.recurring:
+        raise ValidationError("This assignment does not repeat.")
+    today = local_today(assignment.clinic)
+    occurrences = Response.objects.for_clinic(assignment.clinic).filter(assignment=assignment)
+    withdrawn = occurrences.filter(opens_on__gt=today, status__in=OPEN_RESPONSE_STATUSES).update(
+        status=ResponseStatus.CANCELLED
+    )
+    last_due = (
+        occurrences.exclude(status=ResponseStatus.CANCELLED)
+        .order_by("-due_on")
+        .values_list("due_on", flat=True)
+        .first()
+    )
+    previous_until = assignment.repeat_until
+    assignment.repeat_until = min(previous_until, last_due or today) if previous_until else today
+    assignment.save(update_fields=["repeat_until"])
+    record_event(
+        clinic=assignment.clinic,
+        actor=by,
+        action="stop_repeating",
+        obj=assignment,
+        request=request,
+        detail={"withdrawn": withdrawn, "repeat_until": str(assignment.repeat_until)},
+    )
+    return assignment
+
+
 def _locked(response: Response) -> Response:
     """Re-read the row under a lock so a double submit or save-after-submit cannot slip by."""
     fresh = Response.objects.for_clinic(response.clinic_id).select_for_update().get(pk=response.pk)

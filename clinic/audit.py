@@ -14,6 +14,12 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _channel(request, channel: str) -> str:
+    # The page and portal decorators mark the request where it enters, so a service called from
+    # a page is audited as a page event without every call site passing it by hand.
+    return getattr(request, "audit_channel", None) or channel
+
+
 def _object_type(obj: models.Model) -> str:
     return obj._meta.label_lower
 
@@ -40,7 +46,7 @@ def record_event(
         object_type=object_type,
         object_id=object_id,
         ip=client_ip(request),
-        channel=channel,
+        channel=_channel(request, channel),
         detail=detail or {},
     )
 
@@ -50,6 +56,7 @@ def record_reads(
 ) -> None:
     """Audit a read of each record shown (one INSERT however many rows a page lists)."""
     ip = client_ip(request)
+    channel = _channel(request, channel)
     actor = actor if getattr(actor, "is_authenticated", False) else None
     events = [
         AuditEvent(

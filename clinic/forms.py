@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from clinic.models import Client, Clinic, Membership, Role, User
+from clinic.models import Client, Clinic, CoupleStatus, Membership, Role, User
 from clinic.selectors import clients_visible_to, therapists_of
 
 
@@ -46,6 +46,45 @@ class CoupleForm(forms.Form):
         self.fields["partner_a"].queryset = clients
         self.fields["partner_b"].queryset = clients
         self.fields["therapists"].queryset = therapists_of(clinic=clinic)
+
+
+class CoupleStatusForm(forms.Form):
+    """Moving a case along its life; only the moves allowed from its present status are offered."""
+
+    status = forms.ChoiceField(label="Move the case to")
+    note = forms.CharField(
+        label="Reason",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when closing the case (discharged).",
+    )
+
+    def __init__(self, *args, next_statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, CoupleStatus(s).label) for s in next_statuses]
+
+
+class CoupleEditForm(forms.Form):
+    """A case's details and therapists (its partners and status change elsewhere)."""
+
+    therapists = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Therapists"
+    )
+    intake_date = forms.DateField(
+        required=False, label="Intake date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    presenting_concerns = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=5000
+    )
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapists"].queryset = therapists_of(clinic=clinic)
+
+    def clean_presenting_concerns(self) -> str:
+        # Browsers send CRLF; store one form so an untouched text does not count as a change.
+        return self.cleaned_data["presenting_concerns"].replace("\r\n", "\n").strip()
 
 
 class SupervisorField(forms.TypedChoiceField):

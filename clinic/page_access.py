@@ -25,6 +25,7 @@ def clinic_member_required(view):
         if membership is None:
             raise Http404("No such clinic.")
         request.clinic, request.membership = clinic, membership
+        request.audit_channel = "page"
         with scope(clinic=clinic):
             return view(request, *args, **kwargs)
 
@@ -69,6 +70,7 @@ def portal_client_required(view):
             raise Http404("No portal record for this login.")
         with scope(clinic=client.clinic):
             request.client, request.clinic = client, client.clinic
+            request.audit_channel = "portal"
             request.couple = current_couple_for(client)
             return view(request, *args, **kwargs)
 

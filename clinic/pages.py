@@ -1,6 +1,7 @@
 """Server-rendered staff pages: login, caseload, couple page, the intake forms, and the admin
 pages for members, the audit trail and clinic settings."""
 
+import uuid
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -26,18 +27,21 @@ from clinic.forms import (
     AuditFilterForm,
     ClientForm,
     ClinicSettingsForm,
+    CoupleEditForm,
     CoupleForm,
+    CoupleStatusForm,
     EmailLoginForm,
     MemberAddForm,
     MemberChangeForm,
     MemberDeactivateForm,
 )
-from clinic.models import AuditEvent, Clinic, CoupleStatus, Membership
+from clinic.models import AuditEvent, Client, Clinic, Couple, CoupleStatus, Membership, Role
 from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
 from clinic.permissions import admin_page
 from clinic.selectors import (
     couples_for_caseload,
     couples_named,
+    get_client_for_member,
     get_couple_for_member,
     therapists_of,
 )
@@ -142,12 +146,181 @@ def couple_detail(request, couple_id):
         request=request,
         channel="page",
     )
+    return render_couple_page(request, couple)
+
+
+def render_couple_page(request, couple: Couple, *, status: int = 200):
+    """The couple page; a panel whose form was refused shows it again with what was typed
+    (the panel reads its bound form from the request)."""
     panels = couple_panels(request=request, couple=couple)
+    status_form = CoupleStatusForm(
+        next_statuses=services.next_statuses(couple.status), auto_id="id_status_%s"
+    )
     return render(
         request,
         "clinic/couple_detail.html",
-        {"couple": couple, "therapists": couple.therapists.all(), "panels": panels},
+        {
+            "couple": couple,
+            "therapists": couple.therapists.all(),
+            "panels": panels,
+            "status_form": status_form,
+        },
+        status=status,
     )
+
+
+def _couple_for(request, couple_id) -> Couple:
+    return get_couple_for_member(
+        clinic=request.clinic, membership=request.membership, couple_id=couple_id
+    )
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def couple_status_page(request, couple_id):
+    """Move a case to another status; closing it asks for the reason."""
+    couple = _couple_for(request, couple_id)
+    if couple.archived_at:
+        raise Http404("No such couple.")
+    form = CoupleStatusForm(
+        request.POST or None,
+        next_statuses=services.next_statuses(couple.status),
+        auto_id="id_status_%s",
+    )
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            lambda: services.couple_set_status(
+                couple=couple, by=request.user, request=request, **form.cleaned_data
+            ),
+        )
+        if done:
+            messages.success(request, f"The case is now {couple.get_status_display().lower()}.")
+            return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+    record_event(
+        clinic=request.clinic,
+        actor=request.user,
+        action="read",
+        obj=couple,
+        request=request,
+        channel="page",
+        detail={"view": "status"},
+    )
+    return render(
+        request,
+        "clinic/couple_form.html",
+        {
+            "form": form,
+            "couple": couple,
+            "title": f"Change the status of {couple.label}'s case",
+            "submit": "Change status",
+            "intro": f"The case is {couple.get_status_display().lower()}.",
+        },
+    )
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def couple_edit_page(request, couple_id):
+    """Edit a case's intake date, presenting concerns and therapists."""
+    couple = _couple_for(request, couple_id)
+    if couple.archived_at:
+        raise Http404("No such couple.")
+    initial = {
+        "therapists": list(couple.therapists.all()),
+        "intake_date": couple.intake_date,
+        "presenting_concerns": couple.presenting_concerns,
+    }
+    form = CoupleEditForm(request.POST or None, initial=initial, clinic=request.clinic)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        therapists = list(data.pop("therapists"))
+        done = run_service(
+            form,
+            lambda: services.couple_update(
+                couple=couple, by=request.user, request=request, therapists=therapists, **data
+            ),
+        )
+        if done:
+            messages.success(request, "The case's details were saved.")
+            if request.membership.role != Role.ADMIN and request.user not in therapists:
+                # A therapist who takes themselves off the case can no longer open it.
+                return redirect("caseload", clinic_slug=request.clinic.slug)
+            return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+    record_event(
+        clinic=request.clinic,
+        actor=request.user,
+        action="read",
+        obj=couple,
+        request=request,
+        channel="page",
+        detail={"view": "edit"},
+    )
+    return render(
+        request,
+        "clinic/couple_form.html",
+        {
+            "form": form,
+            "couple": couple,
+            "title": f"Edit {couple.label}'s case",
+            "submit": "Save details",
+        },
+    )
+
+
+@clinic_member_required
+@require_http_methods(["GET", "POST"])
+def client_edit_page(request, client_id):
+    """Edit a partner's contact and personal details."""
+    client = get_client_for_member(
+        clinic=request.clinic, membership=request.membership, client_id=client_id
+    )
+    # The form edits a copy, so the service compares the submitted values with the stored ones.
+    form = ClientForm(
+        request.POST or None, instance=Client.objects.for_clinic(request.clinic).get(pk=client.pk)
+    )
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            lambda: services.client_update(
+                client=client, by=request.user, request=request, **form.cleaned_data
+            ),
+        )
+        if done:
+            messages.success(request, f"{client.display_name}'s details were saved.")
+            back = request.GET.get("couple", "")
+            couple = (
+                Couple.objects.for_clinic(request.clinic).filter(pk=back).first()
+                if _is_uuid(back)
+                else None
+            )
+            if couple is not None:
+                return redirect(
+                    "couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk
+                )
+            return redirect("caseload", clinic_slug=request.clinic.slug)
+    record_event(
+        clinic=request.clinic,
+        actor=request.user,
+        action="read",
+        obj=client,
+        request=request,
+        channel="page",
+        detail={"view": "edit"},
+    )
+    return render(
+        request,
+        "clinic/form_page.html",
+        {"form": form, "title": f"Edit {client.display_name}'s details", "submit": "Save details"},
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @clinic_member_required

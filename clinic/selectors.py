@@ -86,6 +86,18 @@ def get_couple_for_member(*, clinic: Clinic, membership: Membership, couple_id) 
     return couple
 
 
+def get_client_for_member(*, clinic: Clinic, membership: Membership, client_id) -> Client:
+    """A live client this member may see, else Http404."""
+    client = (
+        clients_visible_to(clinic=clinic, membership=membership)
+        .filter(pk=client_id, archived_at__isnull=True)
+        .first()
+    )
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
 def therapists_of(*, clinic: Clinic) -> QuerySet[User]:
     """Users with an active membership of the clinic (admins may also carry a caseload)."""
     return User.objects.filter(memberships__clinic=clinic, memberships__is_active=True).order_by(

@@ -182,8 +182,9 @@ def couple_update(*, couple: Couple, by: User, request=None, therapists=None, **
     couple.save()
     if therapists is not None:
         _check_therapists(clinic=clinic, therapists=therapists)
-        couple.therapists.set(therapists)
-        changed.append("therapists")
+        if {t.pk for t in therapists} != set(couple.therapists.values_list("pk", flat=True)):
+            couple.therapists.set(therapists)
+            changed.append("therapists")
     record_event(
         clinic=clinic,
         actor=by,
@@ -197,12 +198,20 @@ def couple_update(*, couple: Couple, by: User, request=None, therapists=None, **
     return couple
 
 
+# Closing a case is a clinical decision someone will ask about later: it carries its reason.
+REASON_REQUIRED_FOR = {CoupleStatus.DISCHARGED}
+
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     CoupleStatus.INTAKE: {CoupleStatus.ACTIVE, CoupleStatus.PAUSED, CoupleStatus.DISCHARGED},
     CoupleStatus.ACTIVE: {CoupleStatus.PAUSED, CoupleStatus.DISCHARGED},
     CoupleStatus.PAUSED: {CoupleStatus.ACTIVE, CoupleStatus.DISCHARGED},
     CoupleStatus.DISCHARGED: {CoupleStatus.ACTIVE},
 }
+
+
+def next_statuses(status: str) -> list[str]:
+    """The statuses a case may move to from `status`, in the order of the case's life."""
+    return [s for s in CoupleStatus.values if s in ALLOWED_TRANSITIONS[status]]
 
 
 @transaction.atomic
@@ -216,6 +225,9 @@ def couple_set_status(
         return couple
     if status not in ALLOWED_TRANSITIONS[couple.status]:
         raise ValidationError({"status": f"A couple cannot move from {couple.status} to {status}."})
+    note = note.strip()
+    if status in REASON_REQUIRED_FOR and not note:
+        raise ValidationError({"note": "Give the reason for closing the case."})
     if couple.status == CoupleStatus.DISCHARGED:
         # Re-opening must respect the one-open-couple-per-client rule.
         _check_partners(

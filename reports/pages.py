@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clinic.form_errors import add_service_errors
 from clinic.page_access import clinic_member_required, portal_client_required
+from clinic.pages import render_couple_page
 from clinic.permissions import admin_page
 from clinic.selectors import get_couple_for_member
 from reports import api, services
@@ -18,18 +19,23 @@ from reports.broker import BrokerUnavailable
 from reports.forms import ExportRequestForm, ReportRequestForm
 from reports.models import ClinicExport, ProgressReport
 from reports.selectors import reports_for_member, reports_for_partner
+from sessions.local_dates import clinic_today
 
 
 def couple_reports_panel(*, request, couple) -> dict:
-    """Context of the Reports panel on the couple page."""
-    today = timezone.localdate()
+    """Context of the Reports panel on the couple page; a refused request shows its own form
+    again, open, with everything that was typed."""
+    refused = getattr(request, "refused_report_form", None)
+    today = clinic_today(request.clinic)
     return {
         "reports": ProgressReport.objects.for_clinic(request.clinic)
         .filter(couple=couple, export__isnull=True)
         .select_related("shared_by")[:20],
-        "form": ReportRequestForm(
+        "form": refused
+        or ReportRequestForm(
             couple=couple, initial={"period_start": today - timedelta(days=90), "period_end": today}
         ),
+        "open": refused is not None,
         "couple": couple,
     }
 
@@ -50,23 +56,23 @@ def report_request_page(request, couple_id):
                 request=request,
                 **form.cleaned_data,
             )
-            messages.success(
-                request, f"{len(reports)} report(s) queued. This page shows when they are ready."
-            )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            add_service_errors(form, exc)
         except BrokerUnavailable:
-            messages.error(request, api.BROKER_DOWN)
-    else:
-        messages.error(
-            request,
-            "The report was not requested: "
-            + "; ".join(
-                f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
-                for f, e in form.errors.items()
-            ),
-        )
-    return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+            form.add_error(None, api.BROKER_DOWN)
+        else:
+            count = len(reports)
+            messages.success(
+                request,
+                f"{count} report{'' if count == 1 else 's'} queued. "
+                "This page shows when they are ready.",
+            )
+            return redirect(
+                f"{reverse('couple-detail', args=[request.clinic.slug, couple.pk])}#reports"
+            )
+    # Nothing the person chose is lost: the couple page comes back with this form open.
+    request.refused_report_form = form
+    return render_couple_page(request, couple)
 
 
 @clinic_member_required
@@ -121,7 +127,12 @@ def report_share_page(request, report_id):
 @admin_page
 @require_http_methods(["GET", "POST"])
 def exports_page(request):
-    form = ExportRequestForm(request.POST or None)
+    today = clinic_today(request.clinic)
+    # The last full quarter up to today, so the form can be sent as it stands.
+    form = ExportRequestForm(
+        request.POST or None,
+        initial={"period_start": today - timedelta(days=90), "period_end": today},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.export_request(

@@ -160,16 +160,27 @@ def test_client_in_at_most_one_open_couple(admin, clinic, couple):
 
 def test_discharged_couple_frees_its_partners(admin, clinic, couple):
     api = api_client_for(admin)
-    assert (
-        api.post(url(clinic, f"couples/{couple.pk}/status/"), {"status": "discharged"}).status_code
-        == 200
+    response = api.post(
+        url(clinic, f"couples/{couple.pk}/status/"),
+        {"status": "discharged", "note": "Goals met"},
     )
+    assert response.status_code == 200
     newcomer = ClientFactory(clinic=clinic)
     response = api.post(
         url(clinic, "couples/"),
         {"partner_a": str(couple.partner_a.pk), "partner_b": str(newcomer.pk)},
     )
     assert response.status_code == 201
+
+
+def test_closing_a_case_without_a_reason_is_400(therapist, clinic, couple):
+    response = api_client_for(therapist).post(
+        url(clinic, f"couples/{couple.pk}/status/"), {"status": "discharged", "note": "  "}
+    )
+    assert response.status_code == 400
+    assert "reason for closing" in str(response.json()["errors"]["note"])
+    couple.refresh_from_db()
+    assert couple.status != "discharged"
 
 
 def test_status_changes_are_recorded_with_who_and_when(therapist, clinic, couple):

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client as BrowserClient
 from django.urls import URLResolver, get_resolver
 
-from assessments.models import Response, RiskAlert
-from clinic.models import Couple
+from assessments.models import Assignment, Response, RiskAlert
+from clinic.models import Client, Couple
 from clinic.permissions import ADMIN_ONLY
 from reports.models import ClinicExport, ProgressReport
 from sessions.models import (
@@ -39,6 +39,8 @@ PAGE_MODELS = {
     "alert_id": RiskAlert,
     "export_id": ClinicExport,
     "log_id": PracticeLog,
+    "client_id": Client,
+    "assignment_id": Assignment,
 }
 # Kwargs that name no object: a fixed, valid value.
 PAGE_CONSTANTS = {"code": "phq9", "kind": "practice"}
