@@ -9,6 +9,7 @@ portal_page_urlpatterns:  under /portal/
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from sessions.calendar import pages as calendar_pages
 from sessions.homework import api as homework_api
 from sessions.homework import pages as homework_pages
 from sessions.logs import api as logs_api
@@ -180,5 +181,18 @@ portal_page_urlpatterns = [
     ),
 ]
 
+# --- a therapist's calendar -------------------------------------------------------------------
+calendar_page_urlpatterns = [
+    path("calendar/", calendar_pages.week_page, name="calendar-week"),
+    path("calendar/day/", calendar_pages.day_page, name="calendar-day"),
+    path("calendar/book/", calendar_pages.book_page, name="calendar-book"),
+    path("calendar/feed/", calendar_pages.feed_page, name="calendar-feed"),
+    path("calendar/feed/<str:token>.ics", calendar_pages.feed_ics, name="calendar-ics"),
+]
+
 api_urlpatterns = [*therapy_api_urlpatterns, *homework_api_urlpatterns]
-page_urlpatterns = [*therapy_page_urlpatterns, *homework_page_urlpatterns]
+page_urlpatterns = [
+    *therapy_page_urlpatterns,
+    *homework_page_urlpatterns,
+    *calendar_page_urlpatterns,
+]

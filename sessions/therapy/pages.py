@@ -6,6 +6,7 @@ Times are shown and entered in the clinic's time zone. Refusals re-render the pa
 message: 400 for input errors, 409 for a signed note or a stale draft.
 """
 
+from datetime import date, datetime, time
 from functools import wraps
 
 from django.contrib import messages
@@ -90,6 +91,15 @@ def confidentiality_panel_context(*, request, couple) -> dict:
 # --- couple-level actions -------------------------------------------------------------------
 
 
+def _booking_initial(request) -> dict:
+    """A day chosen in the calendar (?date=) starts the form at 09:00 that day, clinic time."""
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return {}
+    return {"starts_at": datetime.combine(day, time(9, 0), tzinfo=request.clinic.tz)}
+
+
 @clinic_member_required
 @in_clinic_time
 @require_http_methods(["GET", "POST"])
@@ -97,7 +107,13 @@ def session_new(request, couple_id):
     couple = get_couple_for_member(
         clinic=request.clinic, membership=request.membership, couple_id=couple_id
     )
-    form = ScheduleForm(request.POST or None, couple=couple, user=request.user, prefix="schedule")
+    form = ScheduleForm(
+        request.POST or None,
+        couple=couple,
+        user=request.user,
+        prefix="schedule",
+        initial=_booking_initial(request),
+    )
     if request.method == "POST" and form.is_valid():
         session = run_service(
             form,

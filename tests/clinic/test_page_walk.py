@@ -43,7 +43,7 @@ PAGE_MODELS = {
     "assignment_id": Assignment,
 }
 # Kwargs that name no object: a fixed, valid value.
-PAGE_CONSTANTS = {"code": "phq9", "kind": "practice"}
+PAGE_CONSTANTS = {"code": "phq9", "kind": "practice", "token": "not-a-feed-token"}
 INDIVIDUAL_KWARGS = {"log_id", "response_id", "report_id"}
 # A POST-only page answers GET with 405 before looking anything up: that reveals nothing.
 HIDDEN = {"get": {404, 405}, "post": {404}}
