@@ -194,6 +194,8 @@ class ClinicSettingsForm(forms.ModelForm):
             "show_score_bands_to_clients",
             "crisis_text",
             "report_retention_days",
+            "session_reminders",
+            "homework_nudges",
         ]
         labels = {
             "time_zone": "Time zone",
@@ -201,12 +203,17 @@ class ClinicSettingsForm(forms.ModelForm):
                 "By default, partners may see each other's individual material"
             ),
             "show_score_bands_to_clients": "Show score bands to clients",
+            "session_reminders": "Email partners the day before a session",
+            "homework_nudges": "Email partners a weekly nudge when no practice was logged",
         }
         help_texts = {
             "time_zone": "For example Europe/London or America/New_York.",
             "partners_see_individual_results": (
                 "Each couple's therapist may choose differently for that couple."
             ),
+            "session_reminders": "Time and place only, never clinical content. Each partner "
+            "may turn it off in the portal.",
+            "homework_nudges": "At most once a week. Each partner may turn it off in the portal.",
         }
 
     def clean_crisis_text(self) -> str:

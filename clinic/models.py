@@ -77,6 +77,11 @@ class Clinic(models.Model):
         "number now, or contact a crisis line.",
     )
     report_retention_days = models.PositiveIntegerField(default=30)
+    # Emails to partners: the day before a session, and a weekly nudge when no practice was
+    # logged. Each partner may also turn either off for themselves.
+    # db_default: rows written by code that predates these switches get them on too.
+    session_reminders = models.BooleanField(default=True, db_default=True)
+    homework_nudges = models.BooleanField(default=True, db_default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,6 +157,9 @@ class Client(TenantModel):
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     emergency_contact_relationship = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # The partner's own choice of reminder emails (the clinic's switch must be on as well).
+    session_reminders = models.BooleanField(default=True, db_default=True)
+    homework_nudges = models.BooleanField(default=True, db_default=True)
     portal_user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,

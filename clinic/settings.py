@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assessments.tasks.send_questionnaire_reminders",
         "schedule": 3600.0,
     },
+    "sessions-partner-reminders": {
+        "task": "sessions.reminders.tasks.send_partner_reminders",
+        "schedule": 3600.0,
+    },
 }
 
 REST_FRAMEWORK = {

@@ -268,6 +268,9 @@ def _settings(clinic, **changes):
         data["partners_see_individual_results"] = "on"
     if clinic.show_score_bands_to_clients:
         data["show_score_bands_to_clients"] = "on"
+    for switch in ("session_reminders", "homework_nudges"):
+        if getattr(clinic, switch):
+            data[switch] = "on"
     return {**data, **changes}
 
 
@@ -311,6 +314,21 @@ def test_settings_change_is_saved_and_audited_with_the_changed_fields(client, ad
         "fields": ["report_retention_days", "show_score_bands_to_clients", "time_zone"]
     }
     assert event.actor == admin and event.channel == "page"
+
+
+def test_reminder_emails_are_switched_off_for_the_clinic_on_the_settings_page(
+    client, admin, clinic
+):
+    client.force_login(admin)
+    html = client.get(_settings_url(clinic)).content.decode()
+    assert "Email partners the day before a session" in html
+    data = _settings(clinic)
+    del data["homework_nudges"]
+    assert client.post(_settings_url(clinic), data).status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.session_reminders and not clinic.homework_nudges
+    event = AuditEvent.objects.get(clinic=clinic, action="update", object_id=str(clinic.pk))
+    assert event.detail == {"fields": ["homework_nudges"]}
 
 
 def test_unchanged_settings_write_no_audit_event(client, admin, clinic):

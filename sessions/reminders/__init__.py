@@ -1,0 +1,1 @@
+"""Reminder emails to partners: the day before a session, and a weekly practice nudge."""
