@@ -23,3 +23,7 @@ class TherapySessionsConfig(AppConfig):
         register_couple_panel(COUPLE_PANEL)
         register_portal_section(PORTAL_SECTION)
         register_caseload_enricher(CASELOAD_ENRICHER)
+
+        from sessions.practice.extensions import PORTAL_SECTION as TOGETHER_SECTION
+
+        register_portal_section(TOGETHER_SECTION)

@@ -18,6 +18,7 @@ from sessions.measurements import api as measurements_api
 from sessions.measurements import pages as measurements_pages
 from sessions.portal import api as portal_api
 from sessions.portal import pages as portal_pages
+from sessions.practice import pages as practice_pages
 from sessions.reminders import pages as reminders_pages
 from sessions.therapy import api as therapy_api
 from sessions.therapy import pages as therapy_pages
@@ -167,6 +168,22 @@ homework_page_urlpatterns = [
 
 portal_page_urlpatterns = [
     path("reminders/", reminders_pages.reminders_page, name="portal-reminders"),
+    path(
+        "practice/<uuid:homework_id>/guided/",
+        practice_pages.guided_page,
+        name="portal-guided-practice",
+    ),
+    path(
+        "practice/<uuid:homework_id>/together/",
+        practice_pages.together_start,
+        name="portal-together-start",
+    ),
+    path(
+        "practice/together/<uuid:joint_id>/",
+        practice_pages.together_page,
+        name="portal-breathe-together",
+    ),
+    path("practice/clock/", practice_pages.clock, name="portal-practice-clock"),
     path("agreements/<uuid:homework_id>/", portal_pages.agreement_page, name="portal-agreement"),
     path("practice/new/", portal_pages.practice_new, name="portal-practice-new"),
     path("time-outs/new/", portal_pages.time_out_new, name="portal-time-out-new"),

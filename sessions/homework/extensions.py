@@ -27,6 +27,7 @@ from sessions.logs.selectors import check_ins_of, practice_logs_of, regulation_o
 from sessions.measurements.charts import couple_marker_charts
 from sessions.models import Homework, HomeworkKind
 from sessions.portal.selectors import homework_for_portal, upcoming_sessions_for
+from sessions.practice.selectors import pace_of
 
 CASELOAD_KEY = "agreement_discussion"
 
@@ -228,7 +229,11 @@ def portal_section_context(*, request) -> dict:
             )
         elif h.partner_id in (None, client.pk) and h.is_due_on(today):
             practices.append(
-                {"homework": h, "week": _my_week(adherence.get(h.pk, []), client, today)}
+                {
+                    "homework": h,
+                    "week": _my_week(adherence.get(h.pk, []), client, today),
+                    "guided": h.ended_at is None and pace_of(h) is not None,
+                }
             )
     sessions = upcoming_sessions_for(couple=couple, client=client)
     record_reads(

@@ -19,6 +19,7 @@ from sessions.models import (
     CheckIn,
     Homework,
     HomeworkKind,
+    JointPractice,
     PracticeLog,
     RegulationZone,
     TimeOutLog,
@@ -39,6 +40,7 @@ PRACTICE_FIELDS = (
     "after_zone",
     "after_intensity",
     "note",
+    "together",
 )
 TIME_OUT_FIELDS = (
     "homework",
@@ -99,6 +101,11 @@ def _check_practice(couple: Couple, partner: Client, values: dict) -> None:
         or homework.archived_at is not None
     ):
         raise ValidationError({"homework": "This is not one of your practices."})
+    together = values.get("together")
+    if together is not None and (
+        together.couple_id != couple.pk or together.homework_id != homework.pk
+    ):
+        raise ValidationError({"together": "This is not a practice you were doing together."})
     _check_when("practiced_at", values.get("practiced_at"))
     day = timezone.localtime(values["practiced_at"], couple.clinic.tz).date()
     if not homework.is_due_on(day):
@@ -186,10 +193,12 @@ def practice_log_create(
     after_zone: str = "",
     after_intensity: int | None = None,
     note: str = "",
+    together: JointPractice | None = None,
     request=None,
     channel: str = "portal",
 ) -> PracticeLog:
-    """Log one practice of the partner's (or the couple's) practice or task, on a day it runs."""
+    """Log one practice of the partner's (or the couple's) practice or task, on a day it runs;
+    `together` when the partners breathed together (each logs their own)."""
     return _create(
         PracticeLog,
         couple=couple,
@@ -204,6 +213,7 @@ def practice_log_create(
             "after_zone": after_zone or "",
             "after_intensity": after_intensity,
             "note": (note or "").strip(),
+            "together": together,
         },
         request=request,
         channel=channel,

@@ -3,5 +3,6 @@
 from sessions.models.calendar import *  # noqa: F403
 from sessions.models.homework import *  # noqa: F403
 from sessions.models.measurements import *  # noqa: F403
+from sessions.models.practice import *  # noqa: F403
 from sessions.models.reminders import *  # noqa: F403
 from sessions.models.therapy import *  # noqa: F403

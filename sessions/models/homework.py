@@ -273,6 +273,14 @@ class PracticeLog(ClientLog):
         max_length=10, choices=RegulationZone.choices, blank=True, default=""
     )
     after_intensity = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Set when the partners breathed together (each logs their own practice of it).
+    together = models.ForeignKey(
+        "therapy_sessions.JointPractice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="logs",
+    )
 
     class Meta:
         ordering = ["-practiced_at"]
@@ -282,6 +290,12 @@ class PracticeLog(ClientLog):
             _intensity_0_10("after_intensity", "practicelog_after_intensity_0_10"),
             models.CheckConstraint(
                 condition=Q(minutes__gte=1, minutes__lte=240), name="practicelog_minutes_1_240"
+            ),
+            # Breathing together is one practice for each partner, logged once each.
+            models.UniqueConstraint(
+                fields=["together", "partner"],
+                condition=Q(together__isnull=False),
+                name="practicelog_once_per_partner_together",
             ),
         ]
 

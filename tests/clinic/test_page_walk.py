@@ -15,6 +15,7 @@ from reports.models import ClinicExport, ProgressReport
 from sessions.models import (
     CheckIn,
     Homework,
+    JointPractice,
     MeasurementImport,
     PracticeLog,
     SessionNote,
@@ -41,6 +42,7 @@ PAGE_MODELS = {
     "log_id": PracticeLog,
     "client_id": Client,
     "assignment_id": Assignment,
+    "joint_id": JointPractice,
 }
 # Kwargs that name no object: a fixed, valid value.
 PAGE_CONSTANTS = {"code": "phq9", "kind": "practice", "token": "not-a-feed-token"}

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from sessions.models import (
+    JointPractice,
     NoteState,
     SessionKind,
     SessionNote,
@@ -186,3 +187,25 @@ builder(TimeOutLog, individual=True)(make_time_out_log)
 builder(CheckIn, individual=True)(make_check_in)
 builder(Measurement, individual=True)(make_measurement)
 builder(MeasurementImport, individual=True)(make_measurement_import)
+
+
+# --- guided practice ---------------------------------------------------------------------------
+
+
+def make_joint_practice(couple, *, started_by=None, homework=None, **fields):
+    """Breathing together on a couple practice (resonance), starting now unless told."""
+    homework = homework or make_practice(couple)
+    fields.setdefault("starts_at", timezone.now())
+    fields.setdefault("minutes", 10)
+    return JointPractice.objects.create(
+        clinic=couple.clinic,
+        couple=couple,
+        homework=homework,
+        started_by=started_by or couple.partner_a,
+        **fields,
+    )
+
+
+@builder(JointPractice)
+def _joint_practice(couple, partner):
+    return make_joint_practice(couple, started_by=partner)

@@ -1,0 +1,1 @@
+"""Guided practice in the portal: a paced breathing screen, alone or together."""
