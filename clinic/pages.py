@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods
 
 from clinic import login_throttle, services
@@ -88,6 +89,11 @@ def home(request):
     if membership is None:
         return render(request, "clinic/no_clinic.html", status=403)
     return redirect("caseload", clinic_slug=membership.clinic.slug)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the real icon."""
+    return redirect(static("clinic/favicon.svg"), permanent=True)
 
 
 def leave_quickly(request):

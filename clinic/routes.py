@@ -31,6 +31,8 @@ page_root_urlpatterns = [
     path("accounts/login/", pages.LoginPage.as_view(), name="login"),
     path("accounts/logout/", pages.LogoutPage.as_view(), name="logout"),
     path("leave", pages.leave_quickly, name="leave-quickly"),
+    # Browsers ask for /favicon.ico whatever the page links; send them to the real icon.
+    path("favicon.ico", pages.favicon, name="favicon"),
 ]
 
 page_urlpatterns = [

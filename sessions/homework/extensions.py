@@ -125,7 +125,7 @@ def homework_rows(homework_list, couple: Couple) -> list[HomeworkRow]:
         rows.append(
             HomeworkRow(
                 homework=homework,
-                for_whom=homework.partner.display_name if homework.partner else "Both partners",
+                for_whom=homework.partner.display_name if homework.partner else "both partners",
                 status=status,
                 attention=attention,
                 adherence=[

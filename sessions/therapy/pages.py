@@ -330,7 +330,7 @@ def _note_page(
             (label, note.sections.get(key, "")) for key, label in section_labels(note.template)
         ],
         "addenda": list(addenda_of(note)),
-        "interventions": [_intervention_label(code) for code in note.interventions],
+        "interventions": intervention_labels(note.interventions, note.interventions_other),
         "error": error,
         "can_cosign": note.state == "awaiting_cosignature"
         and note.cosigner_required_id == request.user.pk,
@@ -354,6 +354,19 @@ def _intervention_label(code: str) -> str:
         return Intervention(code).label
     except ValueError:
         return code
+
+
+def intervention_labels(codes, other: str) -> list[str]:
+    """A note's interventions as read: "Other: emotion coaching", not "Other (describe) (...)"."""
+    labels = []
+    for code in codes:
+        if code == Intervention.OTHER:
+            labels.append(f"Other: {other}" if other else "Other")
+        else:
+            labels.append(_intervention_label(code))
+    if other and Intervention.OTHER not in codes:
+        labels.append(f"Other: {other}")
+    return labels
 
 
 def _read_event(request, note, **detail):
