@@ -168,16 +168,13 @@ class CoupleAssignmentViewSet(
     @extend_schema(request=s.AssignmentCreateSerializer, responses={201: s.AssignmentSerializer})
     def create(self, request, clinic_slug, couple_id):
         couple = self.couple
-        data = s.AssignmentCreateSerializer(
-            data=request.data, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.AssignmentCreateSerializer)
         created = services.assignments_create(
             clinic=self.clinic,
             couple=couple,
             by=request.user,
             request=request,
-            **data.validated_data,
+            **data,
         )
         rows = self.clinic_queryset().filter(pk__in=[a.pk for a in created])
         return Response(self.get_serializer(rows, many=True).data, status=201)
@@ -290,10 +287,9 @@ class RiskAlertViewSet(AuditedListMixin, mixins.ListModelMixin, ClinicViewSet):
     @action(detail=True, methods=["post"], url_path="acknowledge")
     def acknowledge(self, request, clinic_slug, pk):
         alert = self.get_object()
-        data = s.AcknowledgeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.AcknowledgeSerializer)
         alert = services.risk_alert_acknowledge(
-            alert=alert, by=request.user, note=data.validated_data.get("note", ""), request=request
+            alert=alert, by=request.user, note=data.get("note", ""), request=request
         )
         return Response(self.get_serializer(alert).data)
 
@@ -320,22 +316,21 @@ class LicensedWordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, C
 
     @extend_schema(request=s.WordingUploadSerializer, responses={201: s.LicensedWordingSerializer})
     def create(self, request, clinic_slug):
-        data = s.WordingUploadSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data.get("file")
+        data = self.validated(s.WordingUploadSerializer)
+        upload = data.get("file")
         if upload is not None:
             content, file_name = upload.read(), upload.name
         else:
-            content = data.validated_data["content"]
-            file_name = f"upload.{data.validated_data['format']}"
+            content = data["content"]
+            file_name = f"upload.{data['format']}"
         wording = services.wording_upload(
             clinic=self.clinic,
             by=request.user,
-            instrument_code=data.validated_data["instrument_code"],
-            instrument_version=data.validated_data.get("instrument_version"),
+            instrument_code=data["instrument_code"],
+            instrument_version=data.get("instrument_version"),
             content=content,
             file_name=file_name,
-            source=data.validated_data["source"],
+            source=data["source"],
             request=request,
         )
         return Response(self.get_serializer(wording).data, status=201)
@@ -367,10 +362,9 @@ class ReliabilityOverrideViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     ordering = ["instrument_code", "scale_id"]
 
     def create(self, request, clinic_slug):
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(self.get_serializer)
         override = services.reliability_override_set(
-            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+            clinic=self.clinic, by=request.user, request=request, **data
         )
         return Response(self.get_serializer(override).data, status=201)
 

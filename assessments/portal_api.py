@@ -98,12 +98,11 @@ class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     )
     def partial_update(self, request, pk):
         response = self.get_object()
-        data = s.PortalAnswersSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.PortalAnswersSerializer)
         try:
             response = services.response_save(
                 response=response,
-                answers=data.validated_data["answers"],
+                answers=data["answers"],
                 by=request.user,
                 request=request,
             )
@@ -117,12 +116,11 @@ class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     @action(detail=True, methods=["post"], url_path="submit")
     def submit(self, request, pk):
         response = self.get_object()
-        data = s.PortalSubmitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.PortalSubmitSerializer)
         try:
             response = services.response_submit(
                 response=response,
-                answers=data.validated_data.get("answers"),
+                answers=data.get("answers"),
                 by=request.user,
                 request=request,
             )

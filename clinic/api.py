@@ -120,10 +120,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
 
     @extend_schema(request=s.MemberCreateSerializer, responses={201: s.MembershipSerializer})
     def create(self, request, clinic_slug):
-        data = s.MemberCreateSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.MemberCreateSerializer)
         membership = services.member_add(
-            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+            clinic=self.clinic, by=request.user, request=request, **data
         )
         return Response(
             s.MembershipSerializer(membership, context=self.get_serializer_context()).data,
@@ -132,12 +131,13 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
 
     def partial_update(self, request, clinic_slug, pk):
         membership = self.get_object()
-        data = s.MembershipSerializer(
+        serializer = s.MembershipSerializer(
             membership, data=request.data, partial=True, context=self.get_serializer_context()
         )
-        data.is_valid(raise_exception=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         membership = services.member_update(
-            membership=membership, by=request.user, request=request, **data.validated_data
+            membership=membership, by=request.user, request=request, **data
         )
         return Response(
             s.MembershipSerializer(membership, context=self.get_serializer_context()).data
@@ -199,29 +199,26 @@ class ClientViewSet(
         return qs
 
     def create(self, request, clinic_slug):
-        data = self.get_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(self.get_serializer)
         client = services.client_create(
-            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+            clinic=self.clinic, by=request.user, request=request, **data
         )
         return Response(self.get_serializer(client).data, status=201)
 
     def partial_update(self, request, clinic_slug, pk):
         client = self.get_object()
-        data = self.get_serializer(client, data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        client = services.client_update(
-            client=client, by=request.user, request=request, **data.validated_data
-        )
+        serializer = self.get_serializer(client, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        client = services.client_update(client=client, by=request.user, request=request, **data)
         return Response(self.get_serializer(client).data)
 
     def update(self, request, clinic_slug, pk):
         client = self.get_object()
-        data = self.get_serializer(client, data=request.data)
-        data.is_valid(raise_exception=True)
-        client = services.client_update(
-            client=client, by=request.user, request=request, **data.validated_data
-        )
+        serializer = self.get_serializer(client, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        client = services.client_update(client=client, by=request.user, request=request, **data)
         return Response(self.get_serializer(client).data)
 
     @extend_schema(responses={200: s.ClientSerializer})
@@ -275,23 +272,21 @@ class CoupleViewSet(
 
     @extend_schema(request=s.CoupleWriteSerializer, responses={201: s.CoupleSerializer})
     def create(self, request, clinic_slug):
-        data = s.CoupleWriteSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.CoupleWriteSerializer)
         couple = services.couple_create(
-            clinic=self.clinic, by=request.user, request=request, **data.validated_data
+            clinic=self.clinic, by=request.user, request=request, **data
         )
         return Response(self.get_serializer(couple).data, status=201)
 
     @extend_schema(request=s.CoupleWriteSerializer, responses={200: s.CoupleSerializer})
     def partial_update(self, request, clinic_slug, pk):
         couple = self.get_object()
-        data = s.CoupleWriteSerializer(
+        serializer = s.CoupleWriteSerializer(
             couple, data=request.data, partial=True, context=self.get_serializer_context()
         )
-        data.is_valid(raise_exception=True)
-        couple = services.couple_update(
-            couple=couple, by=request.user, request=request, **data.validated_data
-        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        couple = services.couple_update(couple=couple, by=request.user, request=request, **data)
         return Response(self.get_serializer(couple).data)
 
     @extend_schema(responses={200: s.CoupleSerializer})
@@ -303,11 +298,8 @@ class CoupleViewSet(
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, clinic_slug, pk):
         couple = self.get_object()
-        data = s.CoupleStatusSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        couple = services.couple_set_status(
-            couple=couple, by=request.user, request=request, **data.validated_data
-        )
+        data = self.validated(s.CoupleStatusSerializer)
+        couple = services.couple_set_status(couple=couple, by=request.user, request=request, **data)
         return Response(self.get_serializer(couple).data)
 
     @extend_schema(responses={200: s.CoupleStatusChangeSerializer(many=True)})

@@ -12,6 +12,7 @@ from django.http import Http404
 from rest_framework import serializers, viewsets
 from rest_framework.views import APIView
 
+from clinic.api_input import ValidatedInputMixin
 from clinic.audit import record_event, record_reads
 from clinic.models import Clinic, Couple
 from clinic.permissions import is_clinic_admin, require_clinic_admin
@@ -19,7 +20,7 @@ from clinic.selectors import get_couple_for_member, membership_for
 from clinic.tenancy import scope
 
 
-class ClinicScopedMixin:
+class ClinicScopedMixin(ValidatedInputMixin):
     """Mixin for APIView/ViewSet under /api/v1/clinics/<clinic_slug>/."""
 
     #: only clinic admins may use this view at all (clinic/permissions.py)

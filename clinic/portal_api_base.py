@@ -6,11 +6,12 @@ from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.views import APIView
 
+from clinic.api_input import ValidatedInputMixin
 from clinic.page_access import current_couple_for, portal_client_for
 from clinic.tenancy import scope
 
 
-class PortalMixin:
+class PortalMixin(ValidatedInputMixin):
     """Sets self.client, self.clinic and self.couple (may be None) inside the client's clinic scope.
 
     Every queryset of a portal view must start from self.client / self.couple; another

@@ -149,15 +149,14 @@ class CoupleReportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     )
     def create(self, request, clinic_slug, couple_id):
         couple = self.couple
-        data = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        data = self.validated(ReportRequestSerializer)
         try:
             reports = services.report_request(
                 clinic=self.clinic,
                 by=request.user,
                 couple=couple,
                 request=request,
-                **data.validated_data,
+                **data,
             )
         except BrokerUnavailable:
             return Response({"detail": BROKER_DOWN}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
@@ -214,11 +213,10 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
 
     @extend_schema(request=ExportRequestSerializer, responses={202: ExportSerializer, 503: None})
     def create(self, request, clinic_slug):
-        data = ExportRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(ExportRequestSerializer)
         try:
             export = services.export_request(
-                clinic=self.clinic, by=request.user, request=request, **data.validated_data
+                clinic=self.clinic, by=request.user, request=request, **data
             )
         except BrokerUnavailable:
             return Response({"detail": BROKER_DOWN}, status=status.HTTP_503_SERVICE_UNAVAILABLE)

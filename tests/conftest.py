@@ -1,11 +1,13 @@
 """Shared fixtures: two clinics (ours and another), staff of each, couples, API clients.
 
-Tests run with django-scopes disabled at the top level so fixtures can build rows freely;
-every view activates its own clinic scope, so the API and pages are still exercised scoped.
+Fixtures build rows with django-scopes disabled, so they can build freely; every view activates
+its own clinic scope, so the API and pages are still exercised scoped. Tests of services and
+selectors are marked `scoped`: their body runs in the `clinic` fixture's scope, as a view or a
+task would call them, so a query that forgets its clinic raises instead of passing silently.
 """
 
 import pytest
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -19,6 +21,16 @@ pytest_plugins = ["tests.object_storage"]
 @pytest.fixture(autouse=True)
 def _no_scope_for_fixtures():
     with scopes_disabled():
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    if item.get_closest_marker("scoped") is None:
+        yield
+        return
+    assert "clinic" in item.funcargs, f"{item.nodeid}: a scoped test needs the clinic fixture"
+    with scope(clinic=item.funcargs["clinic"]):
         yield
 
 

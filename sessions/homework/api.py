@@ -85,20 +85,18 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
 
     @extend_schema(request=s.HomeworkCreateSerializer, responses={201: s.HomeworkSerializer})
     def create(self, request, *args, **kwargs):
-        data = s.HomeworkCreateSerializer(data=request.data, context={"view": self})
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.HomeworkCreateSerializer)
         homework = homework_services.homework_create(
-            couple=self.couple, by=request.user, request=request, **data.validated_data
+            couple=self.couple, by=request.user, request=request, **data
         )
         return Response(self._out([self._fresh(homework)], many=False), status=201)
 
     @extend_schema(request=s.HomeworkUpdateSerializer, responses=s.HomeworkSerializer)
     def partial_update(self, request, *args, **kwargs):
         homework = self.get_object()
-        data = s.HomeworkUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.HomeworkUpdateSerializer, partial=True)
         homework_services.homework_update(
-            homework=homework, by=request.user, request=request, **data.validated_data
+            homework=homework, by=request.user, request=request, **data
         )
         return Response(self._out([self._fresh(homework)], many=False))
 
@@ -106,13 +104,12 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     @action(detail=True, methods=["post"])
     def end(self, request, *args, **kwargs):
         homework = self.get_object()
-        data = s.HomeworkEndSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.HomeworkEndSerializer)
         homework_services.homework_end(
             homework=homework,
             by=request.user,
-            on=data.validated_data.get("end_date"),
-            reason=data.validated_data.get("reason", ""),
+            on=data.get("end_date"),
+            reason=data.get("reason", ""),
             request=request,
         )
         return Response(self._out([self._fresh(homework)], many=False))
@@ -121,12 +118,11 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     @action(detail=True, methods=["post"])
     def archive(self, request, *args, **kwargs):
         homework = self.get_object()
-        data = s.ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.ReasonSerializer)
         homework_services.homework_archive(
             homework=homework,
             by=request.user,
-            reason=data.validated_data["reason"],
+            reason=data["reason"],
             request=request,
         )
         return Response(self._out([self._fresh(homework)], many=False))
@@ -141,10 +137,9 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
         if request.method == "GET":
             self.audit_read(homework, view="versions")
             return Response(s.VersionSerializer(homework.versions.all(), many=True).data)
-        data = s.VersionCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.VersionCreateSerializer)
         version = homework_services.agreement_revise(
-            homework=homework, by=request.user, request=request, **data.validated_data
+            homework=homework, by=request.user, request=request, **data
         )
         return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 

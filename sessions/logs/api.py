@@ -132,12 +132,11 @@ class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoupleScopedV
     @action(detail=True, methods=["post"])
     def void(self, request, *args, **kwargs):
         log = self.get_object()
-        data = s.ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.ReasonSerializer)
         log = log_services.log_void(
             log=log,
             by=request.user,
-            reason=data.validated_data["reason"],
+            reason=data["reason"],
             staff=True,
             request=request,
             channel="api",

@@ -67,10 +67,9 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Coupl
 
     @extend_schema(request=s.MeasurementWriteSerializer, responses={201: s.MeasurementSerializer})
     def create(self, request, *args, **kwargs):
-        data = s.MeasurementWriteSerializer(data=request.data, context={"view": self})
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.MeasurementWriteSerializer)
         measurement = measurement_services.measurement_record(
-            couple=self.couple, by=request.user, request=request, **data.validated_data
+            couple=self.couple, by=request.user, request=request, **data
         )
         return Response(self.get_serializer(measurement).data, status=status.HTTP_201_CREATED)
 
@@ -78,12 +77,11 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Coupl
     @action(detail=True, methods=["post"])
     def void(self, request, *args, **kwargs):
         measurement = self.get_object()
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(ReasonSerializer)
         measurement = measurement_services.measurement_void(
             measurement=measurement,
             by=request.user,
-            reason=data.validated_data["reason"],
+            reason=data["reason"],
             request=request,
         )
         return Response(self.get_serializer(measurement).data)
@@ -140,23 +138,22 @@ class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
 
     @extend_schema(request=s.ImportUploadSerializer, responses={201: s.MeasurementImportSerializer})
     def create(self, request, *args, **kwargs):
-        data = s.ImportUploadSerializer(data=request.data, context={"view": self})
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data.get("file")
+        data = self.validated(s.ImportUploadSerializer)
+        upload = data.get("file")
         if upload is not None:
             text = measurement_services.read_upload(upload)
             filename = upload.name
         else:
-            text = data.validated_data["text"]
-            filename = data.validated_data.get("filename", "")
+            text = data["text"]
+            filename = data.get("filename", "")
         pending = measurement_services.import_preview(
             couple=self.couple,
-            partner=data.validated_data["partner"],
+            partner=data["partner"],
             by=request.user,
             text=text,
             filename=filename,
-            format_code=data.validated_data.get("format") or None,
-            time_zone=data.validated_data.get("time_zone", ""),
+            format_code=data.get("format") or None,
+            time_zone=data.get("time_zone", ""),
             request=request,
         )
         return Response(self.get_serializer(pending).data, status=status.HTTP_201_CREATED)

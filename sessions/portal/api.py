@@ -154,16 +154,15 @@ class PortalHomeworkViewSet(
         homework = self.get_object()
         if homework.kind != HomeworkKind.TIME_OUT:
             raise Http404("Not a time-out agreement.")
-        data = s.AgreementAnswerSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.AgreementAnswerSerializer)
         try:
             homework_services.agreement_respond(
                 homework=homework,
                 partner=self.client,
                 by=request.user,
                 decision=decision,
-                version=data.validated_data["version"],
-                note=data.validated_data.get("note", ""),
+                version=data["version"],
+                note=data.get("note", ""),
                 request=request,
             )
         except AgreementChanged as exc:
@@ -231,40 +230,37 @@ class PortalLogViewSet(
 
     def create(self, request, *args, **kwargs):
         self.require_couple()
-        data = self.write_serializer(data=request.data, context={"view": self})
-        data.is_valid(raise_exception=True)
+        data = self.validated(self.write_serializer)
         log = self.create_service(
             couple=self.couple,
             partner=self.client,
             by=request.user,
             request=request,
             channel=CHANNEL,
-            **self._values(data.validated_data),
+            **self._values(data),
         )
         return Response(self.get_serializer(log).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         log = self.get_object()
-        data = self.write_serializer(data=request.data, partial=True, context={"view": self})
-        data.is_valid(raise_exception=True)
+        data = self.validated(self.write_serializer, partial=True)
         log = log_services.log_correct(
             log=log,
             by=request.user,
             request=request,
             channel=CHANNEL,
-            **self._values(data.validated_data),
+            **self._values(data),
         )
         return Response(self.get_serializer(log).data)
 
     @action(detail=True, methods=["post"])
     def void(self, request, *args, **kwargs):
         log = self.get_object()
-        data = s.ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.ReasonSerializer)
         log = log_services.log_void(
             log=log,
             by=request.user,
-            reason=data.validated_data["reason"],
+            reason=data["reason"],
             request=request,
             channel=CHANNEL,
         )
@@ -358,8 +354,7 @@ class PortalMeasurementViewSet(PortalAuditMixin, mixins.ListModelMixin, PortalVi
     )
     def create(self, request, *args, **kwargs):
         self.require_couple()
-        data = ms.PortalMeasurementWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(ms.PortalMeasurementWriteSerializer)
         measurement = measurement_services.measurement_record(
             couple=self.couple,
             partner=self.client,
@@ -367,6 +362,6 @@ class PortalMeasurementViewSet(PortalAuditMixin, mixins.ListModelMixin, PortalVi
             source=MeasurementSource.PORTAL,
             request=request,
             channel=CHANNEL,
-            **data.validated_data,
+            **data,
         )
         return Response(self.get_serializer(measurement).data, status=status.HTTP_201_CREATED)

@@ -114,10 +114,9 @@ class CoupleSessionViewSet(AuditedReadsMixin, mixins.ListModelMixin, ClinicViewS
     @extend_schema(request=s.SessionScheduleSerializer, responses={201: s.TherapySessionSerializer})
     def create(self, request, clinic_slug, couple_id):
         couple = self.couple()
-        data = s.SessionScheduleSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.SessionScheduleSerializer)
         session = session_services.session_schedule(
-            couple=couple, by=request.user, request=request, **data.validated_data
+            couple=couple, by=request.user, request=request, **data
         )
         return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
 
@@ -147,12 +146,9 @@ class SessionViewSet(
     @extend_schema(request=s.SessionRescheduleSerializer, responses=s.TherapySessionSerializer)
     def partial_update(self, request, clinic_slug, pk):
         session = self.get_object()
-        data = s.SessionRescheduleSerializer(
-            data=request.data, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.SessionRescheduleSerializer)
         session = session_services.session_reschedule(
-            session=session, by=request.user, request=request, **data.validated_data
+            session=session, by=request.user, request=request, **data
         )
         return self._audited(session)
 
@@ -160,10 +156,9 @@ class SessionViewSet(
     @action(detail=True, methods=["post"])
     def held(self, request, clinic_slug, pk):
         session = self.get_object()
-        data = s.SessionHeldSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.SessionHeldSerializer)
         session = session_services.session_mark_held(
-            session=session, by=request.user, request=request, **data.validated_data
+            session=session, by=request.user, request=request, **data
         )
         return self._audited(session)
 
@@ -171,10 +166,9 @@ class SessionViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, clinic_slug, pk):
         session = self.get_object()
-        data = s.SessionCancelSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.SessionCancelSerializer)
         session = session_services.session_cancel(
-            session=session, by=request.user, request=request, **data.validated_data
+            session=session, by=request.user, request=request, **data
         )
         return self._audited(session)
 
@@ -182,10 +176,9 @@ class SessionViewSet(
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, clinic_slug, pk):
         session = self.get_object()
-        data = s.SessionCancelSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.SessionCancelSerializer)
         session = session_services.session_cancel(
-            session=session, by=request.user, request=request, no_show=True, **data.validated_data
+            session=session, by=request.user, request=request, no_show=True, **data
         )
         return self._audited(session)
 
@@ -200,10 +193,9 @@ class SessionViewSet(
         """GET the session's note (audited read); POST starts its draft in a template."""
         session = self.get_object()
         if request.method == "POST":
-            data = s.NoteStartSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
+            data = self.validated(s.NoteStartSerializer)
             note = note_services.note_start(
-                session=session, by=request.user, request=request, **data.validated_data
+                session=session, by=request.user, request=request, **data
             )
             return _note_response(self, note, status_code=status.HTTP_201_CREATED)
         note = s.note_or_none(session)
@@ -262,9 +254,8 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
         note = self.get_object()
         if note.is_locked:
             raise NoteLockedError
-        data = s.NoteWriteSerializer(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
+        data = self.validated(s.NoteWriteSerializer, partial=partial)
+        changes = dict(data)
         version = changes.pop("version")
         note = note_services.note_update_draft(
             note=note, by=request.user, version=version, changes=changes, request=request
@@ -295,11 +286,8 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
         note = self.get_object()
         if note.is_locked:
             raise NoteLockedError("This note is already signed.")
-        data = s.NoteSignSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        note = note_services.note_sign(
-            note=note, by=request.user, request=request, **data.validated_data
-        )
+        data = self.validated(s.NoteSignSerializer)
+        note = note_services.note_sign(note=note, by=request.user, request=request, **data)
         return _note_response(self, note)
 
     @extend_schema(request=None, responses={200: s.SessionNoteSerializer, 409: CONFLICT})
@@ -320,10 +308,9 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
         require_clinic_admin(
             self.membership, "Only a clinic admin can reassign a note's co-signer."
         )
-        data = s.CosignerReassignSerializer(data=request.data, context={"view": self})
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.CosignerReassignSerializer)
         note = note_services.note_cosigner_reassign(
-            note=note, by=request.user, request=request, **data.validated_data
+            note=note, by=request.user, request=request, **data
         )
         return _note_response(self, note)
 
@@ -336,10 +323,9 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
         """GET the note's addenda (audited read of the note); POST appends one."""
         note = self.get_object()
         if request.method == "POST":
-            data = s.AddendumSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
+            data = self.validated(s.AddendumSerializer)
             addendum = note_services.addendum_add(
-                note=note, by=request.user, request=request, **data.validated_data
+                note=note, by=request.user, request=request, **data
             )
             return Response(s.AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
         record_event(
@@ -390,10 +376,9 @@ class CoupleConfidentialityView(ClinicAPIView):
     @extend_schema(request=s.ConfidentialitySerializer, responses=s.ConfidentialitySerializer)
     def post(self, request, clinic_slug, couple_id):
         couple = self._couple(couple_id)
-        data = s.ConfidentialitySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(s.ConfidentialitySerializer)
         couple = clinic_services.couple_set_material_policy(
-            couple=couple, by=request.user, policy=data.validated_data["policy"], request=request
+            couple=couple, by=request.user, policy=data["policy"], request=request
         )
         return Response(s.ConfidentialitySerializer(self._payload(couple)).data)
 

@@ -15,7 +15,8 @@ from clinic.models import AuditEvent
 from tests.assessments.world import PHQ9_WITH_RISK, assign, first_response
 from tests.factories import ClientFactory
 
-pytestmark = pytest.mark.django_db
+# Services and selectors are called as a view or a task calls them: inside the clinic's scope.
+pytestmark = [pytest.mark.django_db, pytest.mark.scoped]
 
 NOON = "2026-03-02 12:00:00+00:00"  # a Monday
 

@@ -14,6 +14,9 @@ from clinic.permissions import ADMIN_ONLY, is_clinic_admin
 from reports import services as report_services
 from tests.factories import MembershipFactory
 
+# Services and selectors are called as a view or task calls them: inside the clinic's scope.
+pytestmark = pytest.mark.scoped
+
 
 @pytest.fixture
 def membership_of(clinic):

@@ -11,7 +11,8 @@ from django.utils import timezone
 from tests.conftest import api_client_for
 from tests.sessions.world import make_check_in, make_practice, make_practice_log
 
-pytestmark = pytest.mark.django_db
+# Services and selectors are called as a view or a task calls them: inside the clinic's scope.
+pytestmark = [pytest.mark.django_db, pytest.mark.scoped]
 AKL = ZoneInfo("Pacific/Auckland")
 # Tuesday 16 December 2025, 09:00 in Auckland (Monday 15th, 20:00 UTC).
 NOW = datetime(2025, 12, 16, 9, 0, tzinfo=AKL)

@@ -8,7 +8,8 @@ from sessions.models import AgreementResponse, AgreementVersion
 from tests.conftest import api_client_for
 from tests.sessions.world import make_agreement
 
-pytestmark = pytest.mark.django_db
+# Services and selectors are called as a view or a task calls them: inside the clinic's scope.
+pytestmark = [pytest.mark.django_db, pytest.mark.scoped]
 
 
 def portal(partner):

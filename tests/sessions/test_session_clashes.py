@@ -11,7 +11,8 @@ from tests.conftest import api_client_for
 from tests.factories import CoupleFactory, MembershipFactory
 from tests.sessions.world import make_session
 
-pytestmark = pytest.mark.django_db
+# Services and selectors are called as a view or a task calls them: inside the clinic's scope.
+pytestmark = [pytest.mark.django_db, pytest.mark.scoped]
 
 AT = datetime(2026, 7, 1, 16, 0, tzinfo=UTC)  # 17:00 in London (summer time)
 
