@@ -178,7 +178,7 @@ def gather_adherence(scope) -> dict:
                     percent=None if withheld else summary.percentage,
                     partner=index,
                     couple_homework=h.partner_id is None,
-                    extra=None if withheld else summary.logged - summary.credited,
+                    extra=None if withheld else summary.beyond_target,
                 )
             )
     return {"adherence": tuple(rows)}

@@ -42,6 +42,12 @@ class AdherenceSummary:
     percentage: float | None  # credited / target in %; None when nothing was due yet
     credited: int = 0  # logged, each week counted at most up to its target
 
+    @property
+    def beyond_target(self) -> int:
+        """Practices logged beyond the weeks' targets, which the percentage does not credit:
+        shown beside it so the cap is never silent."""
+        return self.logged - self.credited
+
 
 def weekly_adherence(
     *,

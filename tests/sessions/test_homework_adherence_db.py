@@ -153,3 +153,21 @@ def test_the_regulation_strip_audits_every_entry_it_reveals(couple, therapist):
     read = set(AuditEvent.objects.filter(action="read").values_list("object_type", "object_id"))
     assert ("therapy_sessions.checkin", str(check_in.pk)) in read
     assert ("therapy_sessions.practicelog", str(log.pk)) in read
+
+
+def test_couple_page_shows_per_partner_adherence_and_what_the_cap_leaves_out(
+    auckland, couple, therapist, client
+):
+    # 4 a week from Monday 8 December: partner A logs 6 in that week (2 beyond the target)
+    practice = make_practice(couple, start_date=date(2025, 12, 8), target_per_week=4)
+    a = couple.partner_a
+    for day in (8, 9, 10, 11, 12, 13):
+        make_practice_log(couple, a, homework=practice, practiced_at=akl(day))
+    client.force_login(therapist)
+    with time_machine.travel(datetime(2025, 12, 14, 21, 0, tzinfo=AKL), tick=False):
+        page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
+    assert (
+        f"{a.display_name}: this week 6/4 · 100.0% overall (2 beyond the weekly targets, "
+        "not credited)" in page
+    )
+    assert f"{couple.partner_b.display_name}: this week 0/4 · 0.0% overall</div>" in page
