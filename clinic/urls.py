@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 import assessments.routes
 import reports.routes
 import sessions.routes
+from clinic import health
 from clinic import routes as clinic_routes
 
 APPS = (clinic_routes, sessions.routes, assessments.routes, reports.routes)
@@ -17,6 +18,9 @@ def _gather(name: str) -> list:
 
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", include("django_prometheus.urls")),  # /metrics
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(clinic_routes.api_root_urlpatterns)),
