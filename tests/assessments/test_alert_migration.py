@@ -69,3 +69,40 @@ def test_existing_alerts_are_graded_urgent_or_to_review():
         MigrationExecutor(connection).migrate(
             list(MigrationExecutor(connection).loader.graph.leaf_nodes())
         )
+
+
+def test_quick_start_sqlite_database_keeps_the_response_and_alert_guards(tmp_path):
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    path = tmp_path / "quick.sqlite3"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECURE_SSL_REDIRECT"}
+    }
+    env.update(DEBUG="true", DATABASE_URL=f"sqlite:///{path}")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    triggers = dict(
+        sqlite3.connect(path).execute("SELECT name, sql FROM sqlite_master WHERE type='trigger'")
+    )
+    for name in (
+        "assessments_response_no_delete",
+        "assessments_riskalert_no_delete",
+        "assessments_riskalert_acknowledged_lock",
+        "therapy_sessions_sessionnote_signed_lock",
+    ):
+        assert name in triggers
+    assert "'declined'" in triggers["assessments_response_submitted_lock"]
