@@ -22,6 +22,7 @@ from sessions.models import (
     NoteState,
     NoteTemplate,
     PracticeLog,
+    RiskLevel,
     SessionKind,
     SessionNote,
     SessionStatus,
@@ -122,6 +123,7 @@ def build_history(
                     partner_b_zone="hyper" if n % 3 == 0 else "within",
                     partner_b_intensity=rng.randint(2, 7),
                     interventions=["co_regulation_breathing", "time_out_practice"],
+                    risk_level=RiskLevel.NONE,  # signed notes always answer it
                     state=NoteState.SIGNED,
                     signed_at=at(day, 12),
                     signed_by=therapist,

@@ -25,5 +25,5 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assessments", "0004_response_declined")]
+    dependencies = [("assessments", "0005_caseload_indexes")]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

@@ -168,6 +168,8 @@ class Intervention(models.TextChoices):
 
 
 class RiskLevel(models.TextChoices):
+    # No default answer: a note cannot be signed until the therapist chose one of the others.
+    UNSET = "", "Not recorded yet"
     NONE = "none", "No risk concerns"
     CONCERNS = "concerns", "Risk concerns (plan required)"
 
@@ -200,7 +202,9 @@ class SessionNote(TenantModel):
     # A list of Intervention codes; "other" needs interventions_other.
     interventions = models.JSONField(default=list, blank=True)
     interventions_other = models.CharField(max_length=300, blank=True, default="")
-    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
+    risk_level = models.CharField(
+        max_length=10, choices=RiskLevel.choices, default=RiskLevel.UNSET, blank=True
+    )
     risk_concerns = models.TextField(blank=True, default="", max_length=5000)
     risk_plan = models.TextField(blank=True, default="", max_length=5000)
     # Optimistic concurrency: every draft write is UPDATE ... WHERE version = n.

@@ -7,7 +7,11 @@ from clinic.extensions import (
     register_caseload_enricher,
     register_couple_panel,
 )
-from sessions.therapy.selectors import next_and_last_session_briefs
+from sessions.therapy.selectors import (
+    latest_note_has_risk,
+    next_and_last_session_briefs,
+    open_note_risk,
+)
 
 CASELOAD_KEY = "sessions"
 
@@ -35,6 +39,11 @@ def load_caseload_sessions(*, clinic, membership, couples) -> dict:
     }
 
 
+def load_note_risk(*, clinic, membership, couples) -> dict:
+    """Caseload enricher (urgent): the couple's latest signed note records risk concerns."""
+    return open_note_risk(clinic=clinic, couple_ids=[c.pk for c in couples])
+
+
 def register() -> None:
     """Called from the app's ready()."""
     from sessions.therapy.pages import confidentiality_panel_context, sessions_panel_context
@@ -44,6 +53,16 @@ def register() -> None:
             key=CASELOAD_KEY,
             load=load_caseload_sessions,
             template="sessions/session_caseload.html",
+        )
+    )
+    # Risk concerns in a signed note float the couple to the top like a questionnaire alert.
+    register_caseload_enricher(
+        CaseloadEnricher(
+            key="note_risk",
+            load=load_note_risk,
+            template="sessions/note_risk_caseload.html",
+            urgent=True,
+            urgent_when=latest_note_has_risk,
         )
     )
     register_couple_panel(

@@ -136,7 +136,14 @@ class NoteDraftForm(forms.Form):
     interventions_other = forms.CharField(
         label='"Other" intervention', max_length=300, required=False
     )
-    risk_level = forms.ChoiceField(label="Risk", choices=RiskLevel.choices)
+    # Radio buttons with none pre-selected: the therapist answers actively (required to sign,
+    # not to save a draft).
+    risk_level = forms.ChoiceField(
+        label="Risk",
+        choices=[(v, label) for v, label in RiskLevel.choices if v != RiskLevel.UNSET],
+        widget=forms.RadioSelect,
+        required=False,
+    )
     risk_concerns = forms.CharField(
         label="Risk concerns",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -147,6 +154,11 @@ class NoteDraftForm(forms.Form):
         label="Risk plan (required when there are concerns)",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
+        required=False,
+    )
+
+    confirm_sign = forms.BooleanField(
+        label="To sign: I have reviewed this note, and signing locks it for good",
         required=False,
     )
 
@@ -197,7 +209,7 @@ class NoteDraftForm(forms.Form):
             "sections": {key: data.get(f"section_{key}", "") for key in self.section_keys},
             "interventions": list(data.get("interventions") or []),
             "interventions_other": data.get("interventions_other", ""),
-            "risk_level": data.get("risk_level"),
+            "risk_level": data.get("risk_level") or "",
             "risk_concerns": data.get("risk_concerns", ""),
             "risk_plan": data.get("risk_plan", ""),
         }
@@ -208,8 +220,15 @@ class NoteDraftForm(forms.Form):
         return changes
 
 
+SIGN_CONFIRM_LABEL = "I have reviewed this note: signing locks it for good"
+SIGN_NOT_CONFIRMED = "Tick the box to confirm: a signed note can never be changed, only added to."
+
+
 class SignForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    confirm = forms.BooleanField(
+        label=SIGN_CONFIRM_LABEL, error_messages={"required": SIGN_NOT_CONFIRMED}
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "sign_%s")
@@ -241,3 +260,33 @@ class ConfidentialityForm(forms.Form):
         choices=IndividualMaterialPolicy.choices,
         widget=forms.RadioSelect,
     )
+
+
+def draft_data(note) -> dict:
+    """The note's saved draft as form data, so a refusal at signing can show its field errors
+    on the form the therapist sees (a form must be bound to hold errors)."""
+    data = {"version": str(note.version), "risk_level": note.risk_level}
+    for key, text in note.sections.items():
+        data[f"section_{key}"] = text
+    for slot in ("a", "b"):
+        data[f"partner_{slot}_zone"] = getattr(note, f"partner_{slot}_zone")
+        intensity = getattr(note, f"partner_{slot}_intensity")
+        data[f"partner_{slot}_intensity"] = "" if intensity is None else str(intensity)
+    data["interventions"] = list(note.interventions)
+    data["interventions_other"] = note.interventions_other
+    data["risk_concerns"], data["risk_plan"] = note.risk_concerns, note.risk_plan
+    return data
+
+
+def show_errors(form, errors: dict) -> None:
+    """Attach a service's {field: [messages]} to the form (section errors to the first section,
+    unknown fields as form errors) and put the focus on the first field in error."""
+    for name, messages in errors.items():
+        target = name
+        if name == "sections" and form.section_keys:
+            target = f"section_{form.section_keys[0]}"
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
+    first = next((name for name in form.fields if name in form.errors), None)
+    if first is not None:
+        form.fields[first].widget.attrs["autofocus"] = True

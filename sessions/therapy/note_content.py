@@ -3,8 +3,8 @@ observations, interventions and risk. Pure Python (no Django), so it is tested w
 
 Two levels of checking, because drafts are saved while the therapist is still writing:
 - `check_draft` (every save): shapes, known codes, ranges, observations only of partners present;
-- `check_complete` (at signing): something written, "other" described, a risk plan when there
-  are risk concerns.
+- `check_complete` (at signing): something written, "other" described, a risk level actively
+  chosen (there is no default), a risk plan when there are risk concerns.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ INTERVENTIONS = (
     "other",
 )
 RISK_LEVELS = ("none", "concerns")
+#: what a draft holds until the therapist chooses a risk level (there is no default answer)
+RISK_UNSET = ""
+RISK_NOT_CHOSEN = "Choose “No risk concerns”, or describe the concerns and a plan, before signing."
 
 
 class NoteContentError(ValueError):
@@ -68,7 +71,7 @@ class NoteContent:
     partner_b_intensity: int | None = None
     interventions: tuple[str, ...] = ()
     interventions_other: str = ""
-    risk_level: str = "none"
+    risk_level: str = RISK_UNSET
     risk_concerns: str = ""
     risk_plan: str = ""
 
@@ -155,7 +158,7 @@ def check_draft(content: NoteContent, *, a_present: bool, b_present: bool) -> No
         errors["interventions"] = ["Each intervention is listed once."]
     if content.interventions_other and "other" not in content.interventions:
         errors["interventions_other"] = ['Tick "Other" to describe another intervention.']
-    if content.risk_level not in RISK_LEVELS:
+    if content.risk_level not in (RISK_UNSET, *RISK_LEVELS):
         errors["risk_level"] = [f"Risk is one of: {', '.join(RISK_LEVELS)}."]
     elif content.risk_level == "none" and (content.risk_concerns or content.risk_plan):
         errors["risk_level"] = ["Choose 'concerns' to record risk concerns and a plan."]
@@ -171,6 +174,8 @@ def check_complete(content: NoteContent, *, a_present: bool, b_present: bool) ->
         errors["sections"] = ["Write at least one section before signing."]
     if "other" in content.interventions and not content.interventions_other.strip():
         errors["interventions_other"] = ['Describe the "Other" intervention.']
+    if content.risk_level == RISK_UNSET:
+        errors["risk_level"] = [RISK_NOT_CHOSEN]
     if content.risk_level == "concerns":
         if not content.risk_concerns.strip():
             errors["risk_concerns"] = ["Describe the risk concerns."]

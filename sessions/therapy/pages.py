@@ -26,6 +26,7 @@ from sessions.models import Intervention, NoteState, SessionStatus
 from sessions.therapy import services as note_services
 from sessions.therapy import services as session_services
 from sessions.therapy.forms import (
+    SIGN_NOT_CONFIRMED,
     AddendumForm,
     CancelForm,
     ConfidentialityForm,
@@ -36,6 +37,8 @@ from sessions.therapy.forms import (
     RescheduleForm,
     ScheduleForm,
     SignForm,
+    draft_data,
+    show_errors,
 )
 from sessions.therapy.note_content import section_labels
 from sessions.therapy.selectors import (
@@ -399,8 +402,13 @@ def note_page(request, note_id):
             request, note, error="Only the note's author can edit this draft.", status=403
         )
     form = NoteDraftForm(request.POST, note=note)
-    if not form.is_valid():
+    signing = request.POST.get("action") == "sign"
+    if form.is_valid() and signing and not form.cleaned_data.get("confirm_sign"):
+        # Signing locks the note for good: it needs an explicit yes, or nothing happens.
+        show_errors(form, {"confirm_sign": [SIGN_NOT_CONFIRMED]})
+    if form.errors:
         _read_event(request, note)
+        show_errors(form, {})
         return _note_page(request, note, draft_form=form, status=400)
     try:
         saved = run_service(
@@ -424,8 +432,9 @@ def note_page(request, note_id):
         return _note_page(request, exc.note, draft_form=form, error=exc.message, status=409)
     if saved is None:
         _read_event(request, note)
+        show_errors(form, {})
         return _note_page(request, note, draft_form=form, status=400)
-    if request.POST.get("action") == "sign":
+    if signing:
         return _sign(request, saved, version=saved.version, saved_first=True)
     messages.success(request, "Draft saved.")
     return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
@@ -444,9 +453,13 @@ def note_sign(request, note_id):
     """Sign the note at the version the page showed (the draft form's "Save and sign" saves
     first, then comes through the same path)."""
     note = _note(request, note_id)
+    if note.is_locked:
+        return _refused(request, note, "This note is already signed.")
     form = SignForm(request.POST)
     if not form.is_valid():
-        return _refused(request, note, "Reload the note before signing.")
+        if "version" in form.errors:
+            return _refused(request, note, "Reload the note before signing.")
+        return _sign_refused(request, note, {"confirm_sign": [SIGN_NOT_CONFIRMED]})
     return _sign(request, note, version=form.cleaned_data["version"])
 
 
@@ -457,11 +470,25 @@ def _sign(request, note, *, version: int, saved_first: bool = False):
         )
     except (NoteLockedError, NoteVersionConflict) as exc:
         return _refused(request, note, exc.message)
-    except (ValidationError, PermissionDenied) as exc:
-        prefix = "The draft was saved but not signed: " if saved_first else ""
-        return _refused(request, note, prefix + _message(exc))
+    except PermissionDenied as exc:
+        return _refused(request, note, _message(exc))
+    except ValidationError as exc:
+        # Something to complete (e.g. the risk section): 400 with each message at its field.
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        prefix = "The draft was saved but not signed. " if saved_first else ""
+        return _sign_refused(request, note, errors, message=prefix + "Complete the fields marked.")
     messages.success(request, "The note is signed.")
     return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
+
+
+def _sign_refused(request, note, errors: dict, *, message: str = ""):
+    """The draft form as saved, with `errors` at their fields and the focus on the first."""
+    note = _note(request, note.pk)
+    _read_event(request, note)
+    form = NoteDraftForm(draft_data(note), note=note)
+    form.is_valid()
+    show_errors(form, {k if k != "__all__" else "non_field": v for k, v in errors.items()})
+    return _note_page(request, note, draft_form=form, error=message, status=400)
 
 
 def _message(exc) -> str:

@@ -7,8 +7,9 @@ session, and what a partner may see of the couple's sessions (never any note).
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from clinic.models import Clinic, Couple, Membership
 from clinic.selectors import couples_visible_to
 from sessions.models import (
     NoteAddendum,
+    RiskLevel,
     SessionKind,
     SessionNote,
     SessionStatus,
@@ -176,3 +178,46 @@ def next_and_last_session_briefs(
         for row in qs.distinct("couple_id").values(*BRIEF_FIELDS):
             found[row["couple_id"]][key] = row
     return found
+
+
+def open_note_risk(*, clinic: Clinic, couple_ids: Iterable) -> dict:
+    """{couple_id: {"note", "on"}} for couples whose latest signed note (by session time) records
+    risk concerns: the caseload flags them until a later signed note records none. One query."""
+    latest = (
+        SessionNote.objects.for_clinic(clinic)
+        .filter(session__couple_id__in=list(couple_ids), signed_at__isnull=False)
+        .annotate(
+            couple_id=F("session__couple_id"),
+            starts_at=F("session__starts_at"),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("session__couple_id")],
+                order_by=[F("session__starts_at").desc(), F("signed_at").desc()],
+            ),
+        )
+        # The risk test stays outside the query: next to the window filter, Django would
+        # apply it before ranking, and flag an old note a later "no concerns" note superseded.
+        .filter(rank=1)
+        .values("id", "couple_id", "starts_at", "risk_level")
+    )
+    tz = clinic.tz
+    return {
+        row["couple_id"]: {
+            "note": str(row["id"]),
+            "on": f"{row['starts_at'].astimezone(tz):%-d %b %Y}",
+        }
+        for row in latest
+        if row["risk_level"] == RiskLevel.CONCERNS
+    }
+
+
+def latest_note_has_risk(*, clinic: Clinic):
+    """True for a couple whose latest signed note records risk concerns (what `open_note_risk`
+    finds), as an expression over Couple rows, so the caseload orders them first on every page."""
+    latest_level = (
+        SessionNote.objects.for_clinic(clinic)
+        .filter(session__couple_id=OuterRef("pk"), signed_at__isnull=False)
+        .order_by("-session__starts_at", "-signed_at")
+        .values("risk_level")[:1]
+    )
+    return Exact(Subquery(latest_level), Value(RiskLevel.CONCERNS))

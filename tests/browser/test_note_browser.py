@@ -27,6 +27,21 @@ def test_therapist_writes_signs_and_adds_an_addendum_on_a_phone(page, live_serve
     page.get_by_label(f"{couple.partner_a.display_name}: intensity (0-10)").fill("7")
     page.get_by_label("Time-out practice").check()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Signing locks the note for good: without the confirmation nothing happens.
+    page.get_by_role("button", name="Save and sign").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Tick the box to confirm").is_visible()
+    assert page.evaluate("document.activeElement.name") == "confirm_sign"
+    # Confirmed, but no risk answer chosen (there is no default): refused at that field.
+    page.get_by_label("To sign: I have reviewed this note").check()
+    page.get_by_role("button", name="Save and sign").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Choose “No risk concerns”, or describe the concerns").is_visible()
+    assert page.evaluate("document.activeElement.name") == "risk_level"
+    assert page.locator('input[name="risk_level"]').first.get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Subjective").input_value().startswith("Both describe a rupture")
+    page.get_by_label("No risk concerns").check()
+    page.get_by_label("To sign: I have reviewed this note").check()
     page.get_by_role("button", name="Save and sign").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("The note is signed.").is_visible()

@@ -132,9 +132,9 @@ def test_a_couple_with_an_open_alert_comes_first_even_from_a_later_page(staff, c
 
 # Session and user (the page) or the token (two, the API); clinic; membership; then count,
 # couples, therapists; next and last session (2); agreement discussions (1); open alerts (1);
-# overdue and headlines (2); the audit insert.
-PAGE_QUERIES = 14
-API_QUERIES = 14
+# risk concerns in the latest signed note (1); overdue and headlines (2); the audit insert.
+PAGE_QUERIES = 15
+API_QUERIES = 15
 
 
 def test_caseload_page_queries_are_pinned_at_two_sizes(

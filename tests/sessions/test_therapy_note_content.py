@@ -6,6 +6,7 @@ from sessions.models import Intervention, NoteTemplate, RegulationZone, RiskLeve
 from sessions.therapy.note_content import (
     INTERVENTIONS,
     RISK_LEVELS,
+    RISK_UNSET,
     TEMPLATE_SECTIONS,
     ZONES,
     NoteContent,
@@ -23,7 +24,7 @@ def test_every_template_choice_has_sections_and_codes_match_the_models():
     assert set(TEMPLATE_SECTIONS) == set(NoteTemplate.values)
     assert set(INTERVENTIONS) == set(Intervention.values)
     assert set(ZONES) == set(RegulationZone.values)
-    assert set(RISK_LEVELS) == set(RiskLevel.values)
+    assert {RISK_UNSET, *RISK_LEVELS} == set(RiskLevel.values)
 
 
 def test_soap_sections_start_blank_in_writing_order():

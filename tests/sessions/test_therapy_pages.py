@@ -1,6 +1,7 @@
 """The therapist's session and note pages: couple panel, booking, outcomes, the note draft,
 signing, co-signing and addenda; signed notes refuse every page POST."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -187,7 +188,9 @@ def test_signed_note_refuses_every_page_post(page, clinic, couple, therapist):
 def test_sign_on_the_page_then_add_an_addendum(page, clinic, couple):
     note = make_note(couple=couple)
     page.post(reverse("note-page", args=[clinic.slug, note.pk]), draft_post(note))
-    signed = page.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "2"})
+    signed = page.post(
+        reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "2", "confirm": "on"}
+    )
     assert signed.status_code == 302
     note.refresh_from_db()
     assert note.state == NoteState.SIGNED
@@ -201,11 +204,22 @@ def test_sign_on_the_page_then_add_an_addendum(page, clinic, couple):
     assert NoteAddendum.objects.get(note=note).text == "Late arrival: 10 min."
 
 
+def _invalid_and_focused(html: str, name: str) -> bool:
+    """The field's own tag says it is invalid (for screen readers) and takes the focus."""
+    tag = re.search(rf'<(?:input|textarea)[^>]*name="{name}"[^>]*>', html).group(0)
+    return 'aria-invalid="true"' in tag and "autofocus" in tag
+
+
 def test_signing_an_incomplete_note_shows_what_is_missing(page, clinic, couple):
     note = make_note(couple=couple)
-    response = page.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "1"})
-    assert response.status_code == 409
-    assert "Write at least one section" in response.content.decode()
+    response = page.post(
+        reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "1", "confirm": "on"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Write at least one section" in html
+    # inline at the first section, which is marked invalid and takes the focus
+    assert _invalid_and_focused(html, "section_subjective")
     note.refresh_from_db()
     assert note.state == NoteState.DRAFT
 
@@ -218,7 +232,9 @@ def test_supervisor_cosigns_on_the_page_and_others_cannot(client, clinic, couple
     note = make_note(couple=couple)
     client.force_login(therapist)
     client.post(reverse("note-page", args=[clinic.slug, note.pk]), draft_post(note))
-    client.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "2"})
+    client.post(
+        reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "2", "confirm": "on"}
+    )
     note.refresh_from_db()
     assert note.state == NoteState.AWAITING_COSIGNATURE
     refused = client.post(reverse("note-cosign", args=[clinic.slug, note.pk]))
@@ -273,7 +289,8 @@ def test_held_session_page_offers_the_note_not_the_outcome_forms(page, clinic, c
 def test_save_and_sign_in_one_post(page, clinic, couple):
     note = make_note(couple=couple)
     response = page.post(
-        reverse("note-page", args=[clinic.slug, note.pk]), {**draft_post(note), "action": "sign"}
+        reverse("note-page", args=[clinic.slug, note.pk]),
+        {**draft_post(note), "action": "sign", "confirm_sign": "on"},
     )
     assert response.status_code == 302
     note.refresh_from_db()
@@ -284,11 +301,15 @@ def test_save_and_sign_in_one_post(page, clinic, couple):
 
 def test_save_and_sign_keeps_the_draft_when_signing_is_refused(page, clinic, couple):
     note = make_note(couple=couple)
-    post = draft_post(note, risk_level="concerns", risk_concerns="Threat made", action="sign")
+    post = draft_post(
+        note, risk_level="concerns", risk_concerns="Threat made", action="sign", confirm_sign="on"
+    )
     response = page.post(reverse("note-page", args=[clinic.slug, note.pk]), post)
-    assert response.status_code == 409
-    assert "saved but not signed" in response.content.decode()
-    assert "risk plan is required" in response.content.decode()
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "saved but not signed" in html
+    assert "risk plan is required" in html
+    assert _invalid_and_focused(html, "risk_plan")
     note.refresh_from_db()
     assert note.state == NoteState.DRAFT and note.risk_concerns == "Threat made"
 
@@ -321,3 +342,68 @@ def test_couple_page_query_count_is_the_same_for_2_and_30_sessions(page, clinic,
     add(28)
     large = count()
     assert small == large
+
+
+# --- the risk section has no default; signing is confirmed ---------------------------------
+
+
+def test_a_new_note_has_no_risk_answer_and_cannot_be_signed_without_one(page, clinic, couple):
+    note = make_note(couple=couple)
+    assert note.risk_level == ""
+    html = page.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
+    assert 'type="radio" name="risk_level" value="none"' in html
+    assert "checked" not in html.split('name="risk_level"')[1].split("</fieldset>")[0]
+    post = draft_post(note, risk_level="", action="sign", confirm_sign="on")
+    response = page.post(reverse("note-page", args=[clinic.slug, note.pk]), post)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose “No risk concerns”, or describe the concerns and a plan" in html
+    assert re.search(r'name="risk_level" value="none"[^>]*aria-invalid="true"', html)
+    note.refresh_from_db()
+    assert note.state == NoteState.DRAFT
+
+
+def test_signing_needs_the_confirmation_box(page, clinic, couple):
+    note = make_note(couple=couple)
+    response = page.post(
+        reverse("note-page", args=[clinic.slug, note.pk]), {**draft_post(note), "action": "sign"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Tick the box to confirm" in html
+    assert _invalid_and_focused(html, "confirm_sign")
+    note.refresh_from_db()
+    assert note.state == NoteState.DRAFT and note.version == 1  # nothing saved either
+    refused = page.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": "1"})
+    assert refused.status_code == 400 and "Tick the box to confirm" in refused.content.decode()
+
+
+def test_risk_concerns_in_the_latest_signed_note_flag_the_caseload(page, clinic, couple):
+    earlier = make_signed_note(
+        couple=couple, risk_level="concerns", risk_concerns="Threat", risk_plan="Safety plan"
+    )
+    html = page.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert "Risk concerns in the note of" in html
+    assert reverse("note-page", args=[clinic.slug, earlier.pk]) in html
+    later = make_held_session(couple)
+    later.starts_at = earlier.session.starts_at + timedelta(days=7)
+    later.save()
+    make_signed_note(later, risk_level="none")
+    html = page.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert "Risk concerns in the note of" not in html
+
+
+def test_a_couple_with_risk_concerns_in_its_note_comes_first_from_a_later_page(
+    page, clinic, couple, therapist
+):
+    from tests.factories import CoupleFactory
+
+    flagged = couple  # the oldest: by the page's order alone it would be on page 2
+    make_signed_note(
+        couple=flagged, risk_level="concerns", risk_concerns="Threat", risk_plan="Safety plan"
+    )
+    newest = [CoupleFactory(clinic=clinic, therapists=[therapist]) for _ in range(55)][-1]
+    html = page.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert str(flagged.pk) in html and "Risk concerns in the note of" in html
+    first_card = html.index('class="card couple"')
+    assert html.index(str(flagged.pk)) - first_card < html.index(str(newest.pk)) - first_card

@@ -55,7 +55,8 @@ def make_note(session=None, *, couple=None, author=None, **fields) -> SessionNot
 
 
 def make_signed_note(session=None, *, couple=None, **fields) -> SessionNote:
-    """A note signed by its author (no co-signature needed)."""
+    """A note signed by its author (no co-signature needed), its risk answered ("none")."""
+    fields.setdefault("risk_level", "none")
     note = make_note(session, couple=couple, **fields)
     SessionNote.objects.filter(pk=note.pk).update(
         state=NoteState.SIGNED, signed_at=timezone.now(), signed_by=note.author
