@@ -535,11 +535,11 @@ def _adherence(rows: Sequence, contents: ReportContents, words: _Words) -> Secti
         blocks.append(
             Table(
                 (
-                    Column(words.pick("Homework", "Practice"), 0.36, wraps=True),
+                    Column(words.pick("Homework", "Practice"), 0.34, wraps=True),
                     Column(words.pick("Partner", "Who"), 0.16, wraps=True),
                     Column(words.pick("Target / week", "Aim per week"), 0.09, "right", wraps=True),
-                    Column("Logged", 0.08, "right"),
-                    Column("Expected", 0.09, "right"),
+                    Column("Logged", 0.09, "right"),
+                    Column("Expected", 0.10, "right"),
                     Column(words.pick("Adherence", "Done"), 0.11, "right"),
                     Column(words.pick("Beyond target", "Extra"), 0.11, "right", wraps=True),
                 ),
