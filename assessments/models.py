@@ -6,6 +6,7 @@ Instruments themselves are data files (assessments/instruments/), not rows: a ro
 instrument by code and version, and a submitted response keeps the scores it was given then.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from assessments.scoring import UnknownInstrument, get_instrument
 from clinic.models import Client, Couple
+from clinic.record_locks import refuse, refuse_truncate
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 
 __all__ = [
@@ -112,7 +114,7 @@ class Response(TenantModel):
     the final answers with a snapshot of their scores (ScoreResult.to_dict()).
 
     Submitted responses are final: the services refuse any change, and the database refuses it too
-    on PostgreSQL (migration 0002).
+    on PostgreSQL (the triggers below).
     """
 
     couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="+")
@@ -142,6 +144,22 @@ class Response(TenantModel):
 
     class Meta:
         ordering = ["due_on", "created_at"]
+        triggers = [
+            refuse(
+                name="never_deleted",
+                operation=pgtrigger.Delete,
+                message="questionnaire responses are never deleted (response %)",
+                args=("OLD.id",),
+            ),
+            refuse(
+                name="submitted_lock",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status__in=["submitted", "declined"]),
+                message="response % was % and is final",
+                args=("OLD.id", "OLD.status"),
+            ),
+            refuse_truncate("questionnaire responses"),
+        ]
         indexes = [
             models.Index(fields=["clinic", "couple", "status"]),
             models.Index(fields=["clinic", "partner", "status"]),
@@ -221,6 +239,22 @@ class RiskAlert(TenantModel):
 
     class Meta:
         ordering = ["-raised_at"]
+        triggers = [
+            refuse(
+                name="never_deleted",
+                operation=pgtrigger.Delete,
+                message="risk alerts are never deleted (alert %)",
+                args=("OLD.id",),
+            ),
+            refuse(
+                name="acknowledged_lock",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__acknowledged_at__isnull=False),
+                message="risk alert % was acknowledged and is final",
+                args=("OLD.id",),
+            ),
+            refuse_truncate("risk alerts"),
+        ]
         indexes = [models.Index(fields=["clinic", "couple", "acknowledged_at"])]
         constraints = [
             models.UniqueConstraint(

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def _harden_database(sender, using, **kwargs):
+    from clinic.db_roles import harden
+
+    harden(connections[using])
 
 
 class ClinicConfig(AppConfig):
@@ -6,3 +14,7 @@ class ClinicConfig(AppConfig):
     label = "clinic"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Clinics and people"
+
+    def ready(self):
+        # After every migrate (and flush), once: grants for the app role, trigger hardening.
+        post_migrate.connect(_harden_database, sender=self, dispatch_uid="clinic.harden_database")

@@ -3,12 +3,14 @@
 import uuid
 import zoneinfo
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from clinic.record_locks import refuse, refuse_truncate
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 
 
@@ -303,6 +305,15 @@ class AuditEvent(TenantModel):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["clinic", "object_type", "object_id"])]
+        triggers = [
+            refuse(
+                name="append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                message="audit events are append-only (% refused)",
+                args=("TG_OP",),
+            ),
+            refuse_truncate("audit events"),
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "health_check",
     "django_prometheus",
+    "pgtrigger",
     "clinic.apps.ClinicConfig",
     "sessions.apps.TherapySessionsConfig",
     "assessments.apps.AssessmentsConfig",
@@ -96,6 +97,14 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+
+# Two PostgreSQL roles (see clinic.db_roles): DATABASE_URL is the app's role, which serves
+# requests and runs tasks and is neither owner nor superuser; DATABASE_OWNER_URL (same database)
+# is the role that owns the tables and runs `migrate`. Without it, one role does both (SQLite).
+DATABASE_OWNER = (
+    env.db_url("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
+)
+DATABASE_APP_ROLE = DATABASES["default"].get("USER") if DATABASE_OWNER else None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"

@@ -7,15 +7,46 @@ task would call them, so a query that forgets its clinic raises instead of passi
 """
 
 import pytest
+from django.db import connections
 from django_scopes import scope, scopes_disabled
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from clinic import db_roles
 from clinic.models import Role
 from tests.factories import ClinicFactory, CoupleFactory, MembershipFactory
 
 # The S3 API server and object-storage fixtures (s3_server, s3_bucket, s3_storage).
 pytest_plugins = ["tests.object_storage"]
+
+_APP_CREDENTIALS: dict = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The owner creates and migrates the test database, as it migrates in production..."""
+    owner = db_roles.owner_credentials()
+    if owner:
+        settings_dict = connections["default"].settings_dict
+        _APP_CREDENTIALS.update({key: settings_dict.get(key, "") for key in owner})
+        settings_dict.update(owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...then the whole suite runs as the app role (neither owner nor superuser), and the
+    owner drops the database at the end."""
+    owner = db_roles.owner_credentials()
+    if not owner:
+        yield
+        return
+    with django_db_blocker.unblock():
+        connections["default"].close()
+        connections["default"].settings_dict.update(_APP_CREDENTIALS)
+    yield
+    with django_db_blocker.unblock():
+        connections["default"].close()
+        connections["default"].settings_dict.update(owner)
 
 
 @pytest.fixture(autouse=True)

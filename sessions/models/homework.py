@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic.models import Client, Couple
+from clinic.record_locks import append_only, never_deleted, refuse_when_voided
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 from sessions.models.therapy import RegulationZone
 
@@ -84,6 +85,7 @@ class Homework(TenantModel):
 
     class Meta:
         ordering = ["-start_date", "-created_at"]
+        triggers = never_deleted("homework")
         indexes = [models.Index(fields=["clinic", "couple", "start_date"])]
         constraints = [
             models.CheckConstraint(
@@ -155,6 +157,7 @@ class AgreementVersion(AppendOnly, TenantModel):
 
     class Meta:
         ordering = ["homework", "number"]
+        triggers = append_only("time-out agreement versions")
         verbose_name = "agreement version"
         constraints = [
             models.UniqueConstraint(
@@ -202,6 +205,7 @@ class AgreementResponse(AppendOnly, TenantModel):
                 name="agreementresponse_discuss",
             )
         ]
+        triggers = append_only("answers to time-out agreements")
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "partner"],
@@ -284,6 +288,7 @@ class PracticeLog(ClientLog):
 
     class Meta:
         ordering = ["-practiced_at"]
+        triggers = [*never_deleted("practice logs"), refuse_when_voided("practice log")]
         indexes = [models.Index(fields=["clinic", "couple", "practiced_at"])]
         constraints = [
             _intensity_0_10("before_intensity", "practicelog_before_intensity_0_10"),
@@ -320,6 +325,7 @@ class TimeOutLog(ClientLog):
 
     class Meta:
         ordering = ["-started_at"]
+        triggers = [*never_deleted("time-out logs"), refuse_when_voided("time-out log")]
         indexes = [models.Index(fields=["clinic", "couple", "started_at"])]
         constraints = [
             _intensity_0_10("intensity", "timeoutlog_intensity_0_10"),
@@ -346,6 +352,7 @@ class CheckIn(ClientLog):
 
     class Meta:
         ordering = ["-checked_at"]
+        triggers = [*never_deleted("check-ins"), refuse_when_voided("check-in")]
         indexes = [models.Index(fields=["clinic", "couple", "checked_at"])]
         constraints = [_intensity_0_10("intensity", "checkin_intensity_0_10")]
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic.models import Client, Couple
+from clinic.record_locks import never_deleted, refuse_when_voided
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 from sessions.measurements.physiology import kind_choices
 from sessions.models.therapy import TherapySession
@@ -84,6 +85,7 @@ class MeasurementImport(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        triggers = never_deleted("device imports")
 
     def __str__(self) -> str:
         return f"{self.format} import {self.created_at:%Y-%m-%d %H:%M}"
@@ -140,6 +142,7 @@ class Measurement(TenantModel):
 
     class Meta:
         ordering = ["-measured_at"]
+        triggers = [*never_deleted("measurements"), refuse_when_voided("measurement")]
         indexes = [
             models.Index(fields=["clinic", "couple", "measured_at"]),
             models.Index(fields=["clinic", "partner", "kind", "measured_at"]),

@@ -2,18 +2,20 @@
 
 A session is never deleted: it is cancelled or marked a no-show with a reason. A note is written
 as a draft (optimistic concurrency through `version`), then signed; from the first signature its
-content is locked by the services AND by database triggers (see migration 0002), and corrections
-are append-only addenda.
+content is locked by the services AND by database triggers (SIGNED_NOTE_LOCK below), and
+corrections are append-only addenda.
 """
 
 from datetime import timedelta
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from clinic.models import Client, Couple
+from clinic.record_locks import refuse_truncate
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 
 __all__ = [
@@ -174,6 +176,52 @@ class RiskLevel(models.TextChoices):
     CONCERNS = "concerns", "Risk concerns (plan required)"
 
 
+# From `signed_at` on, the only UPDATEs the database accepts are setting the co-signature once
+# (awaiting_cosignature -> signed by the supervisor fixed at signing) and, while it awaits,
+# handing the co-signature to another supervisor; every other column stays as it was. Whole rows
+# are compared (to_jsonb minus the columns allowed to change), so a column added later is
+# protected without touching the trigger. Notes are never deleted.
+SIGNED_NOTE_LOCK = """
+IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'session notes are never deleted (note %)', OLD.id
+        USING ERRCODE = 'restrict_violation';
+END IF;
+IF OLD.signed_at IS NULL THEN
+    RETURN NEW;
+END IF;
+IF OLD.state = 'awaiting_cosignature' AND OLD.cosigned_at IS NULL
+   AND NEW.state = 'signed' AND NEW.cosigned_at IS NOT NULL
+   AND NEW.cosigned_by_id IS NOT NULL AND NEW.cosigned_by_id = OLD.cosigner_required_id
+   AND (to_jsonb(NEW) - 'state' - 'cosigned_at' - 'cosigned_by_id')
+     = (to_jsonb(OLD) - 'state' - 'cosigned_at' - 'cosigned_by_id') THEN
+    RETURN NEW;
+END IF;
+IF OLD.state = 'awaiting_cosignature' AND OLD.cosigned_at IS NULL
+   AND NEW.state = 'awaiting_cosignature' AND NEW.cosigned_at IS NULL
+   AND NEW.cosigned_by_id IS NULL AND NEW.cosigner_required_id IS NOT NULL
+   AND (to_jsonb(NEW) - 'cosigner_required_id') = (to_jsonb(OLD) - 'cosigner_required_id') THEN
+    RETURN NEW;
+END IF;
+RAISE EXCEPTION 'session note % is signed and cannot be changed; add an addendum', OLD.id
+    USING ERRCODE = 'restrict_violation';
+"""
+
+# Addenda are added to signed notes only, and never changed or removed.
+ADDENDUM_APPEND_ONLY = """
+IF TG_OP = 'INSERT' THEN
+    IF NOT EXISTS (
+        SELECT 1 FROM therapy_sessions_sessionnote WHERE id = NEW.note_id AND signed_at IS NOT NULL
+    ) THEN
+        RAISE EXCEPTION 'addenda are added to signed notes only'
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END IF;
+RAISE EXCEPTION 'note addenda are append-only (% refused)', TG_OP
+    USING ERRCODE = 'restrict_violation';
+"""
+
+
 class SessionNoteQuerySet(TenantQuerySet):
     def signed(self):
         return self.filter(signed_at__isnull=False)
@@ -247,6 +295,15 @@ class SessionNote(TenantModel):
                 name="sessionnote_state_matches_signature",
             ),
         ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="signed_lock",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                func=SIGNED_NOTE_LOCK,
+            ),
+            refuse_truncate("session notes"),
+        ]
 
     def __str__(self) -> str:
         return f"Note of {self.session}"
@@ -266,6 +323,15 @@ class NoteAddendum(TenantModel):
 
     class Meta:
         ordering = ["created_at"]
+        triggers = [
+            pgtrigger.Trigger(
+                name="append_only",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func=ADDENDUM_APPEND_ONLY,
+            ),
+            refuse_truncate("note addenda"),
+        ]
 
     def __str__(self) -> str:
         return f"Addendum to {self.note_id} at {self.created_at:%Y-%m-%d %H:%M}"

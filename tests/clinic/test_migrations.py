@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from clinic.db_roles import as_owner, harden
+
 BASELINE = [
     ("clinic", "0002_auditevent_append_only_trigger"),
     ("therapy_sessions", "0001_initial"),
@@ -22,14 +24,18 @@ def _latest(executor):
 
 @pytest.mark.django_db(transaction=True)
 def test_later_migrations_apply_to_a_database_holding_data():
-    executor = MigrationExecutor(connection)
-    latest = _latest(executor)
-    executor.migrate(BASELINE)
-    try:
-        _fill_and_migrate_forward(executor, latest)
-    finally:
-        # Whatever happened, leave the test database at the latest schema for the other tests.
-        MigrationExecutor(connection).migrate(latest)
+    # Migrations run as the owner of the tables, as `manage.py migrate` does.
+    with as_owner():
+        executor = MigrationExecutor(connection)
+        latest = _latest(executor)
+        executor.migrate(BASELINE)
+        try:
+            _fill_and_migrate_forward(executor, latest)
+        finally:
+            # Whatever happened, leave the test database at the latest schema (with the app
+            # role's grants on the tables made afresh) for the other tests.
+            MigrationExecutor(connection).migrate(latest)
+            harden(connection)
 
 
 def _fill_and_migrate_forward(executor, latest):
