@@ -104,14 +104,14 @@ def caseload_reference(request, clinic_slug):
         therapists = defaultdict(list)
         for row in (
             Couple.therapists.through.objects.filter(couple_id__in=ids)
-            .order_by("user__full_name", "user__email")
-            .values("couple_id", "user__id", "user__full_name", "user__email")
+            .order_by("therapist__full_name", "therapist__email")
+            .values("couple_id", "therapist__id", "therapist__full_name", "therapist__email")
         ):
             therapists[row["couple_id"]].append(
                 {
-                    "id": row["user__id"],
-                    "full_name": row["user__full_name"],
-                    "email": row["user__email"],
+                    "id": row["therapist__id"],
+                    "full_name": row["therapist__full_name"],
+                    "email": row["therapist__email"],
                 }
             )
         upcoming = _first_sessions(cid, ids, upcoming=True)

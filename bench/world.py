@@ -249,7 +249,9 @@ def add_clinic(
             # Distinct creation times, so "newest first" is a real order.
             created_at=rows.now - timedelta(seconds=couples - n),
         )
-        rows.add(Couple.therapists.through, couple_id=couple, user_id=therapist)
+        rows.add(
+            Couple.therapists.through, clinic_id=clinic, couple_id=couple, therapist_id=therapist
+        )
         couple_ids.append(couple)
         _add_history(rows, clinic, couple, partners, therapist, start, n, rng, scores, at)
     return BuiltClinic(clinic, slug, admin, couple_ids, portal_ids)

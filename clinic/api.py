@@ -22,7 +22,12 @@ from clinic.filtering import TenantFilterSet
 from clinic.models import AuditEvent, Client, Couple, CoupleStatus, Membership
 from clinic.permissions import require_clinic_admin
 from clinic.portal_api_base import PortalAPIView
-from clinic.selectors import clients_visible_to, clinics_for_user, couples_for_caseload
+from clinic.selectors import (
+    clients_visible_to,
+    clinics_for_user,
+    couples_for_caseload,
+    memberships_of,
+)
 
 
 class LoginView(APIView):
@@ -65,11 +70,7 @@ class MyClinicsView(generics.ListAPIView):
         return clinics_for_user(user=self.request.user)
 
     def get_serializer_context(self):
-        roles = dict(
-            Membership.objects.with_scopes_disabled()
-            .filter(user=self.request.user, is_active=True)
-            .values_list("clinic_id", "role")
-        )
+        roles = {m.clinic_id: m.role for m in memberships_of(user=self.request.user)}
         return {**super().get_serializer_context(), "roles": roles}
 
 

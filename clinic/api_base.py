@@ -33,14 +33,18 @@ class ClinicScopedMixin(ValidatedInputMixin):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         clinic = Clinic.objects.filter(slug=kwargs.get("clinic_slug", "")).first()
-        membership = membership_for(clinic=clinic, user=request.user) if clinic else None
+        if clinic is None:
+            raise Http404("No such clinic.")
+        # The scope (and with it the database's row security) first: the membership is a row
+        # of that clinic.
+        self._scope.enter_context(scope(clinic=clinic))
+        membership = membership_for(clinic=clinic, user=request.user)
         if membership is None:
             raise Http404("No such clinic.")
         if self.admin_only:
             require_clinic_admin(membership)
         self.clinic = request.clinic = clinic
         self.membership = request.membership = membership
-        self._scope.enter_context(scope(clinic=clinic))
 
     def dispatch(self, request, *args, **kwargs):
         self._scope = ExitStack()

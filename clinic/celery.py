@@ -1,11 +1,34 @@
 """The Celery application; broker and behaviour come from Django settings (CELERY_*)."""
 
 import os
+from contextlib import ExitStack
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
 app = Celery("attune")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# Every task starts outside any clinic, as a request does (clinic.tenancy): it enters the scope
+# of the row it loads, so in-process (eager) runs inherit nothing from their caller either.
+_scope_exits: dict[str, ExitStack] = {}
+
+
+@task_prerun.connect
+def _enter_outside_any_clinic(task_id=None, **kwargs):
+    from clinic.tenancy import outside_any_clinic
+
+    stack = ExitStack()
+    stack.enter_context(outside_any_clinic())
+    _scope_exits[task_id] = stack
+
+
+@task_postrun.connect
+def _leave_outside_any_clinic(task_id=None, **kwargs):
+    stack = _scope_exits.pop(task_id, None)
+    if stack is not None:
+        stack.close()

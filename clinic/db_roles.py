@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connections
 
+from clinic import row_security
 from clinic.record_locks import IGNORE_ONLY_FOR_OWNERS
 
 CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")
@@ -66,10 +67,12 @@ def app_role() -> str | None:
 
 
 def harden(connection) -> None:
-    """After every migration, as the owner: grants for the app role (the rows it works on and
-    nothing more), and pgtrigger's escape hatch kept for the owner only."""
+    """After every migration, as the owner: row-level security on every tenant table, grants
+    for the app role (the rows it works on and nothing more), and pgtrigger's escape hatch kept
+    for the owner only."""
     if connection.vendor != "postgresql":
         return
+    row_security.apply(connection)
     with connection.cursor() as cursor:
         cursor.execute(IGNORE_ONLY_FOR_OWNERS)
         app = app_role()

@@ -170,7 +170,7 @@ def seed_demo() -> list[DemoLogin]:
                         presenting_concerns="Escalating conflict; one partner withdraws, the other pursues.",
                         created_by=therapist,
                     )
-                    couple.therapists.set([therapist])
+                    couple.therapists.set([therapist], through_defaults=couple.assignment_defaults)
                     CoupleStatusChange.objects.create(
                         clinic=clinic, couple=couple, to_status=status, changed_by=therapist
                     )

@@ -213,7 +213,10 @@ class Couple(TenantModel):
     partner_a = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="couples_as_a")
     partner_b = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="couples_as_b")
     therapists = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="assigned_couples", blank=True
+        settings.AUTH_USER_MODEL,
+        through="CoupleTherapist",
+        related_name="assigned_couples",
+        blank=True,
     )
     status = models.CharField(
         max_length=20, choices=CoupleStatus.choices, default=CoupleStatus.INTAKE
@@ -267,6 +270,35 @@ class Couple(TenantModel):
         if client.pk == self.partner_b_id:
             return self.partner_a
         raise ValueError("Not a partner of this couple.")
+
+    @property
+    def assignment_defaults(self) -> dict:
+        """`through_defaults` for `therapists.add/set`: the assignment row's clinic."""
+        return {"clinic_id": self.clinic_id}
+
+
+class CoupleTherapist(TenantModel):
+    """A therapist assigned to a couple (the rows behind `Couple.therapists`), carrying the
+    clinic like every tenant row so that row-level security covers who treats whom.
+
+    Assign through the relation with the clinic: `couple.therapists.add(user,
+    through_defaults=couple.assignment_defaults)`.
+    """
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["couple", "therapist"], name="coupletherapist_once_per_couple"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.therapist_id} treats {self.couple_id}"
 
 
 class CoupleStatusChange(TenantModel):

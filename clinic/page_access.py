@@ -12,7 +12,7 @@ from django.http import Http404
 
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple
 from clinic.selectors import membership_for
-from clinic.tenancy import scope
+from clinic.tenancy import scope, scopes_disabled
 
 
 def clinic_member_required(view):
@@ -21,12 +21,14 @@ def clinic_member_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         clinic = Clinic.objects.filter(slug=clinic_slug).first()
-        membership = membership_for(clinic=clinic, user=request.user) if clinic else None
-        if membership is None:
+        if clinic is None:
             raise Http404("No such clinic.")
-        request.clinic, request.membership = clinic, membership
-        request.audit_channel = "page"
-        with scope(clinic=clinic):
+        with scope(clinic=clinic):  # the membership is a row of that clinic
+            membership = membership_for(clinic=clinic, user=request.user)
+            if membership is None:
+                raise Http404("No such clinic.")
+            request.clinic, request.membership = clinic, membership
+            request.audit_channel = "page"
             return view(request, *args, **kwargs)
 
     return wrapper
@@ -36,12 +38,13 @@ def portal_client_for(user) -> Client | None:
     """The live client record behind a portal login, or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return (
-        Client.objects.with_scopes_disabled()
-        .select_related("clinic")
-        .filter(portal_user=user, archived_at__isnull=True)
-        .first()
-    )
+    # An identity look-up: the login does not yet say which clinic it belongs to.
+    with scopes_disabled():
+        return (
+            Client.objects.select_related("clinic")
+            .filter(portal_user=user, archived_at__isnull=True)
+            .first()
+        )
 
 
 def current_couple_for(client: Client) -> Couple | None:

@@ -44,6 +44,7 @@ from clinic.selectors import (
     couples_named,
     get_client_for_member,
     get_couple_for_member,
+    memberships_of,
     therapists_of,
 )
 
@@ -79,16 +80,10 @@ def home(request):
         return redirect("login")
     if portal_client_for(request.user) is not None:
         return redirect("portal-home")
-    membership = (
-        Membership.objects.with_scopes_disabled()
-        .filter(user=request.user, is_active=True)
-        .select_related("clinic")
-        .order_by("created_at")
-        .first()
-    )
-    if membership is None:
+    memberships = memberships_of(user=request.user)
+    if not memberships:
         return render(request, "clinic/no_clinic.html", status=403)
-    return redirect("caseload", clinic_slug=membership.clinic.slug)
+    return redirect("caseload", clinic_slug=memberships[0].clinic.slug)
 
 
 def favicon(request):

@@ -4,6 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from clinic.models import ArchivableQuerySet, Client, Clinic, Couple, Membership, Role, User
+from clinic.tenancy import scopes_disabled
 
 
 def membership_for(*, clinic: Clinic, user) -> Membership | None:
@@ -20,11 +21,17 @@ def membership_for(*, clinic: Clinic, user) -> Membership | None:
 
 def clinics_for_user(*, user) -> QuerySet[Clinic]:
     """Clinics where the user is an active member."""
-    return Clinic.objects.filter(
-        id__in=Membership.objects.with_scopes_disabled()
-        .filter(user=user, is_active=True)
-        .values("clinic_id")
-    )
+    return Clinic.objects.filter(id__in=[m.clinic_id for m in memberships_of(user=user)])
+
+
+def memberships_of(*, user) -> list[Membership]:
+    """The user's active memberships in every clinic (an identity look-up, across clinics)."""
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user, is_active=True)
+            .select_related("clinic")
+            .order_by("created_at")
+        )
 
 
 def couples_visible_to(*, clinic: Clinic, membership: Membership) -> ArchivableQuerySet:

@@ -22,6 +22,7 @@ from clinic.models import (
     User,
 )
 from clinic.permissions import require_admin_of
+from clinic.tenancy import scopes_disabled
 
 CLIENT_FIELDS = (
     "legal_name",
@@ -153,7 +154,7 @@ def couple_create(
     couple = Couple.objects.create(
         clinic=clinic, partner_a=partner_a, partner_b=partner_b, created_by=by, **fields
     )
-    couple.therapists.set(therapists)
+    couple.therapists.set(therapists, through_defaults=couple.assignment_defaults)
     CoupleStatusChange.objects.create(
         clinic=clinic, couple=couple, from_status="", to_status=couple.status, changed_by=by
     )
@@ -183,7 +184,7 @@ def couple_update(*, couple: Couple, by: User, request=None, therapists=None, **
     if therapists is not None:
         _check_therapists(clinic=clinic, therapists=therapists)
         if {t.pk for t in therapists} != set(couple.therapists.values_list("pk", flat=True)):
-            couple.therapists.set(therapists)
+            couple.therapists.set(therapists, through_defaults=couple.assignment_defaults)
             changed.append("therapists")
     record_event(
         clinic=clinic,
@@ -328,7 +329,11 @@ def member_add(
         if not password:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-    if hasattr(user, "client_record") and user.client_record is not None:
+    # A client's portal login in any clinic cannot also be staff: an identity look-up across
+    # clinics (row-level security would otherwise show only this clinic's clients).
+    with scopes_disabled():
+        is_portal_client = Client.objects.filter(portal_user=user).exists()
+    if is_portal_client:
         raise ValidationError({"email": "This login belongs to a client's portal account."})
     membership = Membership.objects.for_clinic(clinic).filter(user=user).first()
     if membership and membership.is_active:

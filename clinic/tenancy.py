@@ -4,14 +4,26 @@ of leaking another clinic's records.
 
 Views activate the scope from the URL's clinic (see clinic.api_base / clinic.page_access),
 Celery tasks from the row they load, management commands and tests with `scopes_disabled()`.
+The database follows the same scope through row-level security (clinic.postgresql): outside
+any scope it shows no tenant row at all; `scopes_disabled()` is cross-clinic work (identity
+look-ups such as "which clinics is this login a member of", sweeps, commands, fixtures).
 """
 
 import uuid
+from contextlib import contextmanager
 
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
+from django_scopes.state import state as scope_state
 
-__all__ = ["TenantModel", "TenantQuerySet", "clinic_scope", "scope", "scopes_disabled"]
+__all__ = [
+    "TenantModel",
+    "TenantQuerySet",
+    "clinic_scope",
+    "outside_any_clinic",
+    "scope",
+    "scopes_disabled",
+]
 
 
 class TenantQuerySet(models.QuerySet):
@@ -42,3 +54,25 @@ class TenantModel(models.Model):
 def clinic_scope(clinic):
     """Context manager activating the scope of one clinic (for tasks and commands)."""
     return scope(clinic=clinic)
+
+
+@contextmanager
+def outside_any_clinic():
+    """Scopes enabled and no clinic active, whatever the caller's context: where a request or
+    a task enters, so that only its own `scope(clinic=...)` opens a clinic's rows (and a test's
+    fixtures, built with scopes disabled, lend it nothing)."""
+    token = scope_state.set({"_enabled": True})
+    try:
+        yield
+    finally:
+        scope_state.reset(token)
+
+
+def request_outside_any_clinic(get_response):
+    """Middleware: every request starts outside any clinic (see outside_any_clinic)."""
+
+    def middleware(request):
+        with outside_any_clinic():
+            return get_response(request)
+
+    return middleware

@@ -29,7 +29,7 @@ from django.utils import timezone
 from clinic.audit import record_event
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple, User
 from clinic.permissions import require_admin_of
-from clinic.tenancy import clinic_scope
+from clinic.tenancy import clinic_scope, scopes_disabled
 from reports import dispatch, storage
 from reports.broker import ensure_broker
 from reports.models import Audience, ClinicExport, ProgressReport, Status
@@ -164,15 +164,20 @@ def _lease_kept(report_id, token: uuid.UUID) -> Iterator[None]:
 
     def heartbeat() -> None:
         try:
-            while not stop.wait(settings.REPORT_LEASE_SECONDS / 3):
-                if not report_renew_lease(report_id=report_id, token=token):
-                    log.warning("report %s: lease lost to another runner", report_id)
-                    return
+            # A new thread starts outside any scope; the lease is found by id, across clinics.
+            with scopes_disabled():
+                _renew_until_stopped()
         except Exception:
             # The final write re-checks the lease; a missed beat only risks a takeover.
             log.exception("report %s: lease renewal failed", report_id)
         finally:
             connection.close()  # this thread's own connection
+
+    def _renew_until_stopped() -> None:
+        while not stop.wait(settings.REPORT_LEASE_SECONDS / 3):
+            if not report_renew_lease(report_id=report_id, token=token):
+                log.warning("report %s: lease lost to another runner", report_id)
+                return
 
     beat = threading.Thread(target=heartbeat, name=f"lease-{report_id}", daemon=True)
     beat.start()

@@ -70,4 +70,4 @@ class CoupleFactory(DjangoModelFactory):
     @factory.post_generation
     def therapists(obj, create, extracted, **kwargs):
         if create and extracted:
-            obj.therapists.set(extracted)
+            obj.therapists.set(extracted, through_defaults=obj.assignment_defaults)

@@ -48,7 +48,7 @@ def _send(client: APIClient, method: str, url: str, body):
 
 @pytest.mark.django_db
 def test_no_api_route_answers_500_to_junk(clinic, admin, couple):
-    couple.therapists.add(admin)
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     staff = api_client_for(admin)
     partner = api_client_for(couple.partner_a.portal_user)
     staff.raise_request_exception = partner.raise_request_exception = False

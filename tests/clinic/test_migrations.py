@@ -52,6 +52,7 @@ def _fill_and_migrate_forward(executor, latest):
     couple = old.get_model("clinic", "Couple").objects.create(
         clinic=clinic, partner_a=a, partner_b=b, status="active"
     )
+    couple.therapists.add(user)  # the auto-created table, before CoupleTherapist
     old.get_model("therapy_sessions", "TherapySession").objects.create(
         clinic=clinic,
         couple=couple,
@@ -83,3 +84,6 @@ def _fill_and_migrate_forward(executor, latest):
     assert (
         new.get_model("reports", "ProgressReport").objects.filter(couple_id=couple.pk).count() == 1
     )
+    # The assignment became a tenant row carrying the couple's clinic.
+    assignments = new.get_model("clinic", "CoupleTherapist").objects.filter(couple_id=couple.pk)
+    assert list(assignments.values_list("therapist_id", "clinic_id")) == [(user.pk, clinic.pk)]

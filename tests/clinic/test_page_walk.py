@@ -218,7 +218,7 @@ def test_portal_pages_hide_other_couples_and_the_other_partners_material(couple,
 
 @pytest.mark.django_db
 def test_junk_form_posts_never_answer_500(admin, couple):
-    couple.therapists.add(admin)
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     staff, partner = _browser(admin), _browser(couple.partner_a.portal_user)
     failures, statuses = [], []
     for prefix, client in ((STAFF_PREFIX, staff), (PORTAL_PREFIX, partner)):

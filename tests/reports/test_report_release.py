@@ -77,7 +77,7 @@ def test_a_clinic_export_never_publishes_to_the_portal(couple, admin, clinic):
     )
     report = done_report(couple)
     ProgressReport.objects.filter(pk=report.pk).update(export=export)
-    couple.therapists.add(admin)
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     refused = api_client_for(admin).post(staff_url(clinic, f"reports/{report.pk}/share/"))
     assert refused.status_code == 400
     assert "clinic export" in refused.json()["errors"]["report"][0]

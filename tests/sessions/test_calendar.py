@@ -81,7 +81,7 @@ def test_week_shows_my_sessions_across_couples_in_clinic_time(page, clinic, coup
         second, starts_at=_at(6, 19), kind=SessionKind.INDIVIDUAL, partner=second.partner_b
     )
     colleague = MembershipFactory(clinic=clinic).user
-    couple.therapists.add(colleague)
+    couple.therapists.add(colleague, through_defaults=couple.assignment_defaults)
     make_session(couple, therapist=colleague, starts_at=_at(5, 15))  # not mine
     make_session(couple, starts_at=_at(12, 15))  # next week
     html = page.get(reverse("calendar-week", args=[clinic.slug])).content.decode()

@@ -65,7 +65,7 @@ def test_the_new_cosigner_can_then_cosign(admin, clinic, couple, supervisor, suc
     note = awaiting(couple, supervisor)
     leave(clinic, supervisor)
     api_client_for(admin).post(url(clinic, note), {"cosigner": str(successor.pk)})
-    couple.therapists.add(successor)
+    couple.therapists.add(successor, through_defaults=couple.assignment_defaults)
     cosigned = api_client_for(successor).post(
         f"/api/v1/clinics/{clinic.slug}/notes/{note.pk}/cosign/"
     )

@@ -35,7 +35,7 @@ def book(therapist, clinic, couple, starts_at, **body):
 
 def second_couple(clinic, therapist):
     other = CoupleFactory(clinic=clinic)
-    other.therapists.add(therapist)
+    other.therapists.add(therapist, through_defaults=other.assignment_defaults)
     return other
 
 
@@ -55,7 +55,7 @@ def test_booking_over_the_couples_session_with_another_therapist_is_refused(
     london, therapist, couple
 ):
     colleague = MembershipFactory(clinic=london).user
-    couple.therapists.add(colleague)
+    couple.therapists.add(colleague, through_defaults=couple.assignment_defaults)
     make_session(couple, therapist=colleague, starts_at=AT)
     response = book(therapist, london, couple, AT - timedelta(minutes=20))
     assert response.status_code == 400
@@ -130,7 +130,7 @@ def test_a_session_moved_within_its_own_slot_does_not_clash_with_itself(london, 
 
 def test_handing_a_session_to_a_busy_therapist_is_refused(london, therapist, couple):
     colleague = MembershipFactory(clinic=london).user
-    couple.therapists.add(colleague)
+    couple.therapists.add(colleague, through_defaults=couple.assignment_defaults)
     make_session(second_couple(london, colleague), therapist=colleague, starts_at=AT)
     session = make_session(couple, therapist=therapist, starts_at=AT)
     response = api_client_for(therapist).patch(

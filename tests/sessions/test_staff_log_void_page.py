@@ -75,7 +75,7 @@ def test_a_log_of_another_kind_or_couple_is_404(staff, couple, clinic, therapist
     log = make_check_in(couple, couple.partner_a)
     assert staff.post(void_url(couple, "practice", log), {"reason": "x"}).status_code == 404
     other = CoupleFactory(clinic=clinic)
-    other.therapists.add(therapist)
+    other.therapists.add(therapist, through_defaults=other.assignment_defaults)
     assert staff.post(void_url(other, "check-in", log), {"reason": "x"}).status_code == 404
     assert staff.post(void_url(couple, "nonsense", log), {"reason": "x"}).status_code == 404
     log.refresh_from_db()

@@ -266,7 +266,9 @@ def test_content_is_locked_while_awaiting_cosignature(supervised, clinic, couple
 
 def test_only_the_supervisor_cosigns(supervised, supervisor, admin, clinic, couple):
     note = _signed_via_api(supervised, clinic, couple)
-    couple.therapists.add(MembershipFactory(clinic=clinic).user)
+    couple.therapists.add(
+        MembershipFactory(clinic=clinic).user, through_defaults=couple.assignment_defaults
+    )
     colleague = couple.therapists.exclude(pk=supervised.pk).first()
     for user, expected in ((supervised, 403), (admin, 403), (colleague, 403)):
         response = api_client_for(user).post(url(clinic, f"notes/{note.pk}/cosign/"))

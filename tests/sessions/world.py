@@ -25,7 +25,7 @@ def make_session(couple, *, therapist=None, **fields) -> TherapySession:
         from tests.factories import MembershipFactory
 
         therapist = MembershipFactory(clinic=couple.clinic).user
-        couple.therapists.add(therapist)
+        couple.therapists.add(therapist, through_defaults=couple.assignment_defaults)
     fields.setdefault("starts_at", timezone.now() + timedelta(days=1))
     if fields.get("kind") == SessionKind.INDIVIDUAL:
         fields.setdefault("partner", couple.partner_a)
