@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from clinic.audit_chain import LINK_NEW_EVENT
 from clinic.record_locks import refuse, refuse_truncate
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 
@@ -320,7 +321,9 @@ class CoupleStatusChange(TenantModel):
 class AuditEvent(TenantModel):
     """Append-only record of who read or changed which clinical record, from where.
 
-    Rows are never updated or deleted by the application; on PostgreSQL a trigger refuses it too.
+    Rows are never updated or deleted by the application; on PostgreSQL triggers and the app
+    role's privileges refuse it too, and each event is chained to the one before it in its
+    clinic (seq, prev_hash, hash: set by the database, see clinic.audit_chain).
     """
 
     actor = models.ForeignKey(
@@ -333,11 +336,27 @@ class AuditEvent(TenantModel):
     ip = models.GenericIPAddressField(null=True, blank=True)
     channel = models.CharField(max_length=10, default="api")
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain, filled in by the database on insert (PostgreSQL; 0 and "" on SQLite).
+    seq = models.PositiveBigIntegerField(default=0, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["clinic", "object_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "seq"], condition=models.Q(seq__gt=0), name="auditevent_chain_seq"
+            )
+        ]
         triggers = [
+            pgtrigger.Trigger(
+                name="chain",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                declare=[("_last_seq", "bigint"), ("_last_hash", "text")],
+                func=LINK_NEW_EVENT,
+            ),
             refuse(
                 name="append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,

@@ -53,6 +53,9 @@ def _fill_and_migrate_forward(executor, latest):
         clinic=clinic, partner_a=a, partner_b=b, status="active"
     )
     couple.therapists.add(user)  # the auto-created table, before CoupleTherapist
+    events = old.get_model("clinic", "AuditEvent").objects
+    for action in ("create", "read"):  # written before the audit chain existed
+        events.create(clinic=clinic, action=action, object_type="clinic.couple")
     old.get_model("therapy_sessions", "TherapySession").objects.create(
         clinic=clinic,
         couple=couple,
@@ -87,3 +90,12 @@ def _fill_and_migrate_forward(executor, latest):
     # The assignment became a tenant row carrying the couple's clinic.
     assignments = new.get_model("clinic", "CoupleTherapist").objects.filter(couple_id=couple.pk)
     assert list(assignments.values_list("therapist_id", "clinic_id")) == [(user.pk, clinic.pk)]
+    # Events written before the chain were chained in the order they happened.
+    chained = list(
+        new.get_model("clinic", "AuditEvent")
+        .objects.filter(clinic_id=clinic.pk)
+        .order_by("seq")
+        .values_list("seq", "action", "prev_hash", "hash")
+    )
+    assert [(seq, action) for seq, action, *_ in chained] == [(1, "create"), (2, "read")]
+    assert chained[0][2] == "" and chained[1][2] == chained[0][3] != ""

@@ -1,0 +1,102 @@
+"""The audit trail is a hash chain per clinic kept by the database: every insert is linked,
+whatever wrote it, and `audit_verify` finds the first broken link after the owner (who can
+get past the triggers) alters, removes or re-links an event."""
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from clinic import db_roles
+from clinic.audit import record_event, record_reads
+from clinic.models import AuditEvent
+
+AUDIT = AuditEvent._meta.db_table
+
+
+def _events(clinic):
+    return list(AuditEvent.objects.filter(clinic=clinic).order_by("seq"))
+
+
+@pytest.mark.django_db
+def test_every_event_is_linked_to_the_one_before_in_its_clinic(clinic, other_clinic, couple):
+    record_event(clinic=clinic, actor=None, action="create", obj=couple, channel="page")
+    record_reads(clinic=clinic, actor=None, objects=[couple.partner_a, couple.partner_b])
+    record_event(clinic=other_clinic, actor=None, action="read", obj=other_clinic)
+    # Whatever the application passes for the chain columns is overwritten.
+    AuditEvent.objects.create(clinic=clinic, action="read", object_type="x", seq=99, hash="0")
+
+    ours = _events(clinic)
+    assert [e.seq for e in ours] == [1, 2, 3, 4]
+    assert ours[0].prev_hash == ""
+    assert [e.prev_hash for e in ours[1:]] == [e.hash for e in ours[:-1]]
+    assert all(len(e.hash) == 64 for e in ours)
+    assert [(e.seq, e.prev_hash) for e in _events(other_clinic)] == [(1, "")]
+
+
+@pytest.mark.django_db
+def test_audit_verify_reports_intact_chains(clinic, other_clinic, capsys):
+    for _ in range(3):
+        record_event(clinic=clinic, actor=None, action="read", obj=clinic)
+    record_event(clinic=other_clinic, actor=None, action="read", obj=other_clinic)
+    call_command("audit_verify")
+    out = capsys.readouterr().out
+    head = _events(clinic)[-1]
+    assert f"harbour: intact, 3 events, head #3 {head.hash}" in out
+    assert "elsewhere: intact, 1 events" in out
+
+
+def _as_owner(*statements):
+    """The owner's own connection: it may switch the triggers off, as an intruder with the
+    owner's password could."""
+    owner = db_roles.owner_credentials()
+    dsn = psycopg.conninfo.make_conninfo(
+        dbname=connection.settings_dict["NAME"],
+        user=owner["USER"],
+        host=owner["HOST"] or "127.0.0.1",
+        port=owner["PORT"] or 5432,
+        password=owner["PASSWORD"] or None,
+    )
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        # Foreign keys are checked at once, so no check is pending when the triggers go back on.
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        conn.execute(f"ALTER TABLE {AUDIT} DISABLE TRIGGER USER")
+        for sql, params in statements:
+            conn.execute(sql, params)
+        conn.execute(f"ALTER TABLE {AUDIT} ENABLE TRIGGER USER")
+
+
+@pytest.fixture
+def chain(clinic, other_clinic):
+    for action in ("create", "read", "update", "read", "sign"):
+        record_event(clinic=clinic, actor=None, action=action, obj=clinic)
+    record_event(clinic=other_clinic, actor=None, action="read", obj=other_clinic)
+    return _events(clinic)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_finds_an_event_altered_by_the_owner(chain):
+    _as_owner((f"UPDATE {AUDIT} SET action = 'read' WHERE id = %s", [chain[2].pk]))  # noqa: S608
+    with pytest.raises(CommandError, match=r"harbour \(first at event #3 .* was altered"):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_finds_an_altered_event_whose_hash_was_recomputed(chain):
+    """Rewriting the hash too breaks the next event's link."""
+    from clinic.audit_chain import DIGEST
+
+    _as_owner(
+        (f"UPDATE {AUDIT} SET action = 'read' WHERE id = %s", [chain[2].pk]),  # noqa: S608
+        (f"UPDATE {AUDIT} e SET hash = {DIGEST.format(r='e')} WHERE id = %s", [chain[2].pk]),  # noqa: S608
+    )
+    with pytest.raises(CommandError, match=r"event #4 .* does not link to the event before it"):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_finds_a_removed_event(chain, capsys):
+    _as_owner((f"DELETE FROM {AUDIT} WHERE id = %s", [chain[1].pk]))  # noqa: S608
+    with pytest.raises(CommandError, match=r"event #3 .* follows #1: 1 event\(s\) are missing"):
+        call_command("audit_verify")
+    assert "elsewhere: intact" in capsys.readouterr().out
