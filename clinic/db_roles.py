@@ -86,3 +86,15 @@ def harden(connection) -> None:
             *APP_ROLE_REVOKES,
         ]:
             cursor.execute(statement.format(app=quoted))
+
+
+@contextmanager
+def migrating(alias: str = "default"):
+    """For code that runs migrations itself (tests of a migration): connected as the owner, as
+    `manage.py migrate` is, and with the app role's grants and row security applied afresh
+    afterwards (tables that were dropped and created again have lost them)."""
+    with as_owner(alias):
+        try:
+            yield
+        finally:
+            harden(connections[alias])

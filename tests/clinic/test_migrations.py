@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from clinic.db_roles import as_owner, harden
+from clinic.db_roles import migrating
 
 BASELINE = [
     ("clinic", "0002_auditevent_append_only_trigger"),
@@ -25,17 +25,15 @@ def _latest(executor):
 @pytest.mark.django_db(transaction=True)
 def test_later_migrations_apply_to_a_database_holding_data():
     # Migrations run as the owner of the tables, as `manage.py migrate` does.
-    with as_owner():
+    with migrating():
         executor = MigrationExecutor(connection)
         latest = _latest(executor)
         executor.migrate(BASELINE)
         try:
             _fill_and_migrate_forward(executor, latest)
         finally:
-            # Whatever happened, leave the test database at the latest schema (with the app
-            # role's grants on the tables made afresh) for the other tests.
+            # Whatever happened, leave the test database at the latest schema for the others.
             MigrationExecutor(connection).migrate(latest)
-            harden(connection)
 
 
 def _fill_and_migrate_forward(executor, latest):

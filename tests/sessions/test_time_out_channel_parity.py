@@ -10,6 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.db_roles import migrating
 from sessions.models import TimeOutLog
 from tests.conftest import api_client_for
 from tests.sessions.world import make_agreement
@@ -71,6 +72,11 @@ def test_other_partner_of_a_couple(couple):
 
 @pytest.mark.django_db(transaction=True)
 def test_migration_links_unlinked_time_outs_to_the_agreement_then_running():
+    with migrating():  # as the owner of the tables, as `manage.py migrate` runs
+        _migration_links_unlinked_time_outs()
+
+
+def _migration_links_unlinked_time_outs():
     before = [("therapy_sessions", "0006_note_cosigner_reassign")]
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
