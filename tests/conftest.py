@@ -49,6 +49,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connections["default"].settings_dict.update(owner)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tests_migrate_as_the_owner():
+    """A test that runs migrations itself (MigrationExecutor) runs them as the owner, as
+    `manage.py migrate` does; the app role's grants and row security are applied afresh after
+    (tables dropped and made again have lost them)."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    original = MigrationExecutor.migrate
+
+    def migrate(self, *args, **kwargs):
+        with db_roles.migrating(self.connection.alias):
+            return original(self, *args, **kwargs)
+
+    MigrationExecutor.migrate = migrate
+    yield
+    MigrationExecutor.migrate = original
+
+
 @pytest.fixture(autouse=True)
 def _no_scope_for_fixtures():
     with scopes_disabled():
