@@ -38,7 +38,7 @@ def restore_hand_written(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('therapy_sessions', '0012_breathing_together'),
+        ('therapy_sessions', '0013_note_risk_not_chosen'),
     ]
 
     operations = [

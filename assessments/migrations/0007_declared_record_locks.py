@@ -35,7 +35,7 @@ def restore_hand_written(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0005_caseload_indexes'),
+        ('assessments', '0006_response_triggers_on_sqlite'),
     ]
 
     operations = [
