@@ -13,6 +13,7 @@ from assessments.models import Response, RiskAlert
 from assessments.risk import REVIEW, URGENT
 from assessments.scoring import UnknownInstrument, get_instrument
 from assessments.services import local_today
+from clinic.queries import first_rows_per
 
 #: instruments whose latest scores the caseload shows, in display order
 HEADLINE_INSTRUMENTS = ("phq9", "gad7", "pcl5", "csi16", "csi4", "ecrr", "ecrs", "ders16")
@@ -74,20 +75,18 @@ def latest_headlines(*, clinic, couples) -> dict:
     One query: DISTINCT ON keeps the newest row per (couple, partner, instrument) along the
     clinic's index of submitted responses, and only the scales leave the database."""
     ids = [c.pk for c in couples]
-    latest = (
+    latest = first_rows_per(
         Response.objects.for_clinic(clinic)
         .submitted()
         .filter(couple_id__in=ids, instrument_code__in=HEADLINE_INSTRUMENTS)
-        .order_by("couple_id", "partner_id", "instrument_code", "-submitted_at")
-        .distinct("couple_id", "partner_id", "instrument_code")
-        .values(
-            "couple_id",
-            "partner_id",
-            "instrument_code",
-            "instrument_version",
-            "due_on",
-            scales=F("scores__scales"),
-        )
+        .order_by("couple_id", "partner_id", "instrument_code", "-submitted_at"),
+        ("couple_id", "partner_id", "instrument_code"),
+        "couple_id",
+        "partner_id",
+        "instrument_code",
+        "instrument_version",
+        "due_on",
+        scales=F("scores__scales"),
     )
     names = {}
     for couple in couples:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic.confidentiality import Material, Viewer, ViewerKind, couple_policy, may_view
 from clinic.models import Clinic, Couple, Membership
+from clinic.queries import first_rows_per
 from clinic.selectors import couples_visible_to
 from sessions.models import (
     NoteAddendum,
@@ -175,7 +176,7 @@ def next_and_last_session_briefs(
     }
     found: dict = {cid: {"next": None, "last": None} for cid in ids}
     for key, qs in queries.items():
-        for row in qs.distinct("couple_id").values(*BRIEF_FIELDS):
+        for row in first_rows_per(qs, ("couple_id",), *BRIEF_FIELDS):
             found[row["couple_id"]][key] = row
     return found
 
