@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from assessments import fhir, services
@@ -42,6 +42,7 @@ from clinic.api_base import ClinicAPIView, ClinicViewSet, CoupleScopedMixin
 from clinic.audit import record_event, record_reads
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple
+from clinic.parsers import JSONParser
 from clinic.selectors import couples_for_caseload
 
 

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, plus the clinic for row-level security.
+"""Django's PostgreSQL backend, plus the clinic for row-level security (and instants sent in
+UTC, see DatabaseOperations).
 
 Every tenant table's policy (clinic.row_security) reads the transaction-local setting
 `attune.clinic_id`. This backend sets it from the active django-scopes scope before a statement
@@ -14,8 +15,10 @@ inside a transaction it is set when the scope differs from what was set there la
 autocommit mode a statement that needs a clinic runs in a transaction of its own with it.
 """
 
+import datetime
+
 from django.db import transaction
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from django_scopes import get_scope
 from psycopg.pq import TransactionStatus
 
@@ -34,7 +37,18 @@ def scope_setting() -> str:
     return str(getattr(clinic, "pk", clinic))
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def adapt_datetimefield_value(self, value):
+        # Python accepts UTC offsets up to +-23:59, PostgreSQL up to +-15:59 (a DataError, so a
+        # 500, for e.g. ?since=...+20:00). The same instant in UTC is always accepted.
+        if isinstance(value, datetime.datetime) and value.utcoffset() is not None:
+            value = value.astimezone(datetime.UTC)
+        return super().adapt_datetimefield_value(value)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # What attune.clinic_id holds in the open transaction (None: unknown or none set).

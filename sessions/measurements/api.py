@@ -5,11 +5,12 @@ import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from clinic.api_base import ClinicAPIView, CoupleScopedViewSet
 from clinic.filtering import TenantFilterSet
+from clinic.parsers import JSONParser
 from sessions.homework.serializers import ReasonSerializer
 from sessions.measurements import serializers as s
 from sessions.measurements import services as measurement_services
