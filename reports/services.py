@@ -228,7 +228,8 @@ def report_generate(*, report_id) -> None:
                 "Try again; if it fails again, contact support with this report's id.",
             )
         else:
-            report_finish(report=report, pdf=rendered, token=token)
+            if report_finish(report=report, pdf=rendered, token=token):
+                log.info("report %s done (attempt %s)", report_id, report.attempts)
     export_advance(report_id=report_id)
 
 

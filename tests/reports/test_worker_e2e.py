@@ -231,3 +231,33 @@ def test_worker_builds_a_clinic_export_zip(worker_factory, clinic):
     )
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert {f"{c.pk}/clinical.pdf" for c in couples} | {"headline_scores.csv"} <= names
+
+
+def test_request_id_travels_from_the_request_into_the_worker_logs(worker_factory, clinic):
+    import json
+    import uuid
+
+    worker = worker_factory(LOG_FORMAT="json")
+    therapist = MembershipFactory(clinic=clinic, role=Role.THERAPIST).user
+    couple = CoupleFactory(clinic=clinic, therapists=[therapist])
+    request_id = uuid.uuid4().hex
+    response = api_client_for(therapist).post(
+        f"/api/v1/clinics/{clinic.slug}/couples/{couple.pk}/reports/",
+        {"period_start": "2026-01-01", "period_end": "2026-03-31", "audiences": ["clinical"]},
+        format="json",
+        HTTP_X_REQUEST_ID=request_id,
+    )
+    assert response["X-Request-ID"] == request_id
+    report_id = response.json()[0]["id"]
+    wait_for(lambda: _status(report_id) == Status.DONE)
+    worker.terminate()
+    output, _ = worker.communicate(timeout=30)
+    records = []
+    for line in output.splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue  # Celery's start-up banner is not a log record
+    done = [r for r in records if r.get("message") == f"report {report_id} done (attempt 1)"]
+    assert len(done) == 1, output[-3000:]
+    assert done[0]["request_id"] == request_id and done[0]["level"] == "INFO"
