@@ -190,3 +190,30 @@ def withheld_statement(figure: Figure, owner_names: tuple[str, ...], *, couple: 
         return f"Not shared: each partner's {what} are private under your agreement."
     names = " and ".join(owner_names)
     return f"Not shared: {names}'s {what} are private under your agreement."
+
+
+#: what a partner is told, in plain words, per kind of individual material (portal)
+MATERIAL_WORDS = {
+    Material.QUESTIONNAIRE_RESULT: "questionnaire scores",
+    Material.QUESTIONNAIRE_ANSWERS: "questionnaire answers",
+    Material.PRACTICE_LOG: "practice logs",
+    Material.TIMEOUT_LOG: "time-out logs",
+    Material.CHECKIN: "daily check-ins",
+    Material.MEASUREMENT: "body measurements",
+}
+NEVER_SHARED_WORDS = (
+    "answers to questions about safety, self-harm or suicidal thoughts",
+    "what you say in an individual session with your therapist",
+)
+
+
+def sharing_summary(policy: str) -> tuple[list[str], list[str]]:
+    """(what of my individual material my partner sees, what they never see) under `policy`,
+    decided by `may_view` itself so the portal's words cannot drift from the rule."""
+    me, partner = "me", Viewer(ViewerKind.PARTNER, "partner")
+    shared = [
+        words
+        for material, words in MATERIAL_WORDS.items()
+        if may_view(viewer=partner, material=material, owner_id=me, policy=policy)
+    ]
+    return shared, list(NEVER_SHARED_WORDS)

@@ -4,8 +4,10 @@ next and last session per couple, and the couple page's Sessions and Confidentia
 from clinic.extensions import (
     CaseloadEnricher,
     CouplePanel,
+    PortalSection,
     register_caseload_enricher,
     register_couple_panel,
+    register_portal_section,
 )
 from sessions.therapy.selectors import (
     latest_note_has_risk,
@@ -44,6 +46,20 @@ def load_note_risk(*, clinic, membership, couples) -> dict:
     return open_note_risk(clinic=clinic, couple_ids=[c.pk for c in couples])
 
 
+def portal_sharing_context(*, request) -> dict:
+    """Portal section: what of the partner's own material the other partner sees (and never)."""
+    from clinic.confidentiality import effective_policy, sharing_summary
+
+    if request.couple is None:
+        return {"couple": None}
+    policy = effective_policy(
+        couple_policy=request.couple.individual_material_policy,
+        clinic_shares_by_default=request.clinic.partners_see_individual_results,
+    )
+    shared, never = sharing_summary(policy)
+    return {"couple": request.couple, "shared": shared, "never": never}
+
+
 def register() -> None:
     """Called from the app's ready()."""
     from sessions.therapy.pages import confidentiality_panel_context, sessions_panel_context
@@ -56,6 +72,14 @@ def register() -> None:
         )
     )
     # Risk concerns in a signed note float the couple to the top like a questionnaire alert.
+    register_portal_section(
+        PortalSection(
+            key="sharing",
+            order=95,
+            template="sessions/portal_sharing.html",
+            context=portal_sharing_context,
+        )
+    )
     register_caseload_enricher(
         CaseloadEnricher(
             key="note_risk",

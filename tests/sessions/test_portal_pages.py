@@ -209,3 +209,26 @@ def test_another_couples_agreement_is_not_found(partner_a, clinic, therapist):
 def test_staff_cannot_open_portal_pages(client, therapist, couple):
     client.force_login(therapist)
     assert client.get(reverse("portal-check-in")).status_code == 404
+
+
+def test_portal_home_tells_a_partner_what_their_partner_can_see(client, couple):
+    client.force_login(couple.partner_a.portal_user)
+    couple.individual_material_policy = "private"
+    couple.save()
+    page = client.get("/portal/").content.decode()
+    assert "What your partner can see" in page
+    assert "stay private: your partner does not see them" in page
+    assert "suicidal thoughts" in page  # never shared, whatever the agreement
+    couple.individual_material_policy = "shared"
+    couple.save()
+    page = client.get("/portal/").content.decode()
+    assert "your partner can see your questionnaire scores, questionnaire answers" in page
+    assert "individual session with your therapist" in page
+
+
+def test_sharing_summary_follows_the_confidentiality_rule():
+    from clinic.confidentiality import sharing_summary
+
+    assert sharing_summary("private")[0] == []
+    shared, never = sharing_summary("shared")
+    assert "daily check-ins" in shared and len(never) == 2
