@@ -104,7 +104,8 @@ def validate_wording(
     anchors: dict[int, tuple[tuple[int, str], ...]] = {}
     instructions: str | None = None
     count = len(instrument.items)
-    for where, key, value, raw_anchors in entries:
+    for where, key, entry, entry_anchors in entries:
+        value, raw_anchors = entry, entry_anchors
         if key.strip().lower() == INSTRUCTIONS_KEY:
             if instructions is not None:
                 errors.append(f"{where}: instructions are given twice")

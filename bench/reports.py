@@ -246,7 +246,7 @@ def _export_memory(therapist, couples: int, start) -> dict:
         if export.status != "done" or export.completed != couples:
             raise RuntimeError(f"export ended {export.status}: {export.failure_reason}")
         children = subprocess.run(
-            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True
+            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=False
         ).stdout.split()
         pool = [_peak_rss_mb(int(pid)) for pid in children]
         return {

@@ -1,6 +1,6 @@
 import django_filters
 
-from clinic.tenancy import scopes_disabled
+from clinic.tenancy import across_clinics
 
 
 class TenantFilterSet(django_filters.FilterSet):
@@ -10,5 +10,5 @@ class TenantFilterSet(django_filters.FilterSet):
 
     @classmethod
     def get_filters(cls):
-        with scopes_disabled():
+        with across_clinics():
             return super().get_filters()

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple
 from clinic.selectors import membership_for
-from clinic.tenancy import scope, scopes_disabled
+from clinic.tenancy import across_clinics, scope
 
 
 def clinic_member_required(view):
@@ -39,7 +39,7 @@ def portal_client_for(user) -> Client | None:
     if not getattr(user, "is_authenticated", False):
         return None
     # An identity look-up: the login does not yet say which clinic it belongs to.
-    with scopes_disabled():
+    with across_clinics():
         return (
             Client.objects.select_related("clinic")
             .filter(portal_user=user, archived_at__isnull=True)

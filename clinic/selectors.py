@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from clinic.models import ArchivableQuerySet, Client, Clinic, Couple, Membership, Role, User
-from clinic.tenancy import scopes_disabled
+from clinic.tenancy import across_clinics
 
 
 def membership_for(*, clinic: Clinic, user) -> Membership | None:
@@ -26,7 +26,7 @@ def clinics_for_user(*, user) -> QuerySet[Clinic]:
 
 def memberships_of(*, user) -> list[Membership]:
     """The user's active memberships in every clinic (an identity look-up, across clinics)."""
-    with scopes_disabled():
+    with across_clinics():
         return list(
             Membership.objects.filter(user=user, is_active=True)
             .select_related("clinic")

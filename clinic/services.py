@@ -22,7 +22,7 @@ from clinic.models import (
     User,
 )
 from clinic.permissions import require_admin_of
-from clinic.tenancy import scopes_disabled
+from clinic.tenancy import across_clinics
 
 CLIENT_FIELDS = (
     "legal_name",
@@ -331,7 +331,7 @@ def member_add(
             user.save(update_fields=["password"])
     # A client's portal login in any clinic cannot also be staff: an identity look-up across
     # clinics (row-level security would otherwise show only this clinic's clients).
-    with scopes_disabled():
+    with across_clinics():
         is_portal_client = Client.objects.filter(portal_user=user).exists()
     if is_portal_client:
         raise ValidationError({"email": "This login belongs to a client's portal account."})

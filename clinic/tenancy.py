@@ -19,6 +19,7 @@ from django_scopes.state import state as scope_state
 __all__ = [
     "TenantModel",
     "TenantQuerySet",
+    "across_clinics",
     "clinic_scope",
     "outside_any_clinic",
     "scope",
@@ -54,6 +55,15 @@ class TenantModel(models.Model):
 def clinic_scope(clinic):
     """Context manager activating the scope of one clinic (for tasks and commands)."""
     return scope(clinic=clinic)
+
+
+def across_clinics():
+    """Context manager for the few reads and writes that are cross-clinic by nature: identity
+    look-ups (which clinics a login belongs to, whether it is a client's portal login), and the
+    sweeps that find work by id before entering its clinic. App code leaves the scope only
+    through this (ruff's TID251 bans `scopes_disabled` outside tenancy, tasks, commands and
+    tests), so every such place is one grep away."""
+    return scopes_disabled()
 
 
 @contextmanager

@@ -105,7 +105,7 @@ class ExportRequestSerializer(serializers.Serializer):
     )
 
 
-def _download(report_or_export, *, clinic, user, request, channel: str, filename: str):
+def download_response(report_or_export, *, clinic, user, request, channel: str, filename: str):
     if not report_or_export.downloadable:
         raise Http404("This file is not available (not generated yet, failed, or expired).")
     record_event(
@@ -124,7 +124,7 @@ def _download(report_or_export, *, clinic, user, request, channel: str, filename
     return response
 
 
-def _filename(report: ProgressReport) -> str:
+def report_filename(report: ProgressReport) -> str:
     return f"attune-report-{report.audience}-{report.period_start}-{report.period_end}-{str(report.pk)[:8]}.pdf"
 
 
@@ -176,13 +176,13 @@ class ReportViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, clinic_slug, pk):
         report = self.get_object()
-        return _download(
+        return download_response(
             report,
             clinic=self.clinic,
             user=request.user,
             request=request,
             channel="api",
-            filename=_filename(report),
+            filename=report_filename(report),
         )
 
     @extend_schema(request=None, responses={200: ReportSerializer})
@@ -226,7 +226,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     @action(detail=True, methods=["get"])
     def download(self, request, clinic_slug, pk):
         export = self.get_object()
-        return _download(
+        return download_response(
             export,
             clinic=self.clinic,
             user=request.user,
@@ -254,11 +254,11 @@ class PortalReportViewSet(mixins.ListModelMixin, PortalViewSet):
         report = self.get_queryset().filter(pk=pk).first()
         if report is None:
             raise Http404
-        return _download(
+        return download_response(
             report,
             clinic=self.clinic,
             user=request.user,
             request=request,
             channel="portal",
-            filename=_filename(report),
+            filename=report_filename(report),
         )

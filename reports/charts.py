@@ -329,8 +329,8 @@ def _draw_frame(drawing: Drawing, frame: _Frame) -> None:
 def _axis_range(start: date, end: date, days: Sequence[date]) -> tuple[date, date]:
     """The period, stretched to include data outside it (a baseline taken before the period)."""
     if days:
-        start = min(start, min(days))
-        end = max(end, max(days))
+        start = min(start, *days)
+        end = max(end, *days)
     if end == start:
         end = start + timedelta(days=1)
     return start, end

@@ -257,8 +257,8 @@ def _notes(scope: Scope) -> dict:
         addenda.setdefault(note_id, []).append(text)
     labels = dict(NoteTemplate.choices)
     entries = []
-    for note_id, starts_at, kind, partner_id, template, sections, risk, concerns, plan in notes:
-        sections = sections or {}
+    for note_id, starts_at, kind, partner_id, template, stored, risk, concerns, plan in notes:
+        sections = stored or {}
         # The template's own section order (jsonb does not keep key order).
         text = "\n\n".join(
             f"{label}: {sections[key].strip()}"

@@ -25,6 +25,7 @@ ReportLab lays text out left to right, one glyph per character.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -105,18 +106,14 @@ FALLBACKS: tuple[Fallback, ...] = (
 )
 
 _lock = threading.Lock()
-_registered = False
 _loaded: dict[str, TTFont | None] = {}
 
 
+@functools.cache
 def register_fonts() -> None:
-    """Register DejaVu Sans (regular and bold) with ReportLab; safe to call any number of times."""
-    global _registered
-    if _registered:
-        return
+    """Register DejaVu Sans (regular and bold) with ReportLab; safe to call any number of times
+    (the cache makes every call after the first return at once)."""
     with _lock:
-        if _registered:
-            return
         pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
         # No italic face is shipped: <i> falls back to upright rather than to Helvetica.
@@ -127,7 +124,6 @@ def register_fonts() -> None:
         # lands in the PDF as a non-embedded font that no text uses; archival checks
         # (PDF/A) reject that, so drawings start in DejaVu instead.
         STATE_DEFAULTS["fontName"] = REGULAR
-        _registered = True
 
 
 def _candidates(fallback: Fallback) -> list[tuple[str, int]]:
@@ -228,10 +224,10 @@ def font_runs(text: str, *, bold: bool = False) -> list[tuple[str, str]]:
 
 def _runs(text: str, base: str) -> list[tuple[str, str]]:
     runs: list[tuple[str, str]] = []
-    for character in text:
-        font = font_for(character, base)
-        if font is None:
-            character, font = PLACEHOLDER, base
+    for original in text:
+        font = font_for(original, base)
+        character = original if font is not None else PLACEHOLDER
+        font = font or base
         if runs and runs[-1][1] == font:
             runs[-1] = (runs[-1][0] + character, font)
         else:

@@ -84,13 +84,13 @@ def report_download(request, report_id):
     )
     if report is None:
         raise Http404
-    return api._download(
+    return api.download_response(
         report,
         clinic=request.clinic,
         user=request.user,
         request=request,
         channel="page",
-        filename=api._filename(report),
+        filename=api.report_filename(report),
     )
 
 
@@ -154,7 +154,7 @@ def export_download(request, export_id):
     export = ClinicExport.objects.for_clinic(request.clinic).filter(pk=export_id).first()
     if export is None:
         raise Http404
-    return api._download(
+    return api.download_response(
         export,
         clinic=request.clinic,
         user=request.user,
@@ -173,13 +173,13 @@ def portal_report_download(request, report_id):
     )
     if report is None:
         raise Http404
-    return api._download(
+    return api.download_response(
         report,
         clinic=request.clinic,
         user=request.user,
         request=request,
         channel="portal",
-        filename=api._filename(report),
+        filename=api.report_filename(report),
     )
 
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from clinic.audit import record_event
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple, User
 from clinic.permissions import require_admin_of
-from clinic.tenancy import clinic_scope, scopes_disabled
+from clinic.tenancy import across_clinics, clinic_scope
 from reports import dispatch, storage
 from reports.broker import ensure_broker
 from reports.models import Audience, ClinicExport, ProgressReport, Status
@@ -165,7 +165,7 @@ def _lease_kept(report_id, token: uuid.UUID) -> Iterator[None]:
     def heartbeat() -> None:
         try:
             # A new thread starts outside any scope; the lease is found by id, across clinics.
-            with scopes_disabled():
+            with across_clinics():
                 _renew_until_stopped()
         except Exception:
             # The final write re-checks the lease; a missed beat only risks a takeover.

@@ -104,16 +104,14 @@ def normalise_sections(template: str, sections: object) -> dict[str, str]:
             f"{template.upper()} template (its sections: {', '.join(allowed)})."
         )
     result = {}
-    for key in allowed:
+    for key, label in allowed.items():
         value = sections.get(key, "")
         if value is None:
             value = ""
         if not isinstance(value, str):
-            errors.append(f"The {allowed[key]} section must be text.")
+            errors.append(f"The {label} section must be text.")
         elif len(value) > SECTION_MAX_CHARS:
-            errors.append(
-                f"The {allowed[key]} section is longer than {SECTION_MAX_CHARS} characters."
-            )
+            errors.append(f"The {label} section is longer than {SECTION_MAX_CHARS} characters.")
         else:
             result[key] = value
     if errors:

@@ -17,6 +17,7 @@ def _manage(*args, env):
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
 
 
@@ -80,6 +81,7 @@ def test_embedded_default_uses_sqlite_and_in_process_tasks():
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"], result.stderr
 

@@ -45,9 +45,11 @@ def _object_exists(client, bucket, key) -> bool:
     try:
         client.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        assert exc.response["Error"]["Code"] in ("404", "NoSuchKey")
-        return False
-    return True
+        code = exc.response["Error"]["Code"]
+    else:
+        return True
+    assert code in ("404", "NoSuchKey"), code
+    return False
 
 
 def test_settings_put_report_files_in_the_bucket_privately(s3_configured_storage):

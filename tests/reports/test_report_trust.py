@@ -345,9 +345,10 @@ def test_clinical_pdf_shows_cut_off_status_and_named_change_client_pdf_no_jargon
     for partner, later in ((a, 28), (b, 34)):
         for week, total in ((0, 40), (4, later)):
             answers = dict.fromkeys(range(1, 21), 0)
+            left = total
             for n in range(1, 21):
-                answers[n] = min(4, total)
-                total -= answers[n]
+                answers[n] = min(4, left)
+                left -= answers[n]
             _respond(couple, partner, "pcl5", answers, START + timedelta(weeks=week))
         for week in (0, 4):
             _respond(

@@ -208,6 +208,7 @@ def test_sqlite_quick_start_database_refuses_changes_to_signed_notes(tmp_path):
         capture_output=True,
         text=True,
         timeout=180,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "REFUSED 5" in result.stdout
