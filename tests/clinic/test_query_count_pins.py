@@ -23,7 +23,7 @@ API_PINS: dict[str, int] = {
     "api/v1/clinics/<slug:clinic_slug>/assessment-summaries/": 11,
     "api/v1/clinics/<slug:clinic_slug>/audit-events/": 6,
     "api/v1/clinics/<slug:clinic_slug>/clients/": 7,
-    "api/v1/clinics/<slug:clinic_slug>/couples/": 14,
+    "api/v1/clinics/<slug:clinic_slug>/couples/": 15,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/adherence/": 6,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/assessment-results/": 8,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/assignments/": 8,
@@ -65,7 +65,7 @@ PAGE_PINS: dict[str, int] = {
     "c/<slug:clinic_slug>/calendar/": 6,
     "c/<slug:clinic_slug>/calendar/day/": 6,
     "c/<slug:clinic_slug>/calendar/feed/": 5,
-    "c/<slug:clinic_slug>/caseload/": 14,
+    "c/<slug:clinic_slug>/caseload/": 15,
     "c/<slug:clinic_slug>/clients/<uuid:client_id>/edit/": 7,
     "c/<slug:clinic_slug>/clients/new/": 4,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/": 23,
@@ -146,7 +146,7 @@ def _rows_of(model, couple, partner, n=2):
 
 
 def test_every_list_endpoint_costs_its_pinned_queries(admin, couple):
-    couple.therapists.add(admin)
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     partner = couple.partner_a
     staff, portal = api_client_for(admin), api_client_for(partner.portal_user)
     measured, failures = {}, []
@@ -181,7 +181,7 @@ def _page_values(route, couple, partner):
 
 @pytest.mark.parametrize("prefix", ["c/<slug:clinic_slug>/", "portal/"])
 def test_every_page_costs_its_pinned_queries(prefix, admin, couple):
-    couple.therapists.add(admin)
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     partner = couple.partner_a
     browser = BrowserClient()
     browser.force_login(partner.portal_user if prefix == "portal/" else admin)
