@@ -54,6 +54,7 @@ def test_therapist_starts_a_note_for_a_held_session(therapist, clinic, couple):
         url(clinic, f"sessions/{session.pk}/note/"), {"template": "soap"}
     )
     assert again.status_code == 400
+    assert again.json()["errors"]["session"] == ["This session already has a note."]
 
 
 def test_no_note_for_a_session_that_was_not_held(therapist, clinic, couple):
@@ -113,6 +114,7 @@ def test_only_the_author_edits_the_draft(therapist, admin, clinic, couple):
     note = make_note(couple=couple)
     response = patch(api_client_for(admin), clinic, note, version=1, risk_plan="x")
     assert response.status_code == 403
+    assert response.json()["detail"] == "Only the note's author can edit this draft."
     note.refresh_from_db()
     assert note.version == 1
 
@@ -130,6 +132,7 @@ def test_changing_template_with_written_sections_needs_the_new_sections(therapis
     api = api_client_for(therapist)
     refused = patch(api, clinic, note, version=1, template="dap")
     assert refused.status_code == 400
+    assert "drop written sections" in refused.json()["errors"]["template"][0]
     ok = patch(api, clinic, note, version=1, template="dap", sections={"data": "written"})
     assert ok.status_code == 200
     assert ok.json()["sections"] == {"data": "written", "assessment": "", "plan": ""}
@@ -207,25 +210,30 @@ def test_signed_note_refuses_put_delete_and_signing_again(therapist, clinic, cou
         url(clinic, f"notes/{note.pk}/"), {"version": note.version, "template": "soap", **COMPLETE}
     )
     assert put.status_code == 409
+    assert "signed" in put.json()["detail"]
     delete = api.delete(url(clinic, f"notes/{note.pk}/"))
     assert delete.status_code == 409
     assert "signed" in delete.json()["detail"]
     again = api.post(url(clinic, f"notes/{note.pk}/sign/"), {"version": note.version})
     assert again.status_code == 409
+    assert again.json()["detail"] == "This note is already signed."
     assert SessionNote.objects.filter(pk=note.pk).values().get() == before
 
 
 def test_signed_note_refuses_even_an_empty_or_invalid_body(therapist, clinic, couple):
     note = _signed_via_api(therapist, clinic, couple)
     api = api_client_for(therapist)
-    assert api.patch(url(clinic, f"notes/{note.pk}/"), {}).status_code == 409
-    assert api.patch(url(clinic, f"notes/{note.pk}/"), {"risk_level": 12}).status_code == 409
+    for body in ({}, {"risk_level": 12}):
+        response = api.patch(url(clinic, f"notes/{note.pk}/"), body)
+        assert response.status_code == 409, body
+        assert "signed" in response.json()["detail"], body
 
 
 def test_draft_note_cannot_be_deleted_either(therapist, clinic, couple):
     note = make_note(couple=couple)
     response = api_client_for(therapist).delete(url(clinic, f"notes/{note.pk}/"))
     assert response.status_code == 409
+    assert "never deleted" in response.json()["detail"]
     assert SessionNote.objects.filter(pk=note.pk).exists()
 
 
@@ -262,6 +270,7 @@ def test_content_is_locked_while_awaiting_cosignature(supervised, clinic, couple
     note = _signed_via_api(supervised, clinic, couple)
     response = patch(api_client_for(supervised), clinic, note, version=note.version, risk_plan="x")
     assert response.status_code == 409
+    assert "signed" in response.json()["detail"]
 
 
 def test_only_the_supervisor_cosigns(supervised, supervisor, admin, clinic, couple):
@@ -273,6 +282,7 @@ def test_only_the_supervisor_cosigns(supervised, supervisor, admin, clinic, coup
     for user, expected in ((supervised, 403), (admin, 403), (colleague, 403)):
         response = api_client_for(user).post(url(clinic, f"notes/{note.pk}/cosign/"))
         assert response.status_code == expected, user
+        assert response.json()["detail"] == "Only the author's supervisor can co-sign this note."
     note.refresh_from_db()
     assert note.state == NoteState.AWAITING_COSIGNATURE
 
@@ -281,15 +291,20 @@ def test_cosigning_twice_is_refused(supervised, supervisor, clinic, couple):
     note = _signed_via_api(supervised, clinic, couple)
     api = api_client_for(supervisor)
     assert api.post(url(clinic, f"notes/{note.pk}/cosign/")).status_code == 200
-    assert api.post(url(clinic, f"notes/{note.pk}/cosign/")).status_code == 409
+    again = api.post(url(clinic, f"notes/{note.pk}/cosign/"))
+    assert again.status_code == 409
+    assert again.json()["detail"] == "This note does not await a co-signature."
 
 
 def test_unsupervised_note_does_not_accept_a_cosignature(therapist, supervisor, clinic, couple):
     note = _signed_via_api(therapist, clinic, couple)
-    assert api_client_for(supervisor).post(url(clinic, f"notes/{note.pk}/cosign/")).status_code in (
-        404,
-        409,
-    )
+    # On the caseload the note is visible to them, so the refusal is about the note, not access.
+    couple.therapists.add(supervisor)
+    response = api_client_for(supervisor).post(url(clinic, f"notes/{note.pk}/cosign/"))
+    assert response.status_code == 409
+    assert response.json()["detail"] == "This note does not await a co-signature."
+    note.refresh_from_db()
+    assert note.state == NoteState.SIGNED and note.cosigned_by is None
 
 
 def test_supervised_therapist_without_supervisor_cannot_sign(therapist, clinic, couple):
@@ -309,6 +324,7 @@ def test_addenda_are_appended_to_signed_notes_only(therapist, clinic, couple):
     draft = make_note(couple=couple)
     refused = api.post(url(clinic, f"notes/{draft.pk}/addenda/"), {"text": "x"})
     assert refused.status_code == 400
+    assert "signed notes" in refused.json()["errors"]["text"][0]
     note = _signed_via_api(therapist, clinic, couple)
     first = api.post(url(clinic, f"notes/{note.pk}/addenda/"), {"text": "Session was 45 min."})
     assert first.status_code == 201, first.json()
@@ -337,6 +353,7 @@ def test_empty_addendum_is_refused(therapist, clinic, couple):
         url(clinic, f"notes/{note.pk}/addenda/"), {"text": " "}
     )
     assert response.status_code == 400
+    assert "text" in response.json()["errors"]
 
 
 def test_every_read_of_a_note_is_audited(therapist, clinic, couple):
@@ -431,4 +448,6 @@ def test_patch_with_only_the_version_changes_nothing(therapist, clinic, couple):
     note = make_note(couple=couple)
     api = api_client_for(therapist)
     assert patch(api, clinic, note, version=1).json()["version"] == 1
-    assert patch(api, clinic, note, version=3).status_code == 409
+    stale = patch(api, clinic, note, version=3)
+    assert stale.status_code == 409
+    assert "changed elsewhere" in stale.json()["detail"]
