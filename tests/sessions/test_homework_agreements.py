@@ -81,6 +81,7 @@ def test_accepting_twice_is_refused(couple, therapist):
     answer(couple.partner_a, agreement, "accept", 1)
     again = answer(couple.partner_a, agreement, "accept", 1)
     assert again.status_code == 400
+    assert again.json()["errors"]["version"] == ["You have already accepted this version."]
 
 
 def test_asking_to_discuss_is_recorded_and_shown_to_the_therapist(couple, therapist):
@@ -115,7 +116,9 @@ def test_an_ended_agreement_cannot_be_accepted(couple, therapist):
 
     agreement = make_agreement(couple, by=therapist)
     homework_end(homework=agreement, by=therapist)
-    assert answer(couple.partner_a, agreement, "accept", 1).status_code == 400
+    response = answer(couple.partner_a, agreement, "accept", 1)
+    assert response.status_code == 400
+    assert response.json()["errors"]["non_field_errors"] == ["This homework has ended."]
 
 
 def test_versions_and_answers_are_append_only_at_the_database(couple, therapist):

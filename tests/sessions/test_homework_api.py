@@ -190,6 +190,7 @@ def test_a_new_version_without_a_change_is_refused(couple, therapist):
         url(couple, f"{agreement.pk}/versions/"), {"signal": DEFAULT_TERMS["signal"]}
     )
     assert response.status_code == 400
+    assert "Nothing changed" in response.json()["errors"]["non_field_errors"][0]
     assert AgreementVersion.objects.filter(homework=agreement).count() == 1
 
 
@@ -219,7 +220,9 @@ def test_homework_is_never_deleted_only_archived(couple, therapist):
     practice = make_practice(couple)
     client = api_client_for(therapist)
     assert client.delete(url(couple, f"{practice.pk}/")).status_code == 405
-    assert client.post(url(couple, f"{practice.pk}/archive/"), {}).status_code == 400
+    unexplained = client.post(url(couple, f"{practice.pk}/archive/"), {})
+    assert unexplained.status_code == 400
+    assert "reason" in unexplained.json()["errors"]
     archived = client.post(url(couple, f"{practice.pk}/archive/"), {"reason": "Given in error"})
     assert archived.status_code == 200
     assert Homework.objects.filter(pk=practice.pk, archived_at__isnull=False).exists()

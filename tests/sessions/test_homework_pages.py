@@ -159,6 +159,8 @@ def test_a_break_shorter_than_20_minutes_is_refused_on_the_form(staff, couple):
         },
     )
     assert response.status_code == 400
+    assert "min_break_minutes" in response.context["form"].errors
+    assert "greater than or equal to 20" in response.content.decode()
     assert not Homework.objects.exists()
 
 

@@ -87,6 +87,7 @@ def test_a_reading_is_tied_to_a_session_as_before_or_after(couple, therapist):
         url(couple, "measurements/"), reading(couple.partner_a, session=str(session.pk))
     )
     assert no_phase.status_code == 400
+    assert "session_phase" in no_phase.json()["errors"]
     made = client.post(
         url(couple, "measurements/"),
         reading(couple.partner_a, session=str(session.pk), session_phase="pre"),
@@ -196,6 +197,7 @@ def test_a_clean_csv_previews_then_imports_every_row_at_once(couple, therapist):
         url(couple, f"measurement-imports/{preview['id']}/confirm/")
     )
     assert again.status_code == 400
+    assert again.json()["errors"]["status"] == ["This import is already imported."]
     assert Measurement.objects.count() == 2
 
 
@@ -264,9 +266,9 @@ def test_a_pending_import_can_be_discarded(couple, therapist):
     assert client.post(url(couple, f"measurement-imports/{preview['id']}/discard/")).json()[
         "status"
     ] == ("discarded")
-    assert (
-        client.post(url(couple, f"measurement-imports/{preview['id']}/confirm/")).status_code == 400
-    )
+    confirm = client.post(url(couple, f"measurement-imports/{preview['id']}/confirm/"))
+    assert confirm.status_code == 400
+    assert confirm.json()["errors"]["status"] == ["This import is already discarded."]
     assert not Measurement.objects.exists()
 
 

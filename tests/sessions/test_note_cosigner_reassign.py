@@ -79,6 +79,7 @@ def test_a_therapist_cannot_reassign_the_cosigner(therapist, clinic, couple, sup
     leave(clinic, supervisor)
     response = api_client_for(therapist).post(url(clinic, note), {"cosigner": str(successor.pk)})
     assert response.status_code == 403
+    assert response.json()["detail"] == "Only a clinic admin can reassign a note's co-signer."
     note.refresh_from_db()
     assert note.cosigner_required == supervisor
 
@@ -168,6 +169,7 @@ def test_note_page_hides_the_control_from_therapists_and_refuses_their_post(
         {"cosigner": str(successor.pk)},
     )
     assert response.status_code == 403
+    assert "Only a clinic admin can reassign a note&#x27;s co-signer." in response.content.decode()
     note.refresh_from_db()
     assert note.cosigner_required == supervisor
 

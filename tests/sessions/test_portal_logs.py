@@ -131,7 +131,9 @@ def test_taking_a_log_back_keeps_it_with_who_when_and_why(couple):
     log = make_practice_log(couple, couple.partner_a)
     client = portal(couple.partner_a)
     assert client.delete(f"/api/v1/portal/practice-logs/{log.pk}/").status_code == 405
-    assert client.post(f"/api/v1/portal/practice-logs/{log.pk}/void/", {}).status_code == 400
+    unexplained = client.post(f"/api/v1/portal/practice-logs/{log.pk}/void/", {})
+    assert unexplained.status_code == 400
+    assert "reason" in unexplained.json()["errors"]
     response = client.post(
         f"/api/v1/portal/practice-logs/{log.pk}/void/", {"reason": "Logged twice"}
     )
@@ -149,6 +151,7 @@ def test_a_log_cannot_be_taken_back_after_24_hours(couple):
             f"/api/v1/portal/time-out-logs/{log.pk}/void/", {"reason": "Mistake"}
         )
     assert response.status_code == 400
+    assert "changed for 24 hours" in response.json()["errors"]["non_field_errors"][0]
 
 
 def test_staff_may_void_a_log_at_any_time_with_a_reason(couple, therapist):

@@ -78,7 +78,9 @@ def test_a_held_session_blocks_the_slot(london, therapist, couple):
         partner_a_attended=True,
         partner_b_attended=True,
     )
-    assert book(therapist, london, couple, AT).status_code == 400
+    response = book(therapist, london, couple, AT)
+    assert response.status_code == 400
+    assert "clashes with a session of the therapist" in response.json()["errors"]["starts_at"][0]
 
 
 @pytest.mark.parametrize("status", [SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
@@ -97,7 +99,9 @@ def test_a_long_session_starting_earlier_still_clashes(london, therapist, couple
     make_session(
         second_couple(london, therapist), therapist=therapist, starts_at=AT, duration_minutes=480
     )
-    assert book(therapist, london, couple, AT + timedelta(hours=7)).status_code == 400
+    response = book(therapist, london, couple, AT + timedelta(hours=7))
+    assert response.status_code == 400
+    assert "clashes with a session of the therapist" in response.json()["errors"]["starts_at"][0]
 
 
 def test_another_therapists_session_with_another_couple_does_not_clash(london, therapist, couple):

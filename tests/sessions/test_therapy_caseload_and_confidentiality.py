@@ -125,6 +125,7 @@ def test_confidentiality_policy_refuses_unknown_values_and_unassigned_staff(
         url(clinic, f"couples/{couple.pk}/confidentiality/"), {"policy": "everyone"}
     )
     assert bad.status_code == 400
+    assert "policy" in bad.json()["errors"]
     hidden = api_client_for(other_therapist).post(
         url(clinic, f"couples/{couple.pk}/confidentiality/"), {"policy": "shared"}
     )

@@ -109,6 +109,7 @@ def test_cancel_needs_a_reason_on_the_page(page, clinic, couple):
         {"cancel-outcome": "cancelled", "cancel-reason": ""},
     )
     assert response.status_code == 400
+    assert "reason" in response.context["cancel_form"].errors
     session.refresh_from_db()
     assert session.status == SessionStatus.SCHEDULED
     ok = page.post(
@@ -180,8 +181,10 @@ def test_signed_note_refuses_every_page_post(page, clinic, couple, therapist):
     assert "signed and can no longer be changed" in draft.content.decode()
     sign = page.post(reverse("note-sign", args=[clinic.slug, note.pk]), {"version": note.version})
     assert sign.status_code == 409
+    assert "This note is already signed." in sign.content.decode()
     cosign = page.post(reverse("note-cosign", args=[clinic.slug, note.pk]))
     assert cosign.status_code == 409
+    assert "This note does not await a co-signature." in cosign.content.decode()
     assert SessionNote.objects.filter(pk=note.pk).values().get() == before
 
 

@@ -89,7 +89,9 @@ def test_session_therapist_must_be_assigned_to_the_couple(
 
 def test_admin_not_assigned_must_name_an_assigned_therapist(admin, therapist, clinic, couple):
     api = api_client_for(admin)
-    assert schedule(api, clinic, couple).status_code == 400
+    unnamed = schedule(api, clinic, couple)
+    assert unnamed.status_code == 400
+    assert "assigned to this couple" in unnamed.json()["errors"]["therapist"][0]
     assert schedule(api, clinic, couple, therapist=str(therapist.pk)).status_code == 201
 
 
@@ -190,6 +192,7 @@ def test_individual_session_attendee_is_its_partner(therapist, clinic, couple):
         {"partner_a_attended": True, "partner_b_attended": True},
     )
     assert wrong.status_code == 400
+    assert "its partner only" in wrong.json()["errors"]["attendance"][0]
     assert api.post(url(clinic, f"sessions/{session.pk}/held/"), {}).status_code == 200
     session.refresh_from_db()
     assert (session.partner_a_attended, session.partner_b_attended) == (False, True)
@@ -203,6 +206,9 @@ def test_session_cannot_be_held_before_it_starts(therapist, clinic, couple):
         {"partner_a_attended": True, "partner_b_attended": True},
     )
     assert response.status_code == 400
+    assert response.json()["errors"]["status"] == [
+        "A session cannot be marked held before it starts."
+    ]
 
 
 @pytest.mark.parametrize("route", ["cancel", "no-show"])
@@ -260,8 +266,10 @@ def test_cancelled_session_cannot_be_held_or_cancelled_again(therapist, clinic, 
         {"partner_a_attended": True, "partner_b_attended": True},
     )
     assert held.status_code == 400
+    assert "Only a scheduled session can be marked held" in held.json()["errors"]["status"][0]
     again = api.post(url(clinic, f"sessions/{session.pk}/cancel/"), {"reason": "x"})
     assert again.status_code == 400
+    assert "Only a scheduled session can be cancelled" in again.json()["errors"]["status"][0]
 
 
 def test_database_refuses_a_cancelled_session_without_reason(couple):
