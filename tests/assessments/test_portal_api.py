@@ -96,6 +96,7 @@ def test_submitted_answers_are_final_409(me, phq9):
     assert "already been submitted" in change.json()["detail"]
     again = me.post(f"{BASE}{phq9.pk}/submit/", {}, format="json")
     assert again.status_code == 409
+    assert "already been submitted" in again.json()["detail"]
     phq9.refresh_from_db()
     assert phq9.answers == {"1": 1}
 
