@@ -11,6 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from clinic.models import AuditEvent
+from clinic.permissions import ADMIN_ONLY
 from reports import services
 from reports.models import ClinicExport, ProgressReport, Status
 from reports.tasks import generate_report, sweep_stale_reports
@@ -322,6 +323,7 @@ def test_clinic_export_builds_a_zip_with_every_couple_and_a_csv(
 def test_therapist_cannot_export(therapist, clinic):
     response = api_client_for(therapist).post(url(clinic, "exports/"), {}, format="json")
     assert response.status_code == 403
+    assert response.json()["detail"] == ADMIN_ONLY
 
 
 def test_report_list_query_count_does_not_grow(therapist, clinic, couple):
