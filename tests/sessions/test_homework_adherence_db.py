@@ -139,8 +139,10 @@ def test_both_partners_out_of_window_days_match_hand_computed_days(auckland, cou
 
 def test_regulation_window_is_validated(couple, therapist):
     client = api_client_for(therapist)
-    assert client.get(url(couple, "regulation/?days=0")).status_code == 400
-    assert client.get(url(couple, "regulation/?end=yesterday")).status_code == 400
+    for query, field in (("days=0", "days"), ("end=yesterday", "end")):
+        response = client.get(url(couple, f"regulation/?{query}"))
+        assert response.status_code == 400, query
+        assert field in response.json()["errors"], query
     assert len(client.get(url(couple, "regulation/?days=7")).json()["partners"][0]["days"]) == 7
 
 

@@ -72,6 +72,7 @@ def test_accepting_an_outdated_version_is_a_conflict_naming_the_latest(couple, t
     api_client_for(therapist).post(f"{couple_url}{agreement.pk}/versions/", {"heart_rate_cue": 100})
     response = answer(couple.partner_a, agreement, "accept", 1)
     assert response.status_code == 409
+    assert "changed since you opened it" in response.json()["detail"]
     assert response.json()["current_version"] == 2
     assert not AgreementResponse.objects.exists()
 

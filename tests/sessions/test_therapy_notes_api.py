@@ -155,6 +155,7 @@ def test_signing_a_stale_version_is_409(therapist, clinic, couple):
     patch(api, clinic, note, version=1, **COMPLETE)
     response = api.post(url(clinic, f"notes/{note.pk}/sign/"), {"version": 1})
     assert response.status_code == 409
+    assert "changed elsewhere" in response.json()["detail"]
     assert response.json()["current_version"] == 2
 
 
