@@ -300,7 +300,7 @@ def test_cosigning_twice_is_refused(supervised, supervisor, clinic, couple):
 def test_unsupervised_note_does_not_accept_a_cosignature(therapist, supervisor, clinic, couple):
     note = _signed_via_api(therapist, clinic, couple)
     # On the caseload the note is visible to them, so the refusal is about the note, not access.
-    couple.therapists.add(supervisor)
+    couple.therapists.add(supervisor, through_defaults=couple.assignment_defaults)
     response = api_client_for(supervisor).post(url(clinic, f"notes/{note.pk}/cosign/"))
     assert response.status_code == 409
     assert response.json()["detail"] == "This note does not await a co-signature."
