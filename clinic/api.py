@@ -1,25 +1,23 @@
 """API views for people and tenancy: login, my clinics, members, clients, couples, audit."""
 
 import django_filters
-from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema
-from knox.models import AuthToken
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from clinic import invitations, services
 from clinic import serializers as s
-from clinic import services
 from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.audit import record_event, record_reads
 from clinic.extensions import enrich_caseload
 from clinic.filtering import TenantFilterSet
-from clinic.models import AuditEvent, Client, Couple, CoupleStatus, Membership
+from clinic.identity import issue_api_token
+from clinic.models import AuditEvent, Client, Couple, CoupleStatus, Invitation, Membership
 from clinic.permissions import require_clinic_admin
 from clinic.portal_api_base import PortalAPIView
 from clinic.selectors import (
@@ -31,20 +29,18 @@ from clinic.selectors import (
 
 
 class LoginView(APIView):
-    """Exchange email and password for an expiring API token (stored hashed by knox)."""
+    """Exchange email, password and the authenticator code (required for staff) for an
+    expiring API token (stored hashed by knox). Failures count towards the login lockout."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
 
     @extend_schema(request=s.LoginSerializer, responses={200: s.TokenSerializer})
     def post(self, request):
-        serializer = s.LoginSerializer(data=request.data, context={"request": request})
+        serializer = s.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        instance, token = AuthToken.objects.create(user)
-        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        # The lockout marks Django's request, which its middleware then reads.
+        instance, token = issue_api_token(request=request._request, **serializer.validated_data)  # noqa: SLF001 (DRF wraps it)
         return Response({"token": token, "expiry": instance.expiry})
 
 
@@ -119,16 +115,15 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     def clinic_queryset(self):
         return super().clinic_queryset().select_related("user")
 
-    @extend_schema(request=s.MemberCreateSerializer, responses={201: s.MembershipSerializer})
+    @extend_schema(request=s.MemberInviteSerializer, responses={201: s.InvitationSerializer})
     def create(self, request, clinic_slug):
-        data = self.validated(s.MemberCreateSerializer)
-        membership = services.member_add(
+        """Invite a person by email; they become a member when they accept (nothing about the
+        address is looked up outside this clinic)."""
+        data = self.validated(s.MemberInviteSerializer)
+        invitation = invitations.staff_invite(
             clinic=self.clinic, by=request.user, request=request, **data
         )
-        return Response(
-            s.MembershipSerializer(membership, context=self.get_serializer_context()).data,
-            status=201,
-        )
+        return Response(s.InvitationSerializer(invitation).data, status=201)
 
     def partial_update(self, request, clinic_slug, pk):
         membership = self.get_object()
@@ -148,6 +143,36 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
     def destroy(self, request, clinic_slug, pk):
         services.member_deactivate(membership=self.get_object(), by=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicViewSet):
+    """The clinic's staff invitations (admin only): list, send again, revoke."""
+
+    model = Invitation
+    admin_only = True
+    serializer_class = s.InvitationSerializer
+    filter_backends = []
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+
+    def clinic_queryset(self):
+        return super().clinic_queryset().filter(kind=Invitation.Kind.STAFF)
+
+    @extend_schema(request=None, responses={200: s.InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def resend(self, request, clinic_slug, pk):
+        invitation = invitations.invitation_resend(
+            invitation=self.get_object(), by=request.user, request=request
+        )
+        return Response(self.get_serializer(invitation).data)
+
+    @extend_schema(request=None, responses={200: s.InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, clinic_slug, pk):
+        invitation = invitations.invitation_revoke(
+            invitation=self.get_object(), by=request.user, request=request
+        )
+        return Response(self.get_serializer(invitation).data)
 
 
 class AuditedReadsMixin:

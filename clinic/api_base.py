@@ -10,10 +10,12 @@ from contextlib import ExitStack
 
 from django.http import Http404
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
 from clinic.api_input import ValidatedInputMixin
 from clinic.audit import record_event, record_reads
+from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.models import Clinic, Couple
 from clinic.permissions import is_clinic_admin, require_clinic_admin
 from clinic.selectors import get_couple_for_member, membership_for
@@ -41,6 +43,8 @@ class ClinicScopedMixin(ValidatedInputMixin):
         membership = membership_for(clinic=clinic, user=request.user)
         if membership is None:
             raise Http404("No such clinic.")
+        if second_factor_problem(request, required=True, membership=membership):
+            raise PermissionDenied(SECOND_FACTOR_NEEDED)
         if self.admin_only:
             require_clinic_admin(membership)
         self.clinic = request.clinic = clinic

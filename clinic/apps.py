@@ -18,3 +18,4 @@ class ClinicConfig(AppConfig):
     def ready(self):
         # After every migrate (and flush), once: grants for the app role, trigger hardening.
         post_migrate.connect(_harden_database, sender=self, dispatch_uid="clinic.harden_database")
+        from clinic import accounts  # noqa: F401 (connects the account event receivers)

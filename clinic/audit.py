@@ -1,17 +1,34 @@
 """Writing the audit trail: who read or changed which clinical record, when, from where."""
 
+import ipaddress
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import models
 
 from clinic.models import AuditEvent, Clinic
 
 
-def client_ip(request) -> str | None:
-    """The peer address; behind a proxy, configure it to set REMOTE_ADDR (never trust XFF blindly)."""
+def client_ip(request, credentials=None) -> str | None:
+    """The client's address: the peer, or behind NUM_PROXIES trusted proxies the entry the
+    first of them appended to X-Forwarded-For. Entries left of it are whatever the client sent,
+    so they are never used (they would let anyone pick their address for the lockout).
+
+    Used by the audit trail, the lockout and allauth's rate limits alike."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    meta = request.META
+    proxies = settings.NUM_PROXIES
+    if proxies > 0:
+        forwarded = [p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            candidate = forwarded[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return meta.get("REMOTE_ADDR") or None
 
 
 def _channel(request, channel: str) -> str:

@@ -21,6 +21,9 @@ from clinic.models import (
 from clinic.tenancy import scopes_disabled
 
 DEMO_PASSWORD = "attune-demo-2026"  # noqa: S105 (demo data only, printed for the user)
+# Every demo staff login has this authenticator-app secret enrolled (staff need a second
+# factor); seed_demo prints it. Demo data only: a real clinic's staff enrol their own.
+DEMO_TOTP_SECRET = "ATTUNEDEMOATTUNEDEMOATTUNEDEMO23"  # noqa: S105
 
 CLINICS = [
     {
@@ -77,6 +80,28 @@ def _user(email: str, full_name: str) -> User:
     return user
 
 
+def _enrol_demo_totp(user: User) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+
+    Authenticator.objects.get_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
+    )
+
+
+def demo_totp_code(at: float | None = None) -> str:
+    """The demo authenticator's current code (what an app with DEMO_TOTP_SECRET shows)."""
+    import time as clock
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(at if at is not None else clock.time()) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
+
+
 def _slugify_email(name: str) -> str:
     folded = unicodedata.normalize("NFKD", name.lower())
     ascii_part = "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
@@ -131,6 +156,7 @@ def seed_demo() -> list[DemoLogin]:
             for key, role, name in staff:
                 email = f"{key}@{spec['slug']}.example"
                 users[key] = _user(email, f"{name} ({spec['name'].split()[0]})")
+                _enrol_demo_totp(users[key])
                 Membership.objects.get_or_create(
                     clinic=clinic, user=users[key], defaults={"role": role}
                 )

@@ -1,16 +1,9 @@
 """Forms of the staff pages; they collect input, services apply the rules."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 
 from clinic.models import Client, Clinic, CoupleStatus, Membership, Role, User
 from clinic.selectors import clients_visible_to, therapists_of
-
-
-class EmailLoginForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
 
 
 class ClientForm(forms.ModelForm):
@@ -116,12 +109,52 @@ class _SupervisionFields(forms.Form):
         self.fields["supervisor"].set_users(supervisors)
 
 
-class MemberAddForm(_SupervisionFields):
-    """Giving a person a role in the clinic; they set their own password later."""
+class MemberInviteForm(_SupervisionFields):
+    """Inviting a person by email to work in the clinic; they set their own password and second
+    factor from the emailed link. Therapist unless chosen otherwise."""
 
     email = forms.EmailField(max_length=254)
     full_name = forms.CharField(max_length=150, required=False, label="Name")
     field_order = ["email", "full_name", "role", "is_supervised", "supervisor"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].initial = Role.THERAPIST
+
+
+class InvitationPickForm(forms.Form):
+    """Which of the clinic's invitations a re-send or revoke button names."""
+
+    invitation = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+
+    def __init__(self, *args, invitations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invitation"].queryset = invitations
+
+
+class SetPasswordForm(forms.Form):
+    """Accepting an invitation with no Attune login yet: a name and a new password."""
+
+    full_name = forms.CharField(max_length=150, required=False, label="Your name")
+    password1 = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters; not a common password, not only digits.",
+        max_length=256,
+        strip=False,
+    )
+    password2 = forms.CharField(
+        label="Password (again)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=256,
+        strip=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
 
 
 def _active_members(clinic):
@@ -144,6 +177,10 @@ class MemberDeactivateForm(forms.Form):
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = _active_members(clinic)
+
+
+class MemberUnlockForm(MemberDeactivateForm):
+    """Lifting a member's failed-login lockout."""
 
 
 class AuditFilterForm(forms.Form):
@@ -178,6 +215,18 @@ class ClinicSettingsForm(forms.ModelForm):
         label="Keep finished reports for (days)",
         help_text="Between 1 and 3650 days.",
     )
+    leave_url = forms.URLField(
+        max_length=300,
+        assume_scheme="https",
+        label="Leave quickly takes clients to",
+        help_text="A neutral page on another site (weather, news, a recipe).",
+    )
+    staff_idle_minutes = forms.IntegerField(
+        min_value=5,
+        max_value=60,
+        label="Log staff out after this many minutes without activity",
+        help_text="Between 5 and 60 minutes. Staff are logged out after 12 hours in any case.",
+    )
     crisis_text = forms.CharField(
         max_length=2000,
         required=False,
@@ -196,6 +245,9 @@ class ClinicSettingsForm(forms.ModelForm):
             "report_retention_days",
             "session_reminders",
             "homework_nudges",
+            "staff_idle_minutes",
+            "require_client_mfa",
+            "leave_url",
         ]
         labels = {
             "time_zone": "Time zone",
@@ -205,6 +257,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "show_score_bands_to_clients": "Show score bands to clients",
             "session_reminders": "Email partners the day before a session",
             "homework_nudges": "Email partners a weekly nudge when no practice was logged",
+            "require_client_mfa": "Clients must use an authenticator app to open the portal",
         }
         help_texts = {
             "time_zone": "For example Europe/London or America/New_York.",

@@ -7,8 +7,10 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from clinic.audit_chain import LINK_NEW_EVENT
 from clinic.record_locks import refuse, refuse_truncate
@@ -46,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Moving this ends every session of the user at once: it is part of the session hash.
+    access_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -62,6 +66,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    def _access_hash(self, secret=None) -> str:
+        revoked = self.access_revoked_at.isoformat() if self.access_revoked_at else ""
+        return salted_hmac(
+            "clinic.User.session", f"{self.password}|{revoked}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._access_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._access_hash(secret=fallback_secret)
+
+
+STAFF_IDLE_MINUTES_MAX = 60
+DEFAULT_LEAVE_URL = "https://www.bbc.co.uk/weather"
 
 
 class Clinic(models.Model):
@@ -85,6 +106,19 @@ class Clinic(models.Model):
     # db_default: rows written by code that predates these switches get them on too.
     session_reminders = models.BooleanField(default=True, db_default=True)
     homework_nudges = models.BooleanField(default=True, db_default=True)
+    # Staff sessions end after this long without a request (never longer than an hour).
+    # db_default: rows written by code that predates these settings get them too.
+    staff_idle_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        db_default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(STAFF_IDLE_MINUTES_MAX)],
+    )
+    # Clients must set up a second factor before they can use the portal.
+    require_client_mfa = models.BooleanField(default=False, db_default=False)
+    # Where "Leave quickly" takes a client: a neutral page on another site.
+    leave_url = models.URLField(
+        max_length=300, default=DEFAULT_LEAVE_URL, db_default=DEFAULT_LEAVE_URL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -163,6 +197,9 @@ class Client(TenantModel):
     # The partner's own choice of reminder emails (the clinic's switch must be on as well).
     session_reminders = models.BooleanField(default=True, db_default=True)
     homework_nudges = models.BooleanField(default=True, db_default=True)
+    # Set when the therapist ends the client's portal access (the login stays linked, so
+    # access can be given back); cleared when it is.
+    portal_revoked_at = models.DateTimeField(null=True, blank=True)
     portal_user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -373,3 +410,67 @@ class AuditEvent(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events are append-only.")
+
+
+class Invitation(TenantModel):
+    """A single-use, expiring link that brings a person in: staff with a role (sent by an
+    admin), or a client to the portal (sent by their therapist). Only a digest of the link's
+    token is stored. Nobody becomes a member or gets a portal login until they accept."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff"
+        PORTAL = "portal", "Portal"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    is_supervised = models.BooleanField(default=False)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "email"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="staff") & ~models.Q(role=""))
+                | (models.Q(kind="portal") & models.Q(client__isnull=False)),
+                name="invitation_names_role_or_client",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} invitation for {self.email}"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        return "pending" if self.expires_at > timezone.now() else "expired"

@@ -6,10 +6,15 @@ client from their own login, never from ids in the URL.
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 
+from clinic.identity import ENROL, second_factor_problem
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple
 from clinic.selectors import membership_for
 from clinic.tenancy import across_clinics, scope
@@ -27,11 +32,26 @@ def clinic_member_required(view):
             membership = membership_for(clinic=clinic, user=request.user)
             if membership is None:
                 raise Http404("No such clinic.")
+            problem = second_factor_problem(request, required=True, membership=membership)
+            if problem:
+                return second_factor_redirect(request, problem)
             request.clinic, request.membership = clinic, membership
             request.audit_channel = "page"
             return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def second_factor_redirect(request, problem: str):
+    """Send someone who has no second factor to set one up; a login that skipped the one they
+    have is ended and starts again (through allauth's MFA step)."""
+    if problem == ENROL:
+        messages.info(
+            request, "Attune holds health records: set up an authenticator app to continue."
+        )
+        return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.path})}")
+    request.session.flush()
+    return redirect_to_login(request.get_full_path())
 
 
 def portal_client_for(user) -> Client | None:
@@ -42,7 +62,7 @@ def portal_client_for(user) -> Client | None:
     with across_clinics():
         return (
             Client.objects.select_related("clinic")
-            .filter(portal_user=user, archived_at__isnull=True)
+            .filter(portal_user=user, archived_at__isnull=True, portal_revoked_at__isnull=True)
             .first()
         )
 
@@ -71,6 +91,9 @@ def portal_client_required(view):
         client = portal_client_for(request.user)
         if client is None:
             raise Http404("No portal record for this login.")
+        problem = second_factor_problem(request, required=client.clinic.require_client_mfa)
+        if problem:
+            return second_factor_redirect(request, problem)
         with scope(clinic=client.clinic):
             request.client, request.clinic = client, client.clinic
             request.audit_channel = "portal"

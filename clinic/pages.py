@@ -1,21 +1,26 @@
 """Server-rendered staff pages: login, caseload, couple page, the intake forms, and the admin
 pages for members, the audit trail and clinic settings."""
 
+import time
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as day_time
 
+from allauth.account.internal.flows.login import record_authentication
+from django import forms
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods
 
-from clinic import login_throttle, services
-from clinic.audit import client_ip, record_event, record_reads
+from clinic import invitations, lockout, services, session_limits
+from clinic.audit import record_event, record_reads
 from clinic.extensions import (
     CASELOAD_ENRICHERS,
     PORTAL_SECTIONS,
@@ -31,15 +36,34 @@ from clinic.forms import (
     CoupleEditForm,
     CoupleForm,
     CoupleStatusForm,
-    EmailLoginForm,
-    MemberAddForm,
+    InvitationPickForm,
     MemberChangeForm,
     MemberDeactivateForm,
+    MemberInviteForm,
+    MemberUnlockForm,
+    SetPasswordForm,
 )
-from clinic.models import AuditEvent, Client, Clinic, Couple, CoupleStatus, Membership, Role
-from clinic.page_access import clinic_member_required, portal_client_for, portal_client_required
+from clinic.identity import has_second_factor
+from clinic.models import (
+    DEFAULT_LEAVE_URL,
+    AuditEvent,
+    Client,
+    Clinic,
+    Couple,
+    CoupleStatus,
+    Invitation,
+    Membership,
+    Role,
+)
+from clinic.page_access import (
+    clinic_member_required,
+    current_couple_for,
+    portal_client_for,
+    portal_client_required,
+)
 from clinic.permissions import admin_page
 from clinic.selectors import (
+    clients_visible_to,
     couples_for_caseload,
     couples_named,
     get_client_for_member,
@@ -49,35 +73,10 @@ from clinic.selectors import (
 )
 
 
-class LoginPage(auth_views.LoginView):
-    template_name = "clinic/login.html"
-    authentication_form = EmailLoginForm
-    redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        email = request.POST.get("username", "")
-        if login_throttle.is_locked(ip=client_ip(request), email=email):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, "Too many failed attempts. Please wait 15 minutes and try again.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        login_throttle.record_failure(
-            ip=client_ip(self.request), email=self.request.POST.get("username", "")
-        )
-        return super().form_invalid(form)
-
-
-class LogoutPage(auth_views.LogoutView):
-    pass
-
-
 def home(request):
     """Send each person to where they work: staff to a caseload, clients to the portal."""
     if not request.user.is_authenticated:
-        return redirect("login")
+        return redirect("account_login")
     if portal_client_for(request.user) is not None:
         return redirect("portal-home")
     memberships = memberships_of(user=request.user)
@@ -91,10 +90,88 @@ def favicon(request):
     return redirect(static("clinic/favicon.svg"), permanent=True)
 
 
+ACCEPT_TEMPLATE = "clinic/invitation_accept.html"
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """The emailed link: set a password (no Attune login yet) or accept while logged in as the
+    invited address. Staff then set up their second factor; clients land in the portal."""
+    invitation = invitations.invitation_for_token(token)
+    if invitation is None:
+        return render(request, ACCEPT_TEMPLATE, {"invalid": True}, status=404)
+    existing = invitations.existing_login(invitation)
+    context = {"invitation": invitation, "existing": existing}
+    if existing is None and request.user.is_authenticated:
+        context["wrong_user"] = True
+        return render(request, ACCEPT_TEMPLATE, context)
+    if existing is not None and request.user != existing:
+        context["wrong_user"] = request.user.is_authenticated
+        return render(request, ACCEPT_TEMPLATE, context)
+    form = SetPasswordForm(request.POST or None) if existing is None else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        data = form.cleaned_data if form is not None else {}
+        if form is None:  # accepting with the login one has: errors need a bound form
+            target = forms.Form(data={})
+            target.is_valid()
+        else:
+            target = form
+        user = run_service(
+            target,
+            lambda: invitations.invitation_accept(
+                invitation=invitation,
+                user=existing,
+                password=data.get("password1", ""),
+                full_name=data.get("full_name", ""),
+                request=request,
+            ),
+        )
+        if user:
+            if existing is None:
+                login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+                # They have just chosen the password: that counts as entering it, so setting
+                # up the authenticator app next does not ask for it again.
+                record_authentication(
+                    request, user, "password", email=user.email, reauthenticated=True
+                )
+            if invitation.kind == Invitation.Kind.STAFF:
+                messages.success(request, f"Welcome to {invitation.clinic.name}.")
+                return redirect("caseload", clinic_slug=invitation.clinic.slug)
+            return redirect("portal-home")
+        if form is None:
+            context["errors"] = target.non_field_errors()
+    context["form"] = form
+    return render(request, ACCEPT_TEMPLATE, context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def keep_alive(request):
+    """ "Stay logged in" on the idle warning: counts as activity, nothing else."""
+    session_limits.touch(request.session, time.time(), force=True)
+    return HttpResponse(status=204)
+
+
+@login_required
+def account_page(request):
+    """Where a person changes their password and second factor (allauth's pages do the work)."""
+    return render(
+        request,
+        "clinic/account.html",
+        {"has_second_factor": has_second_factor(request.user)},
+    )
+
+
 def leave_quickly(request):
-    """A neutral page for a client who must hide the portal at once; it also ends the session."""
+    """For a client who must hide the portal at once: end the session (every session of the
+    login, on the server) and go to the clinic's neutral page on another site. The page's
+    script replaces the history entry, so Back does not return to Attune."""
+    client = portal_client_for(request.user)
+    destination = client.clinic.leave_url if client is not None else DEFAULT_LEAVE_URL
     logout(request)
-    return render(request, "clinic/leave.html")
+    response = HttpResponseRedirect(destination)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 #: couples on one page of the caseload: what a screen can show, and what keeps the page fast
@@ -165,6 +242,7 @@ def render_couple_page(request, couple: Couple, *, status: int = 200):
             "therapists": couple.therapists.all(),
             "panels": panels,
             "status_form": status_form,
+            "portal_statuses": invitations.portal_statuses(couple.partners, clinic=request.clinic),
         },
         status=status,
     )
@@ -325,6 +403,48 @@ def _is_uuid(value: str) -> bool:
 
 
 @clinic_member_required
+@require_http_methods(["POST"])
+def client_portal_access(request, client_id):
+    """The couple page's portal controls: give access (an invitation, or access back), send the
+    invitation again, or end access (sessions and tokens end at once)."""
+    client = get_object_or_404(
+        clients_visible_to(clinic=request.clinic, membership=request.membership), pk=client_id
+    )
+    action = request.POST.get("action", "")
+    name = client.display_name
+    try:
+        if action == "grant":
+            invitation = invitations.portal_invite(
+                client=client, by=request.user, request=request, channel="page"
+            )
+            messages.success(
+                request,
+                f"An invitation was sent to {client.email}."
+                if invitation
+                else f"{name} has portal access again.",
+            )
+        elif action == "resend":
+            invitation = invitations.waiting_portal_invitation(client)
+            if invitation is None:
+                raise ValidationError("There is no waiting invitation to send again.")
+            invitations.invitation_resend(
+                invitation=invitation, by=request.user, request=request, channel="page"
+            )
+            messages.success(request, f"The invitation was sent to {client.email} again.")
+        elif action == "revoke":
+            invitations.portal_revoke(
+                client=client, by=request.user, request=request, channel="page"
+            )
+            messages.success(request, f"{name} no longer has portal access.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    couple = current_couple_for(client)
+    if couple is not None:
+        return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+    return redirect("caseload", clinic_slug=request.clinic.slug)
+
+
+@clinic_member_required
 @require_http_methods(["GET", "POST"])
 def client_new(request):
     form = ClientForm(request.POST or None)
@@ -393,24 +513,47 @@ def members_page(request):
     clinic = request.clinic
     supervisors = list(therapists_of(clinic=clinic))
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    add_form = MemberAddForm(
-        request.POST if action == "add" else None, supervisors=supervisors, auto_id="id_add_%s"
+    add_form = MemberInviteForm(
+        request.POST if action == "invite" else None, supervisors=supervisors, auto_id="id_add_%s"
     )
     posted = None
-    if action == "add" and add_form.is_valid():
+    staff_invitations = Invitation.objects.for_clinic(clinic).filter(kind=Invitation.Kind.STAFF)
+    if action == "invite" and add_form.is_valid():
         data = add_form.cleaned_data
-        membership = run_service(
+        invitation = run_service(
             add_form,
-            lambda: services.member_add(
+            lambda: invitations.staff_invite(
                 clinic=clinic, by=request.user, request=request, channel="page", **data
             ),
         )
-        if membership:
-            messages.success(request, f"{membership.user.email} was added to the clinic.")
+        if invitation:
+            messages.success(request, f"An invitation was sent to {invitation.email}.")
             return redirect("members", clinic_slug=clinic.slug)
-    elif action in ("change", "deactivate"):
+    elif action in ("resend", "revoke"):
+        pick = InvitationPickForm(request.POST, invitations=staff_invitations)
+        if not pick.is_valid():
+            raise Http404("No such invitation.")
+        invitation = pick.cleaned_data["invitation"]
+        service = (
+            invitations.invitation_resend if action == "resend" else invitations.invitation_revoke
+        )
+        done = run_service(
+            pick,
+            lambda: service(
+                invitation=invitation, by=request.user, request=request, channel="page"
+            ),
+        )
+        if done:
+            verb = "sent again" if action == "resend" else "revoked"
+            messages.success(request, f"The invitation to {invitation.email} was {verb}.")
+        else:
+            messages.error(request, " ".join(pick.non_field_errors()))
+        return redirect("members", clinic_slug=clinic.slug)
+    elif action in ("change", "deactivate", "unlock"):
         if action == "change":
             posted = MemberChangeForm(request.POST, clinic=clinic, supervisors=supervisors)
+        elif action == "unlock":
+            posted = MemberUnlockForm(request.POST, clinic=clinic)
         else:
             posted = MemberDeactivateForm(request.POST, clinic=clinic)
         if posted.is_valid():
@@ -431,6 +574,7 @@ def members_page(request):
         .select_related("user", "supervisor")
         .order_by("-is_active", "user__email")
     )
+    locked = lockout.locked_emails(m.user.email for m in members if m.is_active)
     rows = []
     for m in members:
         change = deactivate = None
@@ -455,12 +599,29 @@ def members_page(request):
                     posted.auto_id, change = auto_id, posted
                 else:
                     posted.auto_id, deactivate = False, posted
-        rows.append({"member": m, "change": change, "deactivate": deactivate})
-    return render(request, "clinic/members.html", {"form": add_form, "rows": rows})
+        rows.append(
+            {
+                "member": m,
+                "change": change,
+                "deactivate": deactivate,
+                "locked": m.user.email in locked,
+            }
+        )
+    pending = [i for i in staff_invitations.select_related("invited_by") if i.is_pending]
+    return render(
+        request,
+        "clinic/members.html",
+        {"form": add_form, "rows": rows, "pending_invitations": pending},
+    )
 
 
 def _apply_member_change(request, action: str, form) -> str:
     membership = form.cleaned_data["member"]
+    if action == "unlock":
+        services.member_unlock(
+            membership=membership, by=request.user, request=request, channel="page"
+        )
+        return f"{membership.user.email} can log in again."
     if action == "deactivate":
         services.member_deactivate(
             membership=membership, by=request.user, request=request, channel="page"
@@ -492,10 +653,12 @@ def _filtered_audit_events(clinic, filters: dict):
         events = events.filter(actor__email__icontains=filters["actor"].strip())
     # Dates are the clinic's days, not UTC days: "the 3rd" means the 3rd where the clinic is.
     if filters.get("date_from"):
-        events = events.filter(at__gte=datetime.combine(filters["date_from"], time.min, clinic.tz))
+        events = events.filter(
+            at__gte=datetime.combine(filters["date_from"], day_time.min, clinic.tz)
+        )
     if filters.get("date_to"):
         end = filters["date_to"] + timedelta(days=1)
-        events = events.filter(at__lt=datetime.combine(end, time.min, clinic.tz))
+        events = events.filter(at__lt=datetime.combine(end, day_time.min, clinic.tz))
     return events
 
 

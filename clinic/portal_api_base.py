@@ -4,9 +4,11 @@ from contextlib import ExitStack
 
 from django.http import Http404
 from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
 from clinic.api_input import ValidatedInputMixin
+from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.page_access import current_couple_for, portal_client_for
 from clinic.tenancy import scope
 
@@ -30,6 +32,8 @@ class PortalMixin(ValidatedInputMixin):
         client = portal_client_for(request.user)
         if client is None:
             raise Http404("No portal record for this login.")
+        if second_factor_problem(request, required=client.clinic.require_client_mfa):
+            raise PermissionDenied(SECOND_FACTOR_NEEDED)
         self._scope.enter_context(scope(clinic=client.clinic))
         self.client, self.clinic = client, client.clinic
         self.couple = current_couple_for(client)

@@ -1,6 +1,6 @@
 """Routes of the clinic app (see clinic/urls.py for where each list is mounted)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from clinic import api, pages
@@ -10,6 +10,7 @@ router.register("members", api.MemberViewSet, basename="member")
 router.register("clients", api.ClientViewSet, basename="client")
 router.register("couples", api.CoupleViewSet, basename="couple")
 router.register("audit-events", api.AuditEventViewSet, basename="audit-event")
+router.register("invitations", api.InvitationViewSet, basename="invitation")
 
 api_root_urlpatterns = [
     path("auth/login/", api.LoginView.as_view(), name="api-login"),
@@ -28,8 +29,12 @@ portal_api_urlpatterns = [
 
 page_root_urlpatterns = [
     path("", pages.home, name="home"),
-    path("accounts/login/", pages.LoginPage.as_view(), name="login"),
-    path("accounts/logout/", pages.LogoutPage.as_view(), name="logout"),
+    # allauth: login (with the MFA step), logout, password reset and change, TOTP and
+    # recovery codes, re-authentication. Sign-up is closed (see clinic.accounts).
+    path("accounts/", include("allauth.urls")),
+    path("account/", pages.account_page, name="account-security"),
+    path("account/keep-alive/", pages.keep_alive, name="keep-alive"),
+    path("invitations/<str:token>/", pages.invitation_accept, name="invitation-accept"),
     path("leave", pages.leave_quickly, name="leave-quickly"),
     # Browsers ask for /favicon.ico whatever the page links; send them to the real icon.
     path("favicon.ico", pages.favicon, name="favicon"),
@@ -43,6 +48,11 @@ page_urlpatterns = [
     path("couples/<uuid:couple_id>/edit/", pages.couple_edit_page, name="couple-edit"),
     path("clients/new/", pages.client_new, name="client-new"),
     path("clients/<uuid:client_id>/edit/", pages.client_edit_page, name="client-edit"),
+    path(
+        "clients/<uuid:client_id>/portal/",
+        pages.client_portal_access,
+        name="client-portal-access",
+    ),
     path("members/", pages.members_page, name="members"),
     path("audit/", pages.audit_page, name="audit"),
     path("settings/", pages.settings_page, name="clinic-settings"),

@@ -1,6 +1,6 @@
 """Reads that need care: what a member of a clinic may see. Every selector takes the clinic."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from clinic.models import ArchivableQuerySet, Client, Clinic, Couple, Membership, Role, User
@@ -8,13 +8,21 @@ from clinic.tenancy import across_clinics
 
 
 def membership_for(*, clinic: Clinic, user) -> Membership | None:
-    """The user's active membership of the clinic, or None."""
+    """The user's active membership of the clinic, or None. It carries `has_second_factor`
+    (an authenticator app or security key is enrolled), read in the same query."""
     if not getattr(user, "is_authenticated", False):
         return None
+    from allauth.mfa.models import Authenticator
+
+    factors = Authenticator.objects.filter(
+        user_id=OuterRef("user_id"),
+        type__in=(Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN),
+    )
     return (
         Membership.objects.with_scopes_disabled()
         .filter(clinic=clinic, user=user, is_active=True)
         .select_related("user")
+        .annotate(has_second_factor=Exists(factors))
         .first()
     )
 

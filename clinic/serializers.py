@@ -1,6 +1,5 @@
 """API input and output shapes for people and tenancy."""
 
-from django.contrib.auth import authenticate
 from rest_framework import serializers
 
 from clinic.api_base import ClinicScopedRelatedField
@@ -11,6 +10,7 @@ from clinic.models import (
     Couple,
     CoupleStatus,
     CoupleStatusChange,
+    Invitation,
     Membership,
     Role,
 )
@@ -22,15 +22,14 @@ class LoginSerializer(serializers.Serializer):
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, style={"input_type": "password"}
     )
-
-    def validate(self, attrs):
-        user = authenticate(
-            self.context.get("request"), email=attrs["email"].lower(), password=attrs["password"]
-        )
-        if user is None or not user.is_active:
-            raise serializers.ValidationError("Unable to log in with these credentials.")
-        attrs["user"] = user
-        return attrs
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The current code of the authenticator app (or a recovery code); "
+        "required for staff.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -52,6 +51,9 @@ class ClinicSerializer(serializers.ModelSerializer):
             "show_score_bands_to_clients",
             "crisis_text",
             "report_retention_days",
+            "staff_idle_minutes",
+            "require_client_mfa",
+            "leave_url",
             "role",
         ]
         read_only_fields = ["id", "slug", "role"]
@@ -92,23 +94,39 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "is_active"]
 
 
-class MemberCreateSerializer(serializers.Serializer):
+class MemberInviteSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    role = serializers.ChoiceField(choices=Role.choices)
-    password = serializers.CharField(
-        max_length=256,
-        min_length=10,
-        required=False,
-        write_only=True,
-        style={"input_type": "password"},
-    )
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.THERAPIST)
     is_supervised = serializers.BooleanField(default=False)
     supervisor = ClinicScopedRelatedField(
         scoped_queryset=lambda view: therapists_of(clinic=view.clinic),
         allow_null=True,
         required=False,
     )
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    supervisor = serializers.UUIDField(source="supervisor_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "kind",
+            "email",
+            "full_name",
+            "role",
+            "is_supervised",
+            "supervisor",
+            "status",
+            "sent_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
 
 
 class ClientSerializer(serializers.ModelSerializer):

@@ -3,12 +3,16 @@ validates the domain rules, and records its audit event in the same transaction.
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import lockout
 from clinic.audit import record_event
+from clinic.client_details import looks_like_test_data, normalize_phone
 from clinic.confidentiality import couple_policy
+from clinic.identity import end_all_access
 from clinic.models import (
     OPEN_COUPLE_STATUSES,
     Client,
@@ -22,7 +26,6 @@ from clinic.models import (
     User,
 )
 from clinic.permissions import require_admin_of
-from clinic.tenancy import across_clinics
 
 CLIENT_FIELDS = (
     "legal_name",
@@ -39,16 +42,42 @@ CLIENT_FIELDS = (
 )
 
 
-def _check_client_fields(fields: dict) -> None:
+def _check_client_fields(fields: dict, *, clinic: Clinic, client: Client | None = None) -> None:
+    """Validate and normalise a client's fields in place: no future birth date, phones in
+    E.164, no test-data names, and an email address no other client of the clinic has."""
+    errors = {}
     dob = fields.get("date_of_birth")
     if dob and dob > timezone.localdate():
-        raise ValidationError({"date_of_birth": "Date of birth cannot be in the future."})
+        errors["date_of_birth"] = "Date of birth cannot be in the future."
+    for name in ("phone", "emergency_contact_phone"):
+        if fields.get(name):
+            try:
+                fields[name] = normalize_phone(fields[name], region=settings.PHONE_REGION)
+            except ValueError:
+                errors[name] = (
+                    "Enter a valid phone number, with its country code if it is not "
+                    f"a {settings.PHONE_REGION} number (for example +44 20 7946 0958)."
+                )
+    for name in ("legal_name", "preferred_name"):
+        if looks_like_test_data(fields.get(name, "")):
+            errors[name] = "This looks like test data, not a person's name."
+    email = (fields.get("email") or "").strip().lower()
+    if "email" in fields:
+        fields["email"] = email
+    if email:
+        others = Client.objects.for_clinic(clinic).filter(email__iexact=email)
+        if client is not None:
+            others = others.exclude(pk=client.pk)
+        if others.exists():
+            errors["email"] = "Another client of this clinic has this email address."
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
 def client_create(*, clinic: Clinic, by: User, request=None, **fields) -> Client:
     """Register a client in the clinic."""
-    _check_client_fields(fields)
+    _check_client_fields(fields, clinic=clinic)
     client = Client.objects.create(clinic=clinic, created_by=by, **fields)
     record_event(clinic=clinic, actor=by, action="create", obj=client, request=request)
     return client
@@ -59,7 +88,7 @@ def client_update(*, client: Client, by: User, request=None, **fields) -> Client
     """Change a client's record; archived records are read-only."""
     if client.archived_at:
         raise ValidationError("This client is archived; restore it before editing.")
-    _check_client_fields(fields)
+    _check_client_fields(fields, clinic=client.clinic, client=client)
     changed = [name for name, value in fields.items() if getattr(client, name) != value]
     for name in changed:
         setattr(client, name, fields[name])
@@ -307,54 +336,6 @@ def couple_archive(*, couple: Couple, by: User, request=None) -> Couple:
 
 
 @transaction.atomic
-def member_add(
-    *,
-    clinic: Clinic,
-    by: User,
-    email: str,
-    role: str,
-    full_name: str = "",
-    password: str | None = None,
-    is_supervised: bool = False,
-    supervisor: User | None = None,
-    request=None,
-    channel: str = "api",
-) -> Membership:
-    """Give a person (new or existing user) a role in the clinic."""
-    require_admin_of(clinic=clinic, user=by)
-    email = email.strip().lower()
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
-        if not password:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-    # A client's portal login in any clinic cannot also be staff: an identity look-up across
-    # clinics (row-level security would otherwise show only this clinic's clients).
-    with across_clinics():
-        is_portal_client = Client.objects.filter(portal_user=user).exists()
-    if is_portal_client:
-        raise ValidationError({"email": "This login belongs to a client's portal account."})
-    membership = Membership.objects.for_clinic(clinic).filter(user=user).first()
-    if membership and membership.is_active:
-        raise ValidationError({"email": "This person is already a member of the clinic."})
-    if membership is None:
-        membership = Membership(clinic=clinic, user=user)
-    membership.role, membership.is_active = role, True
-    membership.is_supervised, membership.supervisor = is_supervised, supervisor
-    membership.save()
-    record_event(
-        clinic=clinic,
-        actor=by,
-        action="member_add",
-        obj=membership,
-        request=request,
-        channel=channel,
-        detail={"role": role},
-    )
-    return membership
-
-
 @transaction.atomic
 def member_update(
     *, membership: Membership, by: User, request=None, channel: str = "api", **fields
@@ -386,10 +367,30 @@ def member_deactivate(
     _guard_last_admin(membership, new_role=None)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    # Signed in elsewhere (another tab, the API) must not outlive the membership.
+    end_all_access(membership.user)
     record_event(
         clinic=membership.clinic,
         actor=by,
         action="member_deactivate",
+        obj=membership,
+        request=request,
+        channel=channel,
+    )
+    return membership
+
+
+@transaction.atomic
+def member_unlock(
+    *, membership: Membership, by: User, request=None, channel: str = "api"
+) -> Membership:
+    """Lift the failed-login lockout on a member's account (the admin vouches for them)."""
+    require_admin_of(clinic=membership.clinic, user=by)
+    lockout.unlock(email=membership.user.email)
+    record_event(
+        clinic=membership.clinic,
+        actor=by,
+        action="member_unlock",
         obj=membership,
         request=request,
         channel=channel,

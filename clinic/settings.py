@@ -42,16 +42,22 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",  # widget templates for the TemplatesSetting form renderer
+    # Before allauth, so Attune's templates dress allauth's pages.
+    "clinic.apps.ClinicConfig",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "rest_framework",
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "django_celery_beat",
     "django_guid",
     "health_check",
     "django_prometheus",
     "pgtrigger",
-    "clinic.apps.ClinicConfig",
     "sessions.apps.TherapySessionsConfig",
     "assessments.apps.AssessmentsConfig",
     "reports.apps.ReportsConfig",
@@ -70,6 +76,11 @@ MIDDLEWARE = [
     "clinic.tenancy.request_outside_any_clinic",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "clinic.session_limits.SessionLimitMiddleware",
+    "clinic.security_headers.PermissionsPolicyMiddleware",
+    # Last: turns a locked-out login on any path into the lockout answer.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -124,14 +135,74 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# Identity: django-allauth (account + mfa) owns login, logout, password reset and change, TOTP
+# with recovery codes and re-authentication; django-axes counts failed logins on every path.
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked account and address pair is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Reverse proxies in front of Attune that append to X-Forwarded-For (0: none, use the peer
+# address). Only those entries are trusted; anything a client writes in the header is not.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
+ACCOUNT_ADAPTER = "clinic.accounts.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+# People are invited (the invitation proves the address), so there is no verification step.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# Password reset and login-by-code answer the same for unknown addresses.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_GET = False
+# Changing the email address (like the password and the second factor) asks for the password
+# again, and the person is told by email when any of them changes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Clients may log in with a code sent by email instead of a password; anyone with a second
+# factor still gives it after the code.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Attune] "
+# Failed logins are counted by django-axes alone (one mechanism for page, API and portal);
+# allauth keeps its limits on mails and codes.
+ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
+MFA_ADAPTER = "clinic.accounts.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Attune"
+# A code is good for the current 30-second step and one either side (clock drift); a used code
+# is remembered for that whole window so it cannot be replayed.
+MFA_TOTP_TOLERANCE = 1
+
+# Lockout: 5 failures for one account from one address lock that pair for 15 minutes; more than
+# AXES_ACCOUNT_FAILURE_LIMIT failures for one account from all addresses lock the account, so a
+# distributed guesser gets nowhere while one stranger cannot lock a therapist out.
+AXES_HANDLER = "clinic.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=25)
+AXES_FAILURE_WINDOW = __import__("datetime").timedelta(minutes=5)
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "clinic.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "clinic.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "clinic.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# A locked pair stays locked 15 minutes from the failure that locked it, not from the last try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -188,10 +259,17 @@ if not DEBUG and REDIS_URL and CELERY_BROKER_URL == REDIS_URL:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "clinic.cache.RedisWithDatabaseFallback",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="attune"),
-        }
+            "FALLBACK": "database",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+        # Created by a clinic migration; used while Redis is unreachable.
+        "database": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "attune_cache_fallback",
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -259,7 +337,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -275,6 +352,9 @@ SPECTACULAR_SETTINGS = {
     "/api/v1/clinics/{clinic_slug}/; client portal routes under /api/v1/portal/.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CoupleStatusEnum": "clinic.models.CoupleStatus",
@@ -295,10 +375,14 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Where clients reach the portal, for links in reminder emails (e.g. https://attune.example).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# Phone numbers entered without a country code are read as this country's (ISO 3166 code).
+PHONE_REGION = env.str("PHONE_REGION", default="GB")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Attune <no-reply@attune.local>")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# The cookie outlives no session: 12 hours at most (idle limits: clinic.session_limits).
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -345,6 +429,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-guid notes every id it sets; that is noise at INFO.
-    "loggers": {"django_guid": {"level": "WARNING"}},
+    # django-guid notes every id it sets; axes logs every login at INFO: failures and lockouts
+    # (WARNING) are what matter.
+    "loggers": {"django_guid": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

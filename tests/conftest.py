@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from clinic import db_roles
 from clinic.models import Role
 from tests.factories import ClinicFactory, CoupleFactory, MembershipFactory
+from tests.login import LoginClient
 
 # The S3 API server and object-storage fixtures (s3_server, s3_bucket, s3_storage).
 pytest_plugins = ["tests.object_storage"]
@@ -94,6 +95,11 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client():
+    return LoginClient()
 
 
 @pytest.fixture

@@ -2,11 +2,29 @@
 build a couple whose partners belong to another clinic by accident."""
 
 import factory
+import pyotp
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from factory.django import DjangoModelFactory
 
 from clinic.models import Client, Clinic, Couple, CoupleStatus, Membership, Role, User
 
 PASSWORD = "correct-horse-battery"
+# Every staff member built here has this authenticator-app secret enrolled (see
+# MembershipFactory); pyotp.TOTP(TOTP_SECRET).now() is their current code.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_totp(user, secret: str = TOTP_SECRET) -> Authenticator:
+    """Give the user an authenticator app with `secret`, as enrolling on the website would."""
+    authenticator, _ = Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
+    )
+    return authenticator
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).now()
 
 
 class UserFactory(DjangoModelFactory):
@@ -35,12 +53,21 @@ class ClinicFactory(DjangoModelFactory):
 
 
 class MembershipFactory(DjangoModelFactory):
+    """A member of staff, with a second factor enrolled unless `second_factor=False`
+    (staff reach no clinical data without one)."""
+
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     clinic = factory.SubFactory(ClinicFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.THERAPIST
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            enrol_totp(obj.user)
 
 
 class ClientFactory(DjangoModelFactory):

@@ -10,10 +10,11 @@ Pass `individual=True` for material that belongs to one partner (logs, answers, 
 the portal walk then also proves the other partner of the same couple gets a 404.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from clinic.models import AuditEvent, Client, Couple, Membership
+from clinic.models import AuditEvent, Client, Couple, Invitation, Membership
 from tests.factories import MembershipFactory
 
 
@@ -48,6 +49,14 @@ def _client(couple, partner):
 @builder(Membership, couple_bound=False)
 def _membership(couple, partner):
     return MembershipFactory(clinic=couple.clinic)
+
+
+@builder(Invitation, couple_bound=False)
+def _invitation(couple, partner):
+    from clinic.invitations import staff_invite
+
+    admin = MembershipFactory(clinic=couple.clinic, role="admin").user
+    return staff_invite(clinic=couple.clinic, by=admin, email=f"{uuid.uuid4().hex}@invited.test")
 
 
 @builder(AuditEvent, couple_bound=False)

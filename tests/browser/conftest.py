@@ -2,7 +2,10 @@
 
 import os
 
+import pyotp
 import pytest
+
+from tests.factories import TOTP_SECRET
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
 # synchronous and safe, so allow them.
@@ -43,13 +46,18 @@ def page(browser):
     context.close()
 
 
-def login(page, live_server, email: str, password: str) -> None:
-    """Log in through the real login form."""
+def login(page, live_server, email: str, password: str, totp_secret: str = TOTP_SECRET) -> None:
+    """Log in through the real login form, and the authenticator-code step when it is asked
+    (every staff member has one; the code is computed from their secret as an app would)."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state("networkidle")
+    if "/accounts/2fa/authenticate/" in page.url:
+        page.locator("input[name=code]").fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture(autouse=True)

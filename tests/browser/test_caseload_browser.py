@@ -1,6 +1,6 @@
 import pytest
 
-from clinic.demo import DEMO_PASSWORD, seed_demo
+from clinic.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from tests.browser.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -8,7 +8,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_seeded_therapist_logs_in_and_sees_caseload_on_a_phone(page, live_server, tmp_path):
     seed_demo()
-    login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD)
+    login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD, DEMO_TOTP_SECRET)
     assert page.url.endswith("/c/harbour/caseload/")
     cards = page.locator("#caseload article.couple")
     assert cards.count() == 2  # therapist1 carries couples 0 and 2 of the Harbour demo
@@ -23,13 +23,13 @@ def test_seeded_therapist_logs_in_and_sees_caseload_on_a_phone(page, live_server
 
 def test_other_clinics_therapist_cannot_open_this_caseload(page, live_server):
     seed_demo()
-    login(page, live_server, "therapist1@riverside.example", DEMO_PASSWORD)
+    login(page, live_server, "therapist1@riverside.example", DEMO_PASSWORD, DEMO_TOTP_SECRET)
     response = page.goto(f"{live_server.url}/c/harbour/caseload/")
     assert response.status == 404
 
 
 def test_pages_load_their_stylesheet(page, live_server):
     seed_demo()
-    login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD)
+    login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD, DEMO_TOTP_SECRET)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(246, 248, 247)"  # --bg in attune.css

@@ -46,7 +46,7 @@ def _refused_to_a_therapist(response) -> None:
 def test_members_page_is_refused_to_a_therapist(client, therapist, clinic):
     client.force_login(therapist)
     _refused_to_a_therapist(client.get(_members_url(clinic)))
-    _refused_to_a_therapist(client.post(_members_url(clinic), {"action": "add"}))
+    _refused_to_a_therapist(client.post(_members_url(clinic), {"action": "invite"}))
 
 
 def test_members_page_is_hidden_from_another_clinics_admin(client, outsider, clinic):
@@ -54,12 +54,14 @@ def test_members_page_is_hidden_from_another_clinics_admin(client, outsider, cli
     assert client.get(_members_url(clinic)).status_code == 404
 
 
-def test_admin_adds_a_member_and_it_is_audited(client, admin, therapist, clinic):
+def test_admin_invites_a_member_and_it_is_audited(client, admin, therapist, clinic):
+    from clinic.models import Invitation
+
     client.force_login(admin)
     response = client.post(
         _members_url(clinic),
         {
-            "action": "add",
+            "action": "invite",
             "email": "New.Person@Example.test",
             "full_name": "New Person",
             "role": Role.THERAPIST,
@@ -68,17 +70,22 @@ def test_admin_adds_a_member_and_it_is_audited(client, admin, therapist, clinic)
         },
     )
     assert response.status_code == 302
-    added = Membership.objects.get(clinic=clinic, user__email="new.person@example.test")
-    assert added.is_supervised and added.supervisor == therapist
+    invitation = Invitation.objects.get(clinic=clinic, email="new.person@example.test")
+    assert invitation.is_supervised and invitation.supervisor == therapist
+    assert invitation.role == Role.THERAPIST
+    # Nobody is a member before accepting.
+    assert not Membership.objects.filter(clinic=clinic, user__email=invitation.email).exists()
     assert AuditEvent.objects.filter(
-        clinic=clinic, action="member_add", object_id=str(added.pk)
+        clinic=clinic, action="invitation_create", object_id=str(invitation.pk)
     ).exists()
+    page = client.get(_members_url(clinic)).content.decode()
+    assert "Invitations waiting" in page and "new.person@example.test" in page
 
 
-def test_adding_an_existing_member_shows_the_rule_on_the_page(client, admin, therapist, clinic):
+def test_inviting_an_existing_member_shows_the_rule_on_the_page(client, admin, therapist, clinic):
     client.force_login(admin)
     response = client.post(
-        _members_url(clinic), {"action": "add", "email": therapist.email, "role": Role.ADMIN}
+        _members_url(clinic), {"action": "invite", "email": therapist.email, "role": Role.ADMIN}
     )
     assert response.status_code == 200
     assert "already a member of the clinic" in response.content.decode()
@@ -263,7 +270,11 @@ def _settings(clinic, **changes):
         "time_zone": clinic.time_zone,
         "crisis_text": clinic.crisis_text,
         "report_retention_days": clinic.report_retention_days,
+        "staff_idle_minutes": clinic.staff_idle_minutes,
+        "leave_url": clinic.leave_url,
     }
+    if clinic.require_client_mfa:
+        data["require_client_mfa"] = "on"
     if clinic.partners_see_individual_results:
         data["partners_see_individual_results"] = "on"
     if clinic.show_score_bands_to_clients:
@@ -403,7 +414,8 @@ def test_member_changes_on_the_page_are_audited_as_page_events(client, admin, cl
 
     client.force_login(admin)
     client.post(
-        f"/c/{clinic.slug}/members/", {"action": "add", "email": "page@x.test", "role": "therapist"}
+        f"/c/{clinic.slug}/members/",
+        {"action": "invite", "email": "page@x.test", "role": "therapist"},
     )
-    event = AuditEvent.objects.filter(action="member_add").latest("at")
+    event = AuditEvent.objects.filter(action="invitation_create").latest("at")
     assert event.channel == "page"

@@ -108,12 +108,13 @@ def test_editing_a_partner_returns_to_the_couple_and_is_audited(staff, clinic, c
     url = reverse("client-edit", args=[clinic.slug, partner.pk]) + f"?couple={couple.pk}"
     assert partner.legal_name in staff.get(url).content.decode()
     response = staff.post(
-        url, {"legal_name": partner.legal_name, "preferred_name": "Sam", "phone": "+44 20 1234"}
+        url,
+        {"legal_name": partner.legal_name, "preferred_name": "Sam", "phone": "+44 20 7946 0018"},
     )
     assert response.status_code == 302
     assert response.url == reverse("couple-detail", args=[clinic.slug, couple.pk])
     partner.refresh_from_db()
-    assert partner.preferred_name == "Sam" and partner.phone == "+44 20 1234"
+    assert partner.preferred_name == "Sam" and partner.phone == "+442079460018"  # E.164
     event = AuditEvent.objects.get(object_id=str(partner.pk), action="update")
     assert "preferred_name" in event.detail["fields"] and event.channel == "page"
     assert AuditEvent.objects.filter(object_id=str(partner.pk), action="read").exists()

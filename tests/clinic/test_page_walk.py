@@ -5,7 +5,6 @@ form posts on one's own objects never answer 500."""
 import re
 
 import pytest
-from django.test import Client as BrowserClient
 from django.urls import URLResolver, get_resolver
 
 from assessments.models import Assignment, Response, RiskAlert
@@ -23,6 +22,7 @@ from sessions.models import (
 )
 from tests.clinic.test_route_walk import _walk
 from tests.factories import CoupleFactory, MembershipFactory
+from tests.login import LoginClient as BrowserClient
 from tests.world import BUILDERS
 
 STAFF_PREFIX = "c/<slug:clinic_slug>/"
@@ -241,3 +241,49 @@ def test_every_model_behind_a_page_has_a_builder():
     for model in PAGE_MODELS.values():
         assert model in BUILDERS, model.__name__
     assert CheckIn in BUILDERS
+
+
+# A calendar app fetches this by its secret token, with no session; the token is made on a page
+# that needs the second factor, and a wrong one is a 404 (test_calendar covers it).
+FEEDS_FOR_CALENDAR_APPS = {"c/<slug:clinic_slug>/calendar/feed/<str:token>.ics"}
+
+
+@pytest.mark.django_db
+def test_staff_without_a_second_factor_get_no_clinical_page(clinic, couple):
+    """Every staff page, with the member's own objects: an admin assigned to the couple who has
+    no second factor is sent to set one up, and no page shows a partner's name."""
+    admin = MembershipFactory(clinic=clinic, role="admin", second_factor=False).user
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
+    client = _browser(admin)
+    names = {p.legal_name for p in couple.partners} | {p.display_name for p in couple.partners}
+    failures = []
+    routes = page_routes(STAFF_PREFIX)
+    for route, _ in routes:
+        if route in FEEDS_FOR_CALENDAR_APPS:
+            continue
+        url = _url(route, _values(route, couple, couple.partner_a))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            location = response.get("Location", "")
+            body = response.content.decode()
+            if response.status_code != 302 or not location.startswith("/accounts/2fa/totp/"):
+                failures.append(f"{method.upper()} {route}: {response.status_code} {location}")
+            if any(name in body for name in names):
+                failures.append(f"{method.upper()} {route} shows a partner's name")
+    assert len(routes) > 20
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_a_login_that_skipped_the_second_factor_reaches_no_clinical_page(clinic, couple):
+    """A session that did not pass the second factor the member has (no allauth MFA record)
+    is ended and sent to log in again."""
+    from django.test import Client
+
+    therapist = couple.therapists.first()
+    client = Client()
+    client.force_login(therapist)  # Django's own client: no MFA step recorded
+    response = client.get(f"/c/{clinic.slug}/couples/{couple.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session

@@ -9,6 +9,7 @@ from django_scopes import scope
 
 from assessments import services as assessment_services
 from clinic import services as clinic_services
+from clinic.invitations import staff_invite
 from clinic.models import Membership, Role
 from clinic.permissions import ADMIN_ONLY, is_clinic_admin
 from reports import services as report_services
@@ -43,7 +44,7 @@ ADMIN_SERVICES = {
         period_end=date(2026, 2, 1),
         audiences=["clinical"],
     ),
-    "member_add": lambda clinic, by: clinic_services.member_add(
+    "staff_invite": lambda clinic, by: staff_invite(
         clinic=clinic, by=by, email="new@harbour.example", role=Role.THERAPIST
     ),
     "clinic_update_settings": lambda clinic, by: clinic_services.clinic_update_settings(

@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils.html import escape
 
 from clinic.models import Role
-from tests.factories import CoupleFactory, MembershipFactory
+from tests.factories import CoupleFactory, MembershipFactory, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,13 +96,18 @@ class Browser:
     def get(self, path: str) -> http.client.HTTPResponse:
         return self.request("GET", path)
 
-    def log_in(self, email: str, password: str) -> http.client.HTTPResponse:
-        page = self.get("/accounts/login/")
+    def _post_form(self, path: str, fields: dict) -> http.client.HTTPResponse:
+        page = self.get(path)
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
-        form = urlencode(
-            {"csrfmiddlewaretoken": token.decode(), "username": email, "password": password}
+        return self.request(
+            "POST", path, urlencode({"csrfmiddlewaretoken": token.decode(), **fields})
         )
-        return self.request("POST", "/accounts/login/", form)
+
+    def log_in(self, email: str, password: str, code: str) -> http.client.HTTPResponse:
+        """The login form, then the authenticator-code step it leads staff to."""
+        step = self._post_form("/accounts/login/", {"login": email, "password": password})
+        assert step.status == 302 and step.getheader("Location") == "/accounts/2fa/authenticate/"
+        return self._post_form("/accounts/2fa/authenticate/", {"code": code})
 
 
 @pytest.fixture
@@ -165,7 +170,7 @@ def test_production_server_serves_pages_static_files_schema_and_docs(gunicorn, c
     assert stylesheet.status == 200 and stylesheet.getheader("Content-Type").startswith("text/css")
     assert "max-age=315360000" in stylesheet.getheader("Cache-Control")  # immutable, hashed
 
-    signed_in = browser.log_in(therapist.email, "a long production passphrase")
+    signed_in = browser.log_in(therapist.email, "a long production passphrase", totp_code())
     assert signed_in.status == 302, signed_in.body[:2000]
     assert browser.cookies[settings.SESSION_COOKIE_NAME]["secure"]
 

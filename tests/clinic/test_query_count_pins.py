@@ -7,12 +7,12 @@ import re
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test import Client as BrowserClient
 from django.test.utils import CaptureQueriesContext
 
 from tests.clinic.test_page_walk import PAGE_CONSTANTS, PAGE_MODELS, page_routes
 from tests.clinic.test_route_walk import CLINIC_PREFIX, PORTAL_PREFIX, _kwargs, api_routes
 from tests.conftest import api_client_for
+from tests.login import LoginClient as BrowserClient
 from tests.world import BUILDERS
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,7 @@ API_PINS: dict[str, int] = {
     "api/v1/clinics/<slug:clinic_slug>/fhir/Questionnaire/": 4,
     "api/v1/clinics/<slug:clinic_slug>/instrument-wordings/": 6,
     "api/v1/clinics/<slug:clinic_slug>/instruments/": 11,
+    "api/v1/clinics/<slug:clinic_slug>/invitations/": 6,
     "api/v1/clinics/<slug:clinic_slug>/measurement-kinds/": 4,
     "api/v1/clinics/<slug:clinic_slug>/members/": 6,
     "api/v1/clinics/<slug:clinic_slug>/notes/": 7,
@@ -83,7 +84,8 @@ PAGE_PINS: dict[str, int] = {
     "c/<slug:clinic_slug>/exports/": 5,
     "c/<slug:clinic_slug>/instruments/": 11,
     "c/<slug:clinic_slug>/instruments/<slug:code>/": 11,
-    "c/<slug:clinic_slug>/members/": 6,
+    # + the members locked out after failed logins and the invitations waiting
+    "c/<slug:clinic_slug>/members/": 8,
     "c/<slug:clinic_slug>/notes/<uuid:note_id>/": 8,
     "c/<slug:clinic_slug>/reports/<uuid:report_id>/download/": 6,
     "c/<slug:clinic_slug>/responses/<uuid:response_id>/": 7,

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from clinic.identity import SECOND_FACTOR_NEEDED
 from clinic.models import Role
 from clinic.permissions import ADMIN_ONLY
 from tests.conftest import api_client_for
@@ -163,6 +164,7 @@ ADMIN_ONLY_ROUTES = [
 ]
 ADMIN_ONLY_VIEWS = {
     "MemberViewSet",
+    "InvitationViewSet",
     "AuditEventViewSet",
     "LicensedWordingViewSet",
     "ReliabilityOverrideViewSet",
@@ -240,3 +242,32 @@ def test_therapist_cannot_use_admin_only_routes(therapist, clinic):
 
 def test_roles_used_by_walk_exist():
     assert {Role.ADMIN, Role.THERAPIST} <= set(Role.values)
+
+
+@pytest.mark.django_db
+def test_staff_without_a_second_factor_get_no_clinical_data_on_any_route(clinic, couple):
+    """Every clinic API route, with the member's own objects, by token (issued before the
+    second factor was required) and by session: 403 with the reason, no partner's name."""
+    from tests.login import LoginClient
+
+    admin = MembershipFactory(clinic=clinic, role=Role.ADMIN, second_factor=False).user
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
+    by_session = LoginClient()
+    by_session.force_login(admin)
+    names = {p.legal_name for p in couple.partners}
+    failures = []
+    for route, callback in CLINIC_ROUTES:
+        values = {
+            "clinic_slug": clinic.slug,
+            **_objects_for(callback, route, couple, couple.partner_a),
+        }
+        for client in (api_client_for(admin), by_session):
+            for method in _methods(callback):
+                response = _call(client, method, _fill(route, values))
+                body = response.content.decode()
+                if response.status_code != 403 or SECOND_FACTOR_NEEDED not in body:
+                    failures.append(f"{method} {route}: {response.status_code}")
+                if any(name in body for name in names):
+                    failures.append(f"{method} {route} shows a partner's name")
+    assert len(CLINIC_ROUTES) > 40
+    assert not failures, "\n".join(failures)

@@ -23,6 +23,7 @@ NOT_CLINIC_DATA = {
     "clinic_user_groups": "Django permissions of a user (unused)",
     "clinic_user_user_permissions": "Django permissions of a user (unused)",
     "django_migrations": "schema history",
+    "attune_cache_fallback": "the cache while Redis is unreachable (rate limits, used TOTP codes)",
 }
 # Third-party apps whose tables are about users or the system, never a clinic's records.
 NOT_CLINIC_APPS = {

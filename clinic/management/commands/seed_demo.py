@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from clinic.demo import DEMO_PASSWORD, seed_demo
+from clinic.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_totp_code, seed_demo
 
 
 class Command(BaseCommand):
@@ -18,3 +18,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "  (every partner has a portal login; see /api/v1/clinics/<slug>/clients/)"
         )
+        self.stdout.write(
+            "Staff also need their authenticator app's code. Every demo staff login has this "
+            "TOTP secret enrolled (add it to any authenticator app):"
+        )
+        self.stdout.write(f"    {DEMO_TOTP_SECRET}   (code right now: {demo_totp_code()})")
