@@ -25,7 +25,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def get_client_ip(self, request) -> str:
-        return client_ip(request) or "0.0.0.0"  # noqa: S104 (an address for the counters, not a bind)
+        # An address for the login counters when none is known, not an address to bind.
+        return client_ip(request) or "0.0.0.0"  # noqa: S104  # nosec B104
 
 
 def is_staff(user) -> bool:
