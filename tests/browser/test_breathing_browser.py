@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sessions.models import PracticeLog
 from tests.browser.conftest import PHONE, login
@@ -32,7 +33,8 @@ def test_a_guided_practice_paces_the_shape_and_saves_the_log(page, live_server, 
     homework = make_practice(couple, start_date=timezone.localdate() - timedelta(days=3))
     login(page, live_server, couple.partner_a.portal_user.email, PASSWORD)
     page.get_by_role("link", name="Practise now, guided").click()
-    assert page.locator("#breath-after").is_hidden()
+    # The script hides the after-ratings once it runs: wait for it rather than race it.
+    expect(page.locator("#breath-after")).to_be_hidden()
     page.get_by_label("Anxious, racing", exact=False).first.check()
     page.get_by_role("button", name="Start", exact=True).click()
     page.wait_for_function(
@@ -49,8 +51,8 @@ def test_a_guided_practice_paces_the_shape_and_saves_the_log(page, live_server, 
     assert grown > 0.85 and shrunk < 0.6, (grown, shrunk)
     assert "0:" in page.locator("#breath-timer").inner_text()
     page.get_by_role("button", name="Finish now").click()
-    assert page.locator("#breath-after").is_visible()
-    assert page.locator("#breath-autosave").is_visible()
+    expect(page.locator("#breath-after")).to_be_visible()
+    expect(page.locator("#breath-autosave")).to_be_visible()
     page.locator("#id_after_intensity").fill("2")
     page.get_by_role("button", name="Save my practice").click()
     page.wait_for_url(f"{live_server.url}/portal/")
