@@ -138,9 +138,9 @@ def main(argv=None) -> int:
     django.setup()
     from django.core.management import call_command
     from django.test import Client as TestClient
-    from knox.models import AuthToken
 
     from bench.load import Server, latency, machine_load, request, throughput
+    from bench.login import session_cookie, staff_logins
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -150,13 +150,8 @@ def main(argv=None) -> int:
     build_s = time.perf_counter() - began
     print(f"  {rows} rows in {build_s:.1f} s", flush=True)
 
-    _, token = AuthToken.objects.create(admin)
-    api_auth = {"Authorization": f"Token {token}"}
-    staff, partner = TestClient(), TestClient()
-    staff.force_login(admin)
-    partner.force_login(portal_user)
-    staff_cookie = {"Cookie": f"sessionid={staff.cookies['sessionid'].value}"}
-    partner_cookie = {"Cookie": f"sessionid={partner.cookies['sessionid'].value}"}
+    api_auth, staff_cookie = staff_logins(admin)
+    partner_cookie = session_cookie(portal_user)
 
     pages = max(1, -(-args.couples // 50))
     api_paths = [
@@ -166,12 +161,17 @@ def main(argv=None) -> int:
     page_paths = [f"/c/{clinic.slug}/caseload/?page={n + 1}" for n in range(pages)]
     couple_path = f"/c/{clinic.slug}/couples/{year.pk}/"
 
-    api_client = TestClient(headers={"Authorization": f"Token {token}"})
+    def client(headers):
+        made = TestClient(headers={k: v for k, v in headers.items() if k != "Cookie"})
+        if "Cookie" in headers:
+            made.cookies["sessionid"] = headers["Cookie"].split("=", 1)[1]
+        return made
+
     queries = {
-        "api_queries": _count_queries(api_client, api_paths[0]),
-        "page_queries": _count_queries(staff, page_paths[0]),
-        "couple_page_queries": _count_queries(staff, couple_path),
-        "portal_queries": _count_queries(partner, "/portal/"),
+        "api_queries": _count_queries(client(api_auth), api_paths[0]),
+        "page_queries": _count_queries(client(staff_cookie), page_paths[0]),
+        "couple_page_queries": _count_queries(client(staff_cookie), couple_path),
+        "portal_queries": _count_queries(client(partner_cookie), "/portal/"),
     }
 
     with Server(workers=2) as server:

@@ -3,13 +3,14 @@
 It returns the same content as `GET /api/v1/clinics/<slug>/couples/` (50 a page, newest first):
 each couple with partners, therapists, next and last session, open risk alerts, overdue
 questionnaires, latest headline scores and the agreement-discussion flag. It does the same
-duties (token authentication, active membership, one audit event per couple shown) with
+duties (token authentication, active membership with a second factor, one audit event per couple shown) with
 `.values()` queries and no serializer, so the gap between the two is the framework's and the
 enrichers' overhead. Served only by the benchmark's server (bench/settings.py).
 """
 
 from collections import defaultdict
 
+from allauth.mfa.models import Authenticator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.utils import timezone
@@ -85,7 +86,9 @@ def caseload_reference(request, clinic_slug):
             clinic is None
             or not Membership.objects.filter(
                 clinic_id=clinic["id"], user=user, is_active=True, role="admin"
-            ).exists()
+            )
+            .filter(Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"))))
+            .exists()
         ):
             raise Http404("No such clinic.")
         cid = clinic["id"]

@@ -100,31 +100,24 @@ def _build_indexes(definitions: list[str]) -> None:
 def _targets(measured) -> dict[str, list]:
     """Per endpoint, (path, headers) for each measured clinic, logged in as its admin (the
     API by token, the pages by session) and as a partner with a portal login (the portal)."""
-    from django.test import Client as TestClient
-    from knox.models import AuthToken
-
+    from bench.login import session_cookie, staff_logins
     from clinic.models import User
 
     targets: dict[str, list] = {name: [] for name in ENDPOINTS}
     for built in measured:
         admin = User.objects.get(pk=built.admin_id)
-        _, token = AuthToken.objects.create(admin)
-        staff, partner = TestClient(), TestClient()
-        staff.force_login(admin)
-        partner.force_login(User.objects.get(pk=built.portal_user_ids[0]))
-        staff_cookie = {"Cookie": f"sessionid={staff.cookies['sessionid'].value}"}
+        api_auth, staff_cookie = staff_logins(admin)
+        partner_cookie = session_cookie(User.objects.get(pk=built.portal_user_ids[0]))
         couple = built.couple_ids[len(built.couple_ids) // 2]
         targets["api"].append(
             (
                 f"/api/v1/clinics/{built.slug}/couples/?page_size=50",
-                {"Authorization": f"Token {token}"},
+                api_auth,
             )
         )
         targets["page"].append((f"/c/{built.slug}/caseload/", staff_cookie))
         targets["couple_page"].append((f"/c/{built.slug}/couples/{couple}/", staff_cookie))
-        targets["portal"].append(
-            ("/portal/", {"Cookie": f"sessionid={partner.cookies['sessionid'].value}"})
-        )
+        targets["portal"].append(("/portal/", partner_cookie))
     return targets
 
 
