@@ -27,10 +27,13 @@ DIGEST = (
     "{r}.prev_hash)::text, 'UTF8')), 'hex')"
 )
 
+# `seq > 0` (every chained event) matches the partial unique index on (clinic, seq), so the
+# clinic's head is one index probe; without it PostgreSQL reads and sorts the clinic's whole
+# trail for every event written, and a page's reads slow down as the trail grows.
 LINK_NEW_EVENT = f"""
 PERFORM pg_advisory_xact_lock(hashtext('attune_audit_chain'), hashtext(NEW.clinic_id::text));
 SELECT seq, hash INTO _last_seq, _last_hash FROM clinic_auditevent
-    WHERE clinic_id = NEW.clinic_id ORDER BY seq DESC LIMIT 1;
+    WHERE clinic_id = NEW.clinic_id AND seq > 0 ORDER BY seq DESC LIMIT 1;
 NEW.seq := coalesce(_last_seq, 0) + 1;
 NEW.prev_hash := coalesce(_last_hash, '');
 NEW.hash := {DIGEST.format(r="NEW")};

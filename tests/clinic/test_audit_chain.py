@@ -100,3 +100,21 @@ def test_audit_verify_finds_a_removed_event(chain, capsys):
     with pytest.raises(CommandError, match=r"event #3 .* follows #1: 1 event\(s\) are missing"):
         call_command("audit_verify")
     assert "elsewhere: intact" in capsys.readouterr().out
+
+
+def _chain_index_scans() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_numscans('auditevent_chain_seq'::regclass)")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_linking_an_event_finds_the_clinic_head_through_the_chain_index(clinic, couple):
+    # Not a timing: without the index each insert reads and sorts the clinic's whole trail, so
+    # a page's audit rows get slower as the trail grows (bench.caseload measured 4 ms an event
+    # at 12,000 events).
+    record_reads(clinic=clinic, actor=None, objects=[couple.partner_a, couple.partner_b])
+    before = _chain_index_scans()
+    record_reads(clinic=clinic, actor=None, objects=[couple, couple.partner_a, couple.partner_b])
+    assert _chain_index_scans() - before == 3
+    assert [e.seq for e in _events(clinic)] == [1, 2, 3, 4, 5]
