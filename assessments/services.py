@@ -30,6 +30,7 @@ from assessments.scoring import (
 from assessments.selectors import current_wording
 from assessments.wording import validate_wording, wording_format
 from clinic.audit import record_event
+from clinic.date_style import format_for_clinic
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple, User
 from clinic.permissions import require_admin_of
 
@@ -513,7 +514,9 @@ def risk_alert_acknowledge(
     alert = RiskAlert.objects.for_clinic(alert.clinic_id).select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is not None:
         raise ValidationError(
-            f"This alert was already acknowledged on {alert.acknowledged_at:%Y-%m-%d %H:%M} UTC."
+            "This alert was already acknowledged on "
+            f"{format_for_clinic(alert.acknowledged_at, 'datetime', alert.clinic)} "
+            f"({alert.clinic.time_zone})."
         )
     note = (note or "").strip()
     if len(note) > 2000:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from clinic.api_input import ValidatedInputMixin
 from clinic.audit import record_event, record_reads
+from clinic.date_style import clinic_locale
 from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.models import Clinic, Couple
 from clinic.permissions import is_clinic_admin, require_clinic_admin
@@ -40,6 +41,7 @@ class ClinicScopedMixin(ValidatedInputMixin):
         # The scope (and with it the database's row security) first: the membership is a row
         # of that clinic.
         self._scope.enter_context(scope(clinic=clinic))
+        self._scope.enter_context(clinic_locale(clinic, time_zone=False))
         membership = membership_for(clinic=clinic, user=request.user)
         if membership is None:
             raise Http404("No such clinic.")

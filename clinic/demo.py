@@ -30,6 +30,7 @@ CLINICS = [
         "slug": "harbour",
         "name": "Harbour Couples Clinic",
         "time_zone": "Europe/London",
+        "locale": "en-gb",
         "couples": [
             (
                 ("Zoë Ångström", "Zoë", "she/her"),
@@ -53,6 +54,7 @@ CLINICS = [
         "slug": "riverside",
         "name": "Riverside Relationship Therapy",
         "time_zone": "America/New_York",
+        "locale": "en-us",
         "couples": [
             (
                 ("Дмитрий Иванов", "Dima", "he/him"),
@@ -145,7 +147,12 @@ def seed_demo() -> list[DemoLogin]:
     with scopes_disabled():
         for spec in CLINICS:
             clinic, _ = Clinic.objects.get_or_create(
-                slug=spec["slug"], defaults={"name": spec["name"], "time_zone": spec["time_zone"]}
+                slug=spec["slug"],
+                defaults={
+                    "name": spec["name"],
+                    "time_zone": spec["time_zone"],
+                    "locale": spec["locale"],
+                },
             )
             staff = [
                 ("admin", Role.ADMIN, "Avery Admin"),

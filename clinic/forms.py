@@ -239,6 +239,7 @@ class ClinicSettingsForm(forms.ModelForm):
         fields = [
             "name",
             "time_zone",
+            "locale",
             "partners_see_individual_results",
             "show_score_bands_to_clients",
             "crisis_text",
@@ -251,6 +252,7 @@ class ClinicSettingsForm(forms.ModelForm):
         ]
         labels = {
             "time_zone": "Time zone",
+            "locale": "Dates and times",
             "partners_see_individual_results": (
                 "By default, partners may see each other's individual material"
             ),
@@ -261,6 +263,7 @@ class ClinicSettingsForm(forms.ModelForm):
         }
         help_texts = {
             "time_zone": "For example Europe/London or America/New_York.",
+            "locale": "How every page, report and email writes dates and times.",
             "partners_see_individual_results": (
                 "Each couple's therapist may choose differently for that couple."
             ),

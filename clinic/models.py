@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from clinic.audit_chain import LINK_NEW_EVENT
+from clinic.date_style import DEFAULT_LOCALE, LOCALE_CHOICES
 from clinic.record_locks import refuse, refuse_truncate
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
 
@@ -92,6 +93,11 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # How dates and times are written for this clinic (clinic.date_style): "6 Sep 2026, 14:05"
+    # in the UK, "Sep 6, 2026, 2:05 PM" in the US.
+    locale = models.CharField(
+        max_length=10, choices=LOCALE_CHOICES, default=DEFAULT_LOCALE, db_default=DEFAULT_LOCALE
+    )
     # Default for new couples: may partners see each other's individual material?
     partners_see_individual_results = models.BooleanField(default=False)
     show_score_bands_to_clients = models.BooleanField(default=False)

@@ -47,6 +47,7 @@ class ClinicSerializer(serializers.ModelSerializer):
             "name",
             "slug",
             "time_zone",
+            "locale",
             "partners_see_individual_results",
             "show_score_bands_to_clients",
             "crisis_text",

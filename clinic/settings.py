@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The project's filters (`when` for every date a person reads) in every template.
+            "builtins": ["clinic.templatetags.attune"],
         },
     },
 ]
@@ -204,7 +206,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en-gb"
+# Each clinic's locale (Clinic.locale) is activated per request and task; these format
+# modules write dates as clinic.date_style does, with ISO first among the input formats.
+FORMAT_MODULE_PATH = ["clinic.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from clinic.date_style import DEFAULT_LOCALE
+
 Audience = Literal["clinical", "couple", "partner"]
 Zone = Literal["hyper", "within", "hypo"]
 SessionStatus = Literal["held", "cancelled", "no_show"]
@@ -304,6 +306,8 @@ class ReportContents:
     time_zone: str
     confidentiality_notice: str
     viewer: int | None = None
+    # The clinic's date style (clinic.date_style), active while the PDF is drawn.
+    locale: str = DEFAULT_LOCALE
     attendance: Attendance | None = None
     assessments: tuple[InstrumentResults, ...] | None = None
     attachment: AttachmentMap | None = None

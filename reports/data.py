@@ -170,6 +170,7 @@ def gather(report: ProgressReport) -> ReportContents:
         period_end=report.period_end,
         generated_at=timezone.now(),
         time_zone=couple.clinic.time_zone,
+        locale=couple.clinic.locale,
         confidentiality_notice=CONFIDENTIALITY_NOTICE,
         viewer=scope.partner_index(report.partner_id)
         if report.audience == Audience.PARTNER

@@ -1,22 +1,25 @@
-"""How dates and numbers are written in reports (independent of the machine's locale)."""
+"""How dates and numbers are written in reports: dates in the clinic's style (clinic.date_style;
+`render_pdf` activates the report's locale), numbers independent of the machine's locale."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from clinic.date_style import format_when
+
 DASH = "\u2013"  # en dash, for ranges and empty cells
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def format_date(day: date) -> str:
-    """A date as "3 Mar 2025"."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    """A date as "3 Mar 2025" (UK) or "Mar 3, 2025" (US)."""
+    return format_when(day, "date")
 
 
 def format_short_date(day: date) -> str:
-    """A date as "3 Mar" (for axes and compact lists where the year is clear)."""
-    return f"{day.day} {MONTHS[day.month - 1]}"
+    """A date as "3 Mar" or "Mar 3" (for axes and compact lists where the year is clear)."""
+    return format_when(day, "short")
 
 
 def format_period(start: date, end: date) -> str:
@@ -26,8 +29,7 @@ def format_period(start: date, end: date) -> str:
 
 def format_moment(moment: datetime, time_zone: str) -> str:
     """An aware datetime in the clinic's zone, as "3 Mar 2025, 14:05 (Europe/Berlin)"."""
-    local = moment.astimezone(ZoneInfo(time_zone))
-    return f"{format_date(local.date())}, {local:%H:%M} ({time_zone})"
+    return f"{format_when(moment, 'datetime', tz=ZoneInfo(time_zone))} ({time_zone})"
 
 
 def format_number(value: float | None, *, signed: bool = False, empty: str = DASH) -> str:

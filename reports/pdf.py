@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.utils import translation
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -356,7 +357,13 @@ def _canvas_maker(
 
 
 def render_pdf(contents: ReportContents) -> bytes:
-    """The report as PDF bytes (A4), with the header, page N of M footer and notice on every page."""
+    """The report as PDF bytes (A4), with the header, page N of M footer and notice on every page;
+    dates written in the clinic's style."""
+    with translation.override(contents.locale):
+        return _render_pdf(contents)
+
+
+def _render_pdf(contents: ReportContents) -> bytes:
     document = build_document(contents)
     styles = _styles()
     buffer = io.BytesIO()

@@ -1,5 +1,7 @@
 from django import template
 
+from clinic.date_style import format_when
+
 register = template.Library()
 
 
@@ -15,3 +17,10 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def when(value, style: str = "date") -> str:
+    """A date or time in the active clinic's zone and locale (clinic.date_style):
+    `{{ session.starts_at|when:"datetime" }}`."""
+    return format_when(value, style)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from clinic.audit import record_reads
+from clinic.date_style import format_when
 from clinic.extensions import CaseloadEnricher, CouplePanel, PortalSection
 from clinic.models import Client, Couple
 from sessions.homework.agreements import AgreementStatus
@@ -119,7 +120,7 @@ def homework_rows(homework_list, couple: Couple) -> list[HomeworkRow]:
     for homework in homework_list:
         status, attention = "", False
         if homework.ended_at:
-            status = f"Ended {homework.end_date:%d %b %Y}"
+            status = f"Ended {format_when(homework.end_date)}"
         elif homework.is_time_out:
             status, attention = agreement_summary(agreement_status_of(homework, couple), couple)
         rows.append(

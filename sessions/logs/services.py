@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import record_event
+from clinic.date_style import format_for_clinic
 from clinic.models import Client, Couple, User
 from sessions.homework.selectors import running_time_out_agreement
 from sessions.homework.services import check_partner_of
@@ -110,7 +111,9 @@ def _check_practice(couple: Couple, partner: Client, values: dict) -> None:
     day = timezone.localtime(values["practiced_at"], couple.clinic.tz).date()
     if not homework.is_due_on(day):
         raise ValidationError(
-            {"practiced_at": f"“{homework.title}” was not running on {day:%d %B %Y}."}
+            {
+                "practiced_at": f"“{homework.title}” was not running on {format_for_clinic(day, 'date', couple.clinic)}."
+            }
         )
     minutes = values.get("minutes")
     if (

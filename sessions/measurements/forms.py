@@ -5,8 +5,8 @@ entered in the clinic's time zone.
 import copy
 
 from django import forms
-from django.utils import timezone
 
+from clinic.date_style import format_when
 from sessions.form_fields import _now_local, local_datetime_field
 from sessions.measurements.physiology import BOOLEAN, CHOICE, INTEGER, KINDS, kind_choices
 
@@ -62,7 +62,7 @@ class MeasurementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["partner"].choices = [(str(p.pk), p.display_name) for p in couple.partners]
         self.fields["session"].choices = [("", "—")] + [
-            (str(s.pk), f"{timezone.localtime(s.starts_at):%d %b %Y %H:%M}") for s in sessions
+            (str(s.pk), format_when(s.starts_at, "datetime")) for s in sessions
         ]
         self.fields["measured_at"].initial = _now_local()
         for name, field in CONTEXT_FIELDS.items():

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.audit import record_event, record_reads
 from clinic.confidentiality import Material
+from clinic.date_style import format_when
 from clinic.form_errors import run_service
 from clinic.page_access import portal_client_required
 from sessions.homework import services as homework_services
@@ -402,7 +403,7 @@ def log_edit(request, kind, log_id):
         form,
         title=f"Correct your {LOG_KINDS[kind][2]}",
         submit="Save correction",
-        intro=f"You can change this entry until {timezone.localtime(log.locks_at):%A %d %B, %H:%M}.",
+        intro=f"You can change this entry until {format_when(log.locks_at, 'weekday_time')}.",
     )
 
 

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic.audit import record_event
+from clinic.date_style import format_for_clinic
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic
 from sessions.local_dates import day_bounds
 from sessions.models import (
@@ -74,7 +75,6 @@ def _address(client: Client) -> str:
 
 def session_reminder_text(*, clinic: Clinic, client: Client, session: TherapySession) -> str:
     """The email body for the day before a session: when and where, nothing clinical."""
-    local = timezone.localtime(session.starts_at, clinic.tz)
     where = (
         "by video (telehealth); the link comes from your therapist as usual"
         if session.modality == SessionModality.TELEHEALTH
@@ -83,7 +83,8 @@ def session_reminder_text(*, clinic: Clinic, client: Client, session: TherapySes
     return (
         f"Hello {client.display_name},\n\n"
         f"A reminder of your appointment with {clinic.name} tomorrow, "
-        f"{local:%A} {local.day} {local:%B} at {local:%H:%M}, {where}.\n\n"
+        f"{format_for_clinic(session.starts_at, 'weekday', clinic)} at "
+        f"{format_for_clinic(session.starts_at, 'time', clinic)}, {where}.\n\n"
         "If you cannot come, please let the clinic know.\n\n"
         f"You can turn these reminders off in {_portal_link()} under Reminders.\n"
     )

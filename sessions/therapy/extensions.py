@@ -1,6 +1,7 @@
 """What the therapy side adds to the clinic app through its extension points: the caseload's
 next and last session per couple, and the couple page's Sessions and Confidentiality panels."""
 
+from clinic.date_style import format_when
 from clinic.extensions import (
     CaseloadEnricher,
     CouplePanel,
@@ -21,11 +22,10 @@ CASELOAD_KEY = "sessions"
 def _brief(row: dict | None, tz) -> dict | None:
     if row is None:
         return None
-    local = row["starts_at"].astimezone(tz)
     return {
         "id": str(row["id"]),
         "starts_at": row["starts_at"].isoformat(),
-        "label": f"{local:%a} {local.day} {local:%b %Y, %H:%M}",
+        "label": format_when(row["starts_at"], "day_datetime", tz=tz),
         "kind": row["kind"],
         "modality": row["modality"],
     }

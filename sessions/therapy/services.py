@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from clinic.audit import record_event
+from clinic.date_style import format_for_clinic
 from clinic.models import Client, Couple, CoupleStatus, Membership, Role, User
 from sessions.models import (
     DURATION_MAX_MINUTES,
@@ -134,13 +135,14 @@ def _check_no_clash(
 
 
 def _clash_message(other: TherapySession, *, couple: Couple) -> str:
-    tz = couple.clinic.tz
-    start = other.starts_at.astimezone(tz)
-    end = (other.starts_at + timedelta(minutes=other.duration_minutes)).astimezone(tz)
+    clinic = couple.clinic
+    end = other.starts_at + timedelta(minutes=other.duration_minutes)
     whose = "this couple" if other.couple_id == couple.pk else "the therapist"
     return (
-        f"This time clashes with a session of {whose} on {start:%a %d %b %Y}, "
-        f"{start:%H:%M} to {end:%H:%M} ({start.tzname()})."
+        f"This time clashes with a session of {whose} on "
+        f"{format_for_clinic(other.starts_at, 'day_year', clinic)}, "
+        f"{format_for_clinic(other.starts_at, 'time', clinic)} to "
+        f"{format_for_clinic(end, 'time', clinic)} ({other.starts_at.astimezone(clinic.tz).tzname()})."
     )
 
 

@@ -268,6 +268,7 @@ def _settings(clinic, **changes):
     data = {
         "name": clinic.name,
         "time_zone": clinic.time_zone,
+        "locale": clinic.locale,
         "crisis_text": clinic.crisis_text,
         "report_retention_days": clinic.report_retention_days,
         "staff_idle_minutes": clinic.staff_idle_minutes,

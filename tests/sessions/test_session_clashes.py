@@ -47,7 +47,7 @@ def test_booking_over_the_therapists_session_with_another_couple_names_its_time(
     assert response.status_code == 400
     message = str(response.json()["errors"]["starts_at"])
     assert "the therapist" in message
-    assert "Wed 01 Jul 2026, 17:00 to 17:50 (BST)" in message
+    assert "Wed 1 Jul 2026, 17:00 to 17:50 (BST)" in message
     assert TherapySession.objects.filter(couple=couple).count() == 0
 
 
