@@ -20,7 +20,7 @@ from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.models import Clinic, Couple
 from clinic.permissions import is_clinic_admin, require_clinic_admin
 from clinic.selectors import get_couple_for_member, membership_for
-from clinic.tenancy import scope
+from clinic.tenancy import request_transaction, scope
 
 
 class ClinicScopedMixin(ValidatedInputMixin):
@@ -54,7 +54,7 @@ class ClinicScopedMixin(ValidatedInputMixin):
 
     def dispatch(self, request, *args, **kwargs):
         self._scope = ExitStack()
-        with self._scope:
+        with request_transaction(), self._scope:
             return super().dispatch(request, *args, **kwargs)
 
     @property

@@ -18,7 +18,7 @@ from clinic.date_style import clinic_locale
 from clinic.identity import ENROL, second_factor_problem
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple
 from clinic.selectors import membership_for
-from clinic.tenancy import across_clinics, scope
+from clinic.tenancy import across_clinics, request_transaction, scope
 
 
 def clinic_member_required(view):
@@ -30,7 +30,7 @@ def clinic_member_required(view):
         if clinic is None:
             raise Http404("No such clinic.")
         # The membership is a row of that clinic; dates are written in its zone and locale.
-        with scope(clinic=clinic), clinic_locale(clinic):
+        with request_transaction(), scope(clinic=clinic), clinic_locale(clinic):
             membership = membership_for(clinic=clinic, user=request.user)
             if membership is None:
                 raise Http404("No such clinic.")
@@ -96,7 +96,7 @@ def portal_client_required(view):
         problem = second_factor_problem(request, required=client.clinic.require_client_mfa)
         if problem:
             return second_factor_redirect(request, problem)
-        with scope(clinic=client.clinic), clinic_locale(client.clinic):
+        with request_transaction(), scope(clinic=client.clinic), clinic_locale(client.clinic):
             request.client, request.clinic = client, client.clinic
             request.audit_channel = "portal"
             request.couple = current_couple_for(client)

@@ -11,7 +11,7 @@ from clinic.api_input import ValidatedInputMixin
 from clinic.date_style import clinic_locale
 from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.page_access import current_couple_for, portal_client_for
-from clinic.tenancy import scope
+from clinic.tenancy import request_transaction, scope
 
 
 class PortalMixin(ValidatedInputMixin):
@@ -25,7 +25,7 @@ class PortalMixin(ValidatedInputMixin):
 
     def dispatch(self, request, *args, **kwargs):
         self._scope = ExitStack()
-        with self._scope:
+        with request_transaction(), self._scope:
             return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):

@@ -12,7 +12,7 @@ look-ups such as "which clinics is this login a member of", sweeps, commands, fi
 import uuid
 from contextlib import contextmanager
 
-from django.db import models
+from django.db import connection, models, transaction
 from django_scopes import ScopedManager, scope, scopes_disabled
 from django_scopes.state import state as scope_state
 
@@ -22,6 +22,7 @@ __all__ = [
     "across_clinics",
     "clinic_scope",
     "outside_any_clinic",
+    "request_transaction",
     "scope",
     "scopes_disabled",
 ]
@@ -86,3 +87,20 @@ def request_outside_any_clinic(get_response):
             return get_response(request)
 
     return middleware
+
+
+@contextmanager
+def request_transaction():
+    """A request's work in one database transaction, entered with its clinic scope.
+
+    Row-level security reads the clinic from a transaction-local setting (clinic.postgresql):
+    outside a transaction every statement in a clinic runs in one of its own, four round trips
+    (BEGIN, the setting, the statement, COMMIT) where one would do; a page of 15 queries paid
+    60. In one transaction the setting is sent once. An exception rolls the request's writes
+    back, as a 500 should. Inside a transaction already (a test, a service) it adds nothing,
+    not even a savepoint."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        yield
