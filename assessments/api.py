@@ -39,7 +39,7 @@ from assessments.selectors import (
     responses_for_member,
 )
 from clinic.api_base import ClinicAPIView, ClinicViewSet, CoupleScopedMixin
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_event, record_read
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple
 from clinic.parsers import JSONParser
@@ -112,7 +112,7 @@ class AuditedListMixin:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
-        record_reads(clinic=self.clinic, actor=request.user, objects=rows, request=request)
+        record_read(request, rows)
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
@@ -189,9 +189,7 @@ class AssignmentViewSet(TodayContextMixin, mixins.RetrieveModelMixin, ClinicView
 
     def retrieve(self, request, clinic_slug, pk):
         assignment = self.get_object()
-        record_event(
-            clinic=self.clinic, actor=request.user, action="read", obj=assignment, request=request
-        )
+        record_read(request, assignment)
         return Response(self.get_serializer(assignment).data)
 
     def clinic_queryset(self):
@@ -241,9 +239,7 @@ class ResponseViewSet(TodayContextMixin, mixins.RetrieveModelMixin, ClinicViewSe
 
     def retrieve(self, request, clinic_slug, pk):
         response = self.get_object()
-        record_event(
-            clinic=self.clinic, actor=request.user, action="read", obj=response, request=request
-        )
+        record_read(request, response)
         context = {
             **self.get_serializer_context(),
             "questionnaire": questionnaire_for(self.clinic, response),
@@ -279,9 +275,7 @@ class RiskAlertViewSet(AuditedListMixin, mixins.ListModelMixin, ClinicViewSet):
 
     def retrieve(self, request, clinic_slug, pk):
         alert = self.get_object()
-        record_event(
-            clinic=self.clinic, actor=request.user, action="read", obj=alert, request=request
-        )
+        record_read(request, alert)
         return Response(self.get_serializer(alert).data)
 
     @extend_schema(request=s.AcknowledgeSerializer, responses={200: s.RiskAlertSerializer})
@@ -401,7 +395,7 @@ class AssessmentSummaryViewSet(mixins.ListModelMixin, ClinicViewSet):
     def list(self, request, clinic_slug):
         page = self.paginate_queryset(self.get_queryset())
         summaries = assessment_summaries(clinic=self.clinic, couples=page)
-        record_reads(clinic=self.clinic, actor=request.user, objects=page, request=request)
+        record_read(request, page)
         rows = [{"couple": c.pk, "label": c.label, **summaries[c.pk]} for c in page]
         return self.get_paginated_response(s.AssessmentSummarySerializer(rows, many=True).data)
 
@@ -415,14 +409,7 @@ class CoupleResultsView(CoupleScopedMixin, ClinicAPIView):
     def get(self, request, clinic_slug, couple_id):
         couple = self.couple
         results = couple_results(clinic=self.clinic, couple=couple)
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="read",
-            obj=couple,
-            request=request,
-            detail={"view": "assessment-results"},
-        )
+        record_read(request, couple, detail={"view": "assessment-results"})
         body: dict = {"couple": str(couple.pk), "instruments": results_payload(results, staff=True)}
         if request.query_params.get("charts") == "1":
             names = (couple.partner_a.display_name, couple.partner_b.display_name)

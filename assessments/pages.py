@@ -27,7 +27,7 @@ from assessments.selectors import (
     open_alerts_for_couple,
     responses_for_member,
 )
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.form_errors import run_service
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
@@ -61,13 +61,7 @@ def couple_panel(*, request, couple) -> dict:
     results = couple_results(clinic=clinic, couple=couple)
     names = (couple.partner_a.display_name, couple.partner_b.display_name)
     charts = [(r, scores_svg(r, names)) for r in results]
-    record_reads(
-        clinic=clinic,
-        actor=request.user,
-        objects=[*responses, *open_alerts, *history.object_list],
-        request=request,
-        channel="page",
-    )
+    record_read(request, [*responses, *open_alerts, *history.object_list], clinic=clinic)
     return {
         "couple": couple,
         "today": today,
@@ -178,9 +172,7 @@ def acknowledge_page(request, alert_id):
     form = AcknowledgeForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        services.risk_alert_acknowledge(
-            alert=alert, by=request.user, note=note, request=request, channel="page"
-        )
+        services.risk_alert_acknowledge(alert=alert, by=request.user, note=note, request=request)
         messages.success(request, "Alert acknowledged.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -197,14 +189,7 @@ def response_page(request, response_id):
     )
     if response is None:
         raise Http404("No such response.")
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=response,
-        request=request,
-        channel="page",
-    )
+    record_read(request, response)
     return render(
         request,
         "assessments/response_detail.html",

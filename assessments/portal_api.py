@@ -17,7 +17,7 @@ from assessments.questionnaire import client_result, questionnaire_for
 from assessments.results import answers_visible_to, results_for_partner, results_payload
 from assessments.selectors import responses_for_partner
 from clinic.api_errors import conflict
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.portal_api_base import PortalAPIView, PortalViewSet
 
 
@@ -68,9 +68,7 @@ class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         rows = page if page is not None else list(self.get_queryset())
-        record_reads(
-            clinic=self.clinic, actor=request.user, objects=rows, request=request, channel="portal"
-        )
+        record_read(request, rows)
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
@@ -83,14 +81,7 @@ class PortalQuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     @extend_schema(responses=s.PortalQuestionnaireDetailSerializer)
     def retrieve(self, request, pk):
         response = self.get_object()
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="read",
-            obj=response,
-            request=request,
-            channel="portal",
-        )
+        record_read(request, response)
         return self._detail(response)
 
     @extend_schema(
@@ -154,13 +145,9 @@ class PortalResultsView(PortalAPIView):
         results, shares = results_for_partner(
             clinic=self.clinic, couple=self.couple, client=self.client
         )
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="read",
-            obj=self.couple,
-            request=request,
-            channel="portal",
+        record_read(
+            request,
+            self.couple,
             detail={"view": "questionnaire-results", "partner_results": shares},
         )
         payload = results_payload(

@@ -14,7 +14,7 @@ from assessments.portal_api import portal_visible
 from assessments.questionnaire import client_result, questionnaire_for
 from assessments.result_charts import attachment_notes, attachment_svg, scores_svg
 from assessments.results import results_for_partner
-from clinic.audit import record_event
+from clinic.audit import record_read
 from clinic.page_access import portal_client_required
 
 
@@ -74,13 +74,10 @@ def questionnaire_page(request, response_id):
                     answers=answers,
                     by=request.user,
                     request=request,
-                    channel="page",
                 )
                 return redirect("portal-questionnaire-done", response_id=response.pk)
             if action == "decline":
-                services.response_decline(
-                    response=response, by=request.user, request=request, channel="page"
-                )
+                services.response_decline(response=response, by=request.user, request=request)
                 messages.success(
                     request,
                     f"Noted: you chose not to answer the {questionnaire.instrument.short_name}. "
@@ -92,7 +89,6 @@ def questionnaire_page(request, response_id):
                 answers=answers,
                 by=request.user,
                 request=request,
-                channel="page",
             )
             if action != "submit":
                 messages.success(request, "Saved. You can come back and finish whenever you like.")
@@ -109,14 +105,7 @@ def questionnaire_page(request, response_id):
         response.refresh_from_db()
         questionnaire = questionnaire_for(request.clinic, response)
     else:
-        record_event(
-            clinic=request.clinic,
-            actor=request.user,
-            action="read",
-            obj=response,
-            request=request,
-            channel="page",
-        )
+        record_read(request, response)
     grounding_first = (
         request.method == "GET"
         and questionnaire.grounding_note
@@ -142,14 +131,7 @@ def questionnaire_done(request, response_id):
     response = _own_response(request, response_id)
     if response.status != ResponseStatus.SUBMITTED:
         return redirect("portal-questionnaire", response_id=response.pk)
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=response,
-        request=request,
-        channel="page",
-    )
+    record_read(request, response)
     questionnaire = questionnaire_for(request.clinic, response)
     return render(
         request,
@@ -186,14 +168,8 @@ def results_page(request):
         )
         names = (couple.partner_a.display_name, couple.partner_b.display_name)
         charts = [(r, scores_svg(r, names, show_bands=show_bands)) for r in results]
-        record_event(
-            clinic=request.clinic,
-            actor=request.user,
-            action="read",
-            obj=couple,
-            request=request,
-            channel="portal",
-            detail={"view": "questionnaire-results", "partner_results": shares},
+        record_read(
+            request, couple, detail={"view": "questionnaire-results", "partner_results": shares}
         )
     return render(
         request,

@@ -77,7 +77,6 @@ def reminders_send(*, clinic: Clinic, now: datetime | None = None) -> int:
                 actor=None,
                 action="remind",
                 obj=client,
-                channel="task",
                 detail={"waiting": count},
             )
             sent += 1

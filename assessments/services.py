@@ -322,7 +322,6 @@ def response_save(
     answers: Mapping[Any, Any],
     by: User,
     request=None,
-    channel: str = "portal",
 ) -> Response:
     """Save answers so far (partial is fine; None or "" clears an item). Refuses with
     ResponseFinal once submitted."""
@@ -340,7 +339,6 @@ def response_save(
         action="update",
         obj=response,
         request=request,
-        channel=channel,
         detail={"answered": len(stored)},
     )
     # A partner who endorses item 9 and then stops ("finish later") may never submit: the
@@ -351,7 +349,6 @@ def response_save(
         flags=endorsed_flags(score(instrument, as_ints).risk_flags),
         by=by,
         request=request,
-        channel=channel,
         from_draft=True,
     )
     return response
@@ -363,7 +360,6 @@ def _raise_alerts(
     flags: Iterable[RiskFlag],
     by: User,
     request,
-    channel: str,
     from_draft: bool,
 ) -> list[RiskAlert]:
     """One alert per risk item of the response, audited: an item already alerted (e.g. from
@@ -399,7 +395,6 @@ def _raise_alerts(
             action="raise",
             obj=alert,
             request=request,
-            channel=channel,
             detail={
                 "response": str(response.pk),
                 "item": flag.item,
@@ -418,7 +413,6 @@ def response_submit(
     by: User,
     answers: Mapping[Any, Any] | None = None,
     request=None,
-    channel: str = "portal",
 ) -> Response:
     """Make the answers final: score them with the response's instrument version, keep the
     snapshot, and raise a risk alert for each risk item endorsed or left blank."""
@@ -455,7 +449,6 @@ def response_submit(
         action="submit",
         obj=response,
         request=request,
-        channel=channel,
         detail={
             "instrument": f"{instrument.code}-{instrument.version}",
             "answered": len(stored),
@@ -467,16 +460,13 @@ def response_submit(
         flags=result.risk_flags,
         by=by,
         request=request,
-        channel=channel,
         from_draft=False,
     )
     return response
 
 
 @transaction.atomic
-def response_decline(
-    *, response: Response, by: User, request=None, channel: str = "portal"
-) -> Response:
+def response_decline(*, response: Response, by: User, request=None) -> Response:
     """The partner chose "I'd rather not answer this one": final, recorded as declined and never
     scored (answers saved so far are kept as they were). An instrument's risk items go to the
     therapist as not answered, as a skipped risk item would."""
@@ -491,7 +481,6 @@ def response_decline(
         action="decline",
         obj=response,
         request=request,
-        channel=channel,
         detail={"instrument": f"{response.instrument_code}-{response.instrument_version}"},
     )
     instrument = get_instrument(response.instrument_code, response.instrument_version)
@@ -500,7 +489,6 @@ def response_decline(
         flags=[f for f in score(instrument, {}).risk_flags if f.value is None],
         by=by,
         request=request,
-        channel=channel,
         from_draft=False,
     )
     return response
@@ -508,7 +496,7 @@ def response_decline(
 
 @transaction.atomic
 def risk_alert_acknowledge(
-    *, alert: RiskAlert, by: User, note: str = "", request=None, channel: str = "api"
+    *, alert: RiskAlert, by: User, note: str = "", request=None
 ) -> RiskAlert:
     """Record that a clinician has seen the alert and acted (who, when, note); once only."""
     alert = RiskAlert.objects.for_clinic(alert.clinic_id).select_for_update().get(pk=alert.pk)
@@ -533,7 +521,6 @@ def risk_alert_acknowledge(
         action="acknowledge",
         obj=alert,
         request=request,
-        channel=channel,
         detail={"note": note, "response": str(alert.response_id)},
     )
     return alert

@@ -56,11 +56,6 @@ def clinics_of(user) -> list[Clinic]:
     return list(Clinic.objects.filter(pk__in=clinic_ids))
 
 
-def _channel(request) -> str:
-    path = getattr(request, "path", "") or ""
-    return "api" if path.startswith("/api/") else "page"
-
-
 def audit_account_event(user, action: str, request=None, **detail) -> None:
     """Record an account event (login, lockout, password or MFA change) in the user's clinics."""
     if user is None or user.pk is None:
@@ -73,7 +68,6 @@ def audit_account_event(user, action: str, request=None, **detail) -> None:
                 action=action,
                 obj=user,
                 request=request,
-                channel=_channel(request),
                 detail=detail or None,
             )
 

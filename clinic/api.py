@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from clinic import invitations, services
 from clinic import serializers as s
 from clinic.api_base import ClinicAPIView, ClinicViewSet
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.extensions import enrich_caseload
 from clinic.filtering import TenantFilterSet
 from clinic.identity import issue_api_token
@@ -180,7 +180,7 @@ class AuditedReadsMixin:
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        record_reads(clinic=self.clinic, actor=request.user, objects=self._shown, request=request)
+        record_read(request, self._shown)
         return response
 
     def paginate_queryset(self, queryset):
@@ -190,9 +190,7 @@ class AuditedReadsMixin:
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
-        record_event(
-            clinic=self.clinic, actor=request.user, action="read", obj=obj, request=request
-        )
+        record_read(request, obj)
         return Response(self.get_serializer(obj).data)
 
 
@@ -333,14 +331,7 @@ class CoupleViewSet(
     def status_history(self, request, clinic_slug, pk):
         couple = self.get_object()
         changes = couple.status_changes.select_related("changed_by")
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="read",
-            obj=couple,
-            request=request,
-            detail={"view": "status-history"},
-        )
+        record_read(request, couple, detail={"view": "status-history"})
         return Response(s.CoupleStatusChangeSerializer(changes, many=True).data)
 
 
@@ -374,12 +365,5 @@ class PortalMeView(PortalAPIView):
 
     @extend_schema(responses=s.PortalMeSerializer)
     def get(self, request):
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="read",
-            obj=self.client,
-            request=request,
-            channel="portal",
-        )
+        record_read(request, self.client)
         return Response(s.PortalMeSerializer({"client": self.client, "couple": self.couple}).data)

@@ -14,7 +14,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
 from clinic.api_input import ValidatedInputMixin
-from clinic.audit import record_event, record_reads
 from clinic.date_style import clinic_locale
 from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.models import Clinic, Couple
@@ -95,22 +94,6 @@ class CoupleScopedMixin:
             clinic=self.clinic, membership=self.membership, couple_id=kwargs.get("couple_id")
         )
         self.couple = request.couple = couple
-
-    def audit_reads(self, objects) -> None:
-        """One audit event per record shown (a single INSERT)."""
-        record_reads(
-            clinic=self.clinic, actor=self.request.user, objects=objects, request=self.request
-        )
-
-    def audit_read(self, obj, **detail) -> None:
-        record_event(
-            clinic=self.clinic,
-            actor=self.request.user,
-            action="read",
-            obj=obj,
-            request=self.request,
-            detail=detail or None,
-        )
 
 
 class CoupleScopedViewSet(CoupleScopedMixin, ClinicViewSet):

@@ -6,7 +6,11 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 
+from clinic.audit_channel import current_channel
+from clinic.audit_subject import Subject, subject_of
 from clinic.models import AuditEvent, Clinic
+
+READ = "read"
 
 
 def client_ip(request, credentials=None) -> str | None:
@@ -31,12 +35,6 @@ def client_ip(request, credentials=None) -> str | None:
     return meta.get("REMOTE_ADDR") or None
 
 
-def _channel(request, channel: str) -> str:
-    # The page and portal decorators mark the request where it enters, so a service called from
-    # a page is audited as a page event without every call site passing it by hand.
-    return getattr(request, "audit_channel", None) or channel
-
-
 def _object_type(obj: models.Model) -> str:
     return obj._meta.label_lower
 
@@ -50,10 +48,13 @@ def record_event(
     object_type: str = "",
     object_id: str = "",
     request=None,
-    channel: str = "api",
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit event; call it inside the transaction of the change it records."""
+    """Append one audit event; call it inside the transaction of the change it records.
+
+    The channel is the one the request or task came in by (clinic.audit_channel), never an
+    argument: a value passed by hand at each call site ends up wrong."""
+    subject = subject_of(obj) if obj is not None else Subject()
     if obj is not None:
         object_type, object_id = _object_type(obj), str(obj.pk)
     return AuditEvent.objects.with_scopes_disabled().create(
@@ -62,30 +63,49 @@ def record_event(
         action=action,
         object_type=object_type,
         object_id=object_id,
+        couple_id=subject.couple_id,
+        client_id=subject.client_id,
         ip=client_ip(request),
-        channel=_channel(request, channel),
+        channel=current_channel(),
         detail=detail or {},
     )
 
 
-def record_reads(
-    *, clinic: Clinic, actor, objects: Iterable[models.Model], request=None, channel: str = "api"
+def record_read(
+    request,
+    shown: models.Model | Iterable[models.Model],
+    *,
+    detail: dict | None = None,
+    clinic: Clinic | None = None,
+    actor=None,
 ) -> None:
-    """Audit a read of each record shown (one INSERT however many rows a page lists)."""
-    ip = client_ip(request)
-    channel = _channel(request, channel)
+    """Audit that a request showed one record or each of several (one INSERT however many).
+
+    The one helper for every read, on the API, the pages and the portal alike: the clinic and
+    the reader are the request's own (`clinic`/`actor` only where the request carries neither,
+    as for a calendar feed fetched by its link)."""
+    clinic = clinic or request.clinic
+    actor = actor if actor is not None else getattr(request, "user", None)
+    objects = [shown] if isinstance(shown, models.Model) else list(shown)
+    if not objects:
+        return
+    ip, channel = client_ip(request), current_channel()
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    events = [
-        AuditEvent(
-            clinic=clinic,
-            actor=actor,
-            action="read",
-            object_type=_object_type(obj),
-            object_id=str(obj.pk),
-            ip=ip,
-            channel=channel,
+    events = []
+    for obj in objects:
+        subject = subject_of(obj)
+        events.append(
+            AuditEvent(
+                clinic=clinic,
+                actor=actor,
+                action=READ,
+                object_type=_object_type(obj),
+                object_id=str(obj.pk),
+                couple_id=subject.couple_id,
+                client_id=subject.client_id,
+                ip=ip,
+                channel=channel,
+                detail=detail or {},
+            )
         )
-        for obj in objects
-    ]
-    if events:
-        AuditEvent.objects.with_scopes_disabled().bulk_create(events)
+    AuditEvent.objects.with_scopes_disabled().bulk_create(events)

@@ -13,7 +13,10 @@ event whose content no longer matches its hash, a link that does not name the pr
 or a gap in the numbering (a removed event). Removing the newest events leaves no gap: the
 command prints each clinic's head so it can be recorded elsewhere and compared later.
 
-Never change DIGEST: events already written would no longer verify.
+Never change how events already written are hashed: they would no longer verify. The couple
+and client an event concerns (added later) enter the hash only when set, appended after the
+original fields, so an event without them hashes exactly as every event did before
+(EVENT_DIGEST extends DIGEST).
 """
 
 from dataclasses import dataclass
@@ -27,6 +30,19 @@ DIGEST = (
     "{r}.prev_hash)::text, 'UTF8')), 'hex')"
 )
 
+# What every event is hashed with since events name their couple and client: the same array,
+# extended by the two only when either is set (an array of another length, so still
+# injective). Migration 0007 chained the events before it with DIGEST itself.
+EVENT_DIGEST = (
+    "encode(sha256(convert_to((jsonb_build_array("
+    "{r}.clinic_id::text, {r}.seq, {r}.actor_id::text, {r}.action, {r}.object_type, "
+    "{r}.object_id, extract(epoch from {r}.at)::text, host({r}.ip), {r}.channel, {r}.detail, "
+    "{r}.prev_hash) || CASE WHEN {r}.couple_id IS NULL AND {r}.client_id IS NULL "
+    "THEN '[]'::jsonb ELSE jsonb_build_array({r}.couple_id::text, {r}.client_id::text) END"
+    ")::text, 'UTF8')), 'hex')"
+)
+
+
 # `seq > 0` (every chained event) matches the partial unique index on (clinic, seq), so the
 # clinic's head is one index probe; without it PostgreSQL reads and sorts the clinic's whole
 # trail for every event written, and a page's reads slow down as the trail grows.
@@ -36,13 +52,13 @@ SELECT seq, hash INTO _last_seq, _last_hash FROM clinic_auditevent
     WHERE clinic_id = NEW.clinic_id AND seq > 0 ORDER BY seq DESC LIMIT 1;
 NEW.seq := coalesce(_last_seq, 0) + 1;
 NEW.prev_hash := coalesce(_last_hash, '');
-NEW.hash := {DIGEST.format(r="NEW")};
+NEW.hash := {EVENT_DIGEST.format(r="NEW")};
 RETURN NEW;
 """  # noqa: S608 (this module's constants only)  # nosec B608
 
 VERIFY = f"""
 SELECT c.slug, e.id, e.seq, e.prev_hash, e.hash,
-       lag(e.seq) OVER w, lag(e.hash) OVER w, {DIGEST.format(r="e")}
+       lag(e.seq) OVER w, lag(e.hash) OVER w, {EVENT_DIGEST.format(r="e")}
 FROM clinic_auditevent e JOIN clinic_clinic c ON c.id = e.clinic_id
 WINDOW w AS (PARTITION BY e.clinic_id ORDER BY e.seq)
 ORDER BY c.slug, e.seq

@@ -3,12 +3,24 @@
 import os
 from contextlib import ExitStack
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
-app = Celery("attune")
+
+class AttuneTask(Task):
+    """Every task's base: what a task records came in by the task (the audit channel), also
+    when it runs eagerly inside a request or is called directly."""
+
+    def __call__(self, *args, **kwargs):
+        from clinic.audit_channel import Channel, channel_as
+
+        with channel_as(Channel.TASK):
+            return super().__call__(*args, **kwargs)
+
+
+app = Celery("attune", task_cls=AttuneTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -129,7 +129,7 @@ def _add_history(couple: Couple, therapist: User, *, seed: int) -> None:
     if couple.status != CoupleStatus.ACTIVE:
         return
     next_week = datetime.combine(today + timedelta(days=7), time(10), tzinfo=couple.clinic.tz)
-    session_schedule(couple=couple, by=therapist, starts_at=next_week, channel="seed")
+    session_schedule(couple=couple, by=therapist, starts_at=next_week)
     assignments_create(
         clinic=couple.clinic,
         couple=couple,

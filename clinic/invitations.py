@@ -89,7 +89,6 @@ def staff_invite(
     is_supervised: bool = False,
     supervisor: User | None = None,
     request=None,
-    channel: str = "api",
 ) -> Invitation:
     """Invite a person by email to work in the clinic with a role (therapist unless chosen)."""
     require_admin_of(clinic=clinic, user=by)
@@ -102,7 +101,6 @@ def staff_invite(
         is_supervised=is_supervised,
         supervisor=supervisor,
         request=request,
-        channel=channel,
     )
     return invitation
 
@@ -119,7 +117,6 @@ def first_admin_invite(
         email=email,
         role=Role.ADMIN,
         full_name=full_name,
-        channel="command",
     )
     return invitation, invitation_url(token)
 
@@ -134,7 +131,6 @@ def _invite_staff(
     is_supervised: bool = False,
     supervisor: User | None = None,
     request=None,
-    channel: str,
 ) -> tuple[Invitation, str]:
     email = email.strip().lower()
     # Only this clinic's own records are consulted: nothing says whether the address has a
@@ -164,16 +160,13 @@ def _invite_staff(
         action="invitation_create",
         obj=invitation,
         request=request,
-        channel=channel,
         detail={"kind": "staff", "role": role},
     )
     return invitation, token
 
 
 @transaction.atomic
-def portal_invite(
-    *, client: Client, by: User, request=None, channel: str = "api"
-) -> Invitation | None:
+def portal_invite(*, client: Client, by: User, request=None) -> Invitation | None:
     """Give a client portal access: an invitation to their address (or, when they had a portal
     login whose access was revoked, that access back at once)."""
     clinic = client.clinic
@@ -188,7 +181,6 @@ def portal_invite(
             action="portal_grant",
             obj=client,
             request=request,
-            channel=channel,
         )
         return None
     if client.portal_user_id:
@@ -215,16 +207,13 @@ def portal_invite(
         action="invitation_create",
         obj=invitation,
         request=request,
-        channel=channel,
         detail={"kind": "portal", "client": str(client.pk)},
     )
     return invitation
 
 
 @transaction.atomic
-def invitation_resend(
-    *, invitation: Invitation, by: User, request=None, channel: str = "api"
-) -> Invitation:
+def invitation_resend(*, invitation: Invitation, by: User, request=None) -> Invitation:
     """Send a fresh link (the old one stops working) valid for another 72 hours."""
     if invitation.kind == Invitation.Kind.STAFF:
         require_admin_of(clinic=invitation.clinic, user=by)
@@ -239,15 +228,12 @@ def invitation_resend(
         action="invitation_resend",
         obj=invitation,
         request=request,
-        channel=channel,
     )
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(
-    *, invitation: Invitation, by: User, request=None, channel: str = "api"
-) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, by: User, request=None) -> Invitation:
     """End a waiting invitation: its link no longer works."""
     if invitation.kind == Invitation.Kind.STAFF:
         require_admin_of(clinic=invitation.clinic, user=by)
@@ -262,17 +248,16 @@ def invitation_revoke(
             action="invitation_revoke",
             obj=invitation,
             request=request,
-            channel=channel,
         )
     return invitation
 
 
 @transaction.atomic
-def portal_revoke(*, client: Client, by: User, request=None, channel: str = "api") -> Client:
+def portal_revoke(*, client: Client, by: User, request=None) -> Client:
     """End a client's portal access now: every session and API token of their login ends, and
     waiting invitations are revoked. The clinical record is untouched."""
     for invitation in _pending(client.clinic).filter(kind=Invitation.Kind.PORTAL, client=client):
-        invitation_revoke(invitation=invitation, by=by, request=request, channel=channel)
+        invitation_revoke(invitation=invitation, by=by, request=request)
     if client.portal_user_id and client.portal_revoked_at is None:
         client.portal_revoked_at = timezone.now()
         client.save(update_fields=["portal_revoked_at", "updated_at"])
@@ -283,7 +268,6 @@ def portal_revoke(*, client: Client, by: User, request=None, channel: str = "api
             action="portal_revoke",
             obj=client,
             request=request,
-            channel=channel,
         )
     return client
 
@@ -367,7 +351,6 @@ def _accept(
         action="invitation_accept",
         obj=invitation,
         request=request,
-        channel="page",
         detail={
             "kind": invitation.kind,
             "member" if invitation.kind == "staff" else "client": str(obj.pk),

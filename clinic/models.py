@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from clinic.audit_chain import LINK_NEW_EVENT
+from clinic.audit_channel import Channel
 from clinic.date_style import DEFAULT_LOCALE, LOCALE_CHOICES
 from clinic.record_locks import refuse, refuse_truncate
 from clinic.tenancy import TenantModel, TenantQuerySet, tenant_manager
@@ -375,9 +376,28 @@ class AuditEvent(TenantModel):
     action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=64, blank=True)
+    # Whose record it was (clinic.audit_subject), for "who read this client's record?". Events
+    # written before these existed have neither. No database constraint: an audit row must
+    # never block, or be removed with, what it records.
+    couple = models.ForeignKey(
+        "clinic.Couple",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    client = models.ForeignKey(
+        "clinic.Client",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
-    channel = models.CharField(max_length=10, default="api")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
     detail = models.JSONField(default=dict, blank=True)
     # The hash chain, filled in by the database on insert (PostgreSQL; 0 and "" on SQLite).
     seq = models.PositiveBigIntegerField(default=0, editable=False)

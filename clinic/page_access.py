@@ -38,7 +38,6 @@ def clinic_member_required(view):
             if problem:
                 return second_factor_redirect(request, problem)
             request.clinic, request.membership = clinic, membership
-            request.audit_channel = "page"
             return view(request, *args, **kwargs)
 
     return wrapper
@@ -98,7 +97,6 @@ def portal_client_required(view):
             return second_factor_redirect(request, problem)
         with request_transaction(), scope(clinic=client.clinic), clinic_locale(client.clinic):
             request.client, request.clinic = client, client.clinic
-            request.audit_channel = "portal"
             request.couple = current_couple_for(client)
             return view(request, *args, **kwargs)
 

@@ -20,7 +20,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods
 
 from clinic import invitations, lockout, services, session_limits
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.extensions import (
     CASELOAD_ENRICHERS,
     PORTAL_SECTIONS,
@@ -193,9 +193,7 @@ def caseload(request):
     page = Paginator(couples, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     enrich_caseload(clinic=request.clinic, membership=request.membership, couples=shown)
-    record_reads(
-        clinic=request.clinic, actor=request.user, objects=shown, request=request, channel="page"
-    )
+    record_read(request, shown)
     enrichers = [e for e in CASELOAD_ENRICHERS.values() if e.template]
     return render(
         request,
@@ -216,14 +214,7 @@ def couple_detail(request, couple_id):
     couple = get_couple_for_member(
         clinic=request.clinic, membership=request.membership, couple_id=couple_id
     )
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=couple,
-        request=request,
-        channel="page",
-    )
+    record_read(request, couple)
     return render_couple_page(request, couple)
 
 
@@ -276,15 +267,7 @@ def couple_status_page(request, couple_id):
         if done:
             messages.success(request, f"The case is now {couple.get_status_display().lower()}.")
             return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=couple,
-        request=request,
-        channel="page",
-        detail={"view": "status"},
-    )
+    record_read(request, couple, detail={"view": "status"})
     return render(
         request,
         "clinic/couple_form.html",
@@ -326,15 +309,7 @@ def couple_edit_page(request, couple_id):
                 # A therapist who takes themselves off the case can no longer open it.
                 return redirect("caseload", clinic_slug=request.clinic.slug)
             return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=couple,
-        request=request,
-        channel="page",
-        detail={"view": "edit"},
-    )
+    record_read(request, couple, detail={"view": "edit"})
     return render(
         request,
         "clinic/couple_form.html",
@@ -378,15 +353,7 @@ def client_edit_page(request, client_id):
                     "couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk
                 )
             return redirect("caseload", clinic_slug=request.clinic.slug)
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=client,
-        request=request,
-        channel="page",
-        detail={"view": "edit"},
-    )
+    record_read(request, client, detail={"view": "edit"})
     return render(
         request,
         "clinic/form_page.html",
@@ -414,9 +381,7 @@ def client_portal_access(request, client_id):
     name = client.display_name
     try:
         if action == "grant":
-            invitation = invitations.portal_invite(
-                client=client, by=request.user, request=request, channel="page"
-            )
+            invitation = invitations.portal_invite(client=client, by=request.user, request=request)
             messages.success(
                 request,
                 f"An invitation was sent to {client.email}."
@@ -427,14 +392,10 @@ def client_portal_access(request, client_id):
             invitation = invitations.waiting_portal_invitation(client)
             if invitation is None:
                 raise ValidationError("There is no waiting invitation to send again.")
-            invitations.invitation_resend(
-                invitation=invitation, by=request.user, request=request, channel="page"
-            )
+            invitations.invitation_resend(invitation=invitation, by=request.user, request=request)
             messages.success(request, f"The invitation was sent to {client.email} again.")
         elif action == "revoke":
-            invitations.portal_revoke(
-                client=client, by=request.user, request=request, channel="page"
-            )
+            invitations.portal_revoke(client=client, by=request.user, request=request)
             messages.success(request, f"{name} no longer has portal access.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -523,7 +484,7 @@ def members_page(request):
         invitation = run_service(
             add_form,
             lambda: invitations.staff_invite(
-                clinic=clinic, by=request.user, request=request, channel="page", **data
+                clinic=clinic, by=request.user, request=request, **data
             ),
         )
         if invitation:
@@ -539,9 +500,7 @@ def members_page(request):
         )
         done = run_service(
             pick,
-            lambda: service(
-                invitation=invitation, by=request.user, request=request, channel="page"
-            ),
+            lambda: service(invitation=invitation, by=request.user, request=request),
         )
         if done:
             verb = "sent again" if action == "resend" else "revoked"
@@ -618,19 +577,13 @@ def members_page(request):
 def _apply_member_change(request, action: str, form) -> str:
     membership = form.cleaned_data["member"]
     if action == "unlock":
-        services.member_unlock(
-            membership=membership, by=request.user, request=request, channel="page"
-        )
+        services.member_unlock(membership=membership, by=request.user, request=request)
         return f"{membership.user.email} can log in again."
     if action == "deactivate":
-        services.member_deactivate(
-            membership=membership, by=request.user, request=request, channel="page"
-        )
+        services.member_deactivate(membership=membership, by=request.user, request=request)
         return f"{membership.user.email} no longer has access to the clinic."
     fields = {k: form.cleaned_data[k] for k in ("role", "is_supervised", "supervisor")}
-    services.member_update(
-        membership=membership, by=request.user, request=request, channel="page", **fields
-    )
+    services.member_update(membership=membership, by=request.user, request=request, **fields)
     return f"{membership.user.email}'s role and supervision were saved."
 
 
@@ -695,7 +648,6 @@ def settings_page(request):
             by=request.user,
             changes=form.cleaned_data,
             request=request,
-            channel="page",
         )
         messages.success(
             request, "The clinic's settings were saved." if changed else "Nothing was changed."

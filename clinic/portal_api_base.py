@@ -38,6 +38,7 @@ class PortalMixin(ValidatedInputMixin):
         self._scope.enter_context(scope(clinic=client.clinic))
         self._scope.enter_context(clinic_locale(client.clinic, time_zone=False))
         self.client, self.clinic = client, client.clinic
+        request.clinic = client.clinic
         self.couple = current_couple_for(client)
 
 

@@ -296,9 +296,7 @@ def couple_set_status(
 
 
 @transaction.atomic
-def couple_set_material_policy(
-    *, couple: Couple, by: User, policy: str, request=None, channel: str = "api"
-) -> Couple:
+def couple_set_material_policy(*, couple: Couple, by: User, policy: str, request=None) -> Couple:
     """Set the couple's individual-material policy (inherit / shared / private)."""
     if policy not in IndividualMaterialPolicy.values:
         raise ValidationError({"policy": f"Unknown policy '{policy}'."})
@@ -314,7 +312,6 @@ def couple_set_material_policy(
         action="confidentiality",
         obj=couple,
         request=request,
-        channel=channel,
         detail={
             "from": previous,
             "to": policy,
@@ -337,9 +334,7 @@ def couple_archive(*, couple: Couple, by: User, request=None) -> Couple:
 
 @transaction.atomic
 @transaction.atomic
-def member_update(
-    *, membership: Membership, by: User, request=None, channel: str = "api", **fields
-) -> Membership:
+def member_update(*, membership: Membership, by: User, request=None, **fields) -> Membership:
     """Change a member's role or supervision; the last admin cannot demote themselves."""
     require_admin_of(clinic=membership.clinic, user=by)
     _guard_last_admin(membership, new_role=fields.get("role", membership.role))
@@ -352,16 +347,13 @@ def member_update(
         action="member_update",
         obj=membership,
         request=request,
-        channel=channel,
         detail={"fields": sorted(fields)},
     )
     return membership
 
 
 @transaction.atomic
-def member_deactivate(
-    *, membership: Membership, by: User, request=None, channel: str = "api"
-) -> Membership:
+def member_deactivate(*, membership: Membership, by: User, request=None) -> Membership:
     """End a membership (kept for the record); the person loses access to the clinic."""
     require_admin_of(clinic=membership.clinic, user=by)
     _guard_last_admin(membership, new_role=None)
@@ -375,15 +367,12 @@ def member_deactivate(
         action="member_deactivate",
         obj=membership,
         request=request,
-        channel=channel,
     )
     return membership
 
 
 @transaction.atomic
-def member_unlock(
-    *, membership: Membership, by: User, request=None, channel: str = "api"
-) -> Membership:
+def member_unlock(*, membership: Membership, by: User, request=None) -> Membership:
     """Lift the failed-login lockout on a member's account (the admin vouches for them)."""
     require_admin_of(clinic=membership.clinic, user=by)
     lockout.unlock(email=membership.user.email)
@@ -393,7 +382,6 @@ def member_unlock(
         action="member_unlock",
         obj=membership,
         request=request,
-        channel=channel,
     )
     return membership
 
@@ -411,9 +399,7 @@ def _guard_last_admin(membership: Membership, *, new_role: str | None) -> None:
 
 
 @transaction.atomic
-def clinic_update_settings(
-    *, clinic: Clinic, by: User, changes: dict, request=None, channel: str = "api"
-) -> list[str]:
+def clinic_update_settings(*, clinic: Clinic, by: User, changes: dict, request=None) -> list[str]:
     """Apply validated setting changes; audit the names of the fields that really changed."""
     require_admin_of(clinic=clinic, user=by)
     changed = sorted(name for name, value in changes.items() if getattr(clinic, name) != value)
@@ -429,7 +415,6 @@ def clinic_update_settings(
         action="update",
         obj=clinic,
         request=request,
-        channel=channel,
         detail={"fields": changed},
     )
     return changed

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # First and last: request counts and latency by view (django-prometheus, at /metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
+    # Before anything that can write an audit event (logins, lockouts): how the request came in.
+    "clinic.audit_channel.AuditChannelMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

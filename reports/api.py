@@ -105,7 +105,7 @@ class ExportRequestSerializer(serializers.Serializer):
     )
 
 
-def download_response(report_or_export, *, clinic, user, request, channel: str, filename: str):
+def download_response(report_or_export, *, clinic, user, request, filename: str):
     if not report_or_export.downloadable:
         raise Http404("This file is not available (not generated yet, failed, or expired).")
     record_event(
@@ -114,7 +114,6 @@ def download_response(report_or_export, *, clinic, user, request, channel: str, 
         action="download",
         obj=report_or_export,
         request=request,
-        channel=channel,
     )
     response = FileResponse(
         storage.open_file(report_or_export.file_key), as_attachment=True, filename=filename
@@ -181,7 +180,6 @@ class ReportViewSet(mixins.RetrieveModelMixin, ClinicViewSet):
             clinic=self.clinic,
             user=request.user,
             request=request,
-            channel="api",
             filename=report_filename(report),
         )
 
@@ -231,7 +229,6 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicView
             clinic=self.clinic,
             user=request.user,
             request=request,
-            channel="api",
             filename=f"attune-export-{export.period_start}-{export.period_end}.zip",
         )
 
@@ -259,6 +256,5 @@ class PortalReportViewSet(mixins.ListModelMixin, PortalViewSet):
             clinic=self.clinic,
             user=request.user,
             request=request,
-            channel="portal",
             filename=report_filename(report),
         )

@@ -89,7 +89,6 @@ def report_download(request, report_id):
         clinic=request.clinic,
         user=request.user,
         request=request,
-        channel="page",
         filename=api.report_filename(report),
     )
 
@@ -159,7 +158,6 @@ def export_download(request, export_id):
         clinic=request.clinic,
         user=request.user,
         request=request,
-        channel="page",
         filename=f"attune-export-{export.period_start}-{export.period_end}.zip",
     )
 
@@ -178,7 +176,6 @@ def portal_report_download(request, report_id):
         clinic=request.clinic,
         user=request.user,
         request=request,
-        channel="portal",
         filename=api.report_filename(report),
     )
 

@@ -8,8 +8,9 @@ work (for the database's row-level security too); the services enter a report's 
 scope for its work.
 """
 
-from celery import Task, shared_task
+from celery import shared_task
 
+from clinic.celery import AttuneTask
 from clinic.tenancy import scopes_disabled
 from reports import services
 
@@ -22,7 +23,7 @@ RETRY = {
 }
 
 
-class ReportTask(Task):
+class ReportTask(AttuneTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         """Retries exhausted: the report says why instead of staying queued or running."""
         report_id = args[0] if args else kwargs.get("report_id")

@@ -10,8 +10,6 @@ from django.utils import timezone
 from clinic.page_access import clinic_member_required
 from clinic.selectors import get_couple_for_member
 
-PAGE = "page"
-
 
 def couple_page(view):
     """A staff page under a couple: membership, the couple (404 if hidden), clinic time."""

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinic.audit import record_reads
+from clinic.audit import record_read
+from clinic.audit_channel import Channel, enters_by
 from clinic.models import Clinic
 from clinic.page_access import clinic_member_required
 from clinic.selectors import couples_visible_to
@@ -74,7 +75,7 @@ def _sessions(request, first: date, last: date) -> list:
             clinic=request.clinic, membership=request.membership, start=start, end=end
         )
     )
-    record_reads(clinic=request.clinic, actor=request.user, objects=sessions, request=request)
+    record_read(request, sessions)
     return sessions
 
 
@@ -179,6 +180,7 @@ def feed_page(request):
     )
 
 
+@enters_by(Channel.FEED)
 @require_GET
 def feed_ics(request, clinic_slug, token):
     """The feed itself, fetched by a calendar app without a login: the secret link is the key.

@@ -5,7 +5,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.audit import record_event
+from clinic.audit import record_event, record_read
 from clinic.models import Clinic, User
 from sessions.calendar.selectors import token_digest
 from sessions.models import CalendarFeed
@@ -56,12 +56,10 @@ def calendar_feed_fetched(*, feed: CalendarFeed, sessions: int, request=None) ->
     CalendarFeed.objects.for_clinic(feed.clinic_id).filter(pk=feed.pk).update(
         last_fetched_at=timezone.now()
     )
-    record_event(
+    record_read(
+        request,
+        feed,
+        detail={"sessions": sessions, "names": feed.show_client_names},
         clinic=feed.clinic,
         actor=feed.user,
-        action="read",
-        obj=feed,
-        request=request,
-        channel="feed",
-        detail={"sessions": sessions, "names": feed.show_client_names},
     )

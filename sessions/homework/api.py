@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clinic.api_base import CoupleScopedAPIView, CoupleScopedViewSet
+from clinic.audit import record_read
 from clinic.filtering import TenantFilterSet
 from sessions.homework import serializers as s
 from sessions.homework import services as homework_services
@@ -72,7 +73,7 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit_reads(page)
+        record_read(self.request, page)
         return self.get_paginated_response(self._out(page, many=True))
 
     def _fresh(self, homework) -> Homework:
@@ -80,7 +81,7 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         homework = self.get_object()
-        self.audit_read(homework)
+        record_read(self.request, homework)
         return Response(self._out([homework], many=False))
 
     @extend_schema(request=s.HomeworkCreateSerializer, responses={201: s.HomeworkSerializer})
@@ -135,7 +136,7 @@ class HomeworkViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     def versions(self, request, *args, **kwargs):
         homework = self.get_object()
         if request.method == "GET":
-            self.audit_read(homework, view="versions")
+            record_read(self.request, homework, detail={"view": "versions"})
             return Response(s.VersionSerializer(homework.versions.all(), many=True).data)
         data = self.validated(s.VersionCreateSerializer)
         version = homework_services.agreement_revise(
@@ -155,5 +156,5 @@ class CoupleAdherenceView(CoupleScopedAPIView):
         rows = [
             {"homework": h, "partners": adherence[h.pk]} for h in homework_list if h.pk in adherence
         ]
-        self.audit_reads(homework_list)
+        record_read(self.request, homework_list)
         return Response(s.HomeworkAdherenceSerializer(rows, many=True).data)

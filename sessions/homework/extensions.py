@@ -9,7 +9,7 @@ loads its data in a fixed number of queries and audits every record it shows.
 from dataclasses import dataclass
 from datetime import date
 
-from clinic.audit import record_reads
+from clinic.audit import record_read
 from clinic.date_style import format_when
 from clinic.extensions import CaseloadEnricher, CouplePanel, PortalSection
 from clinic.models import Client, Couple
@@ -176,12 +176,8 @@ def couple_panel_context(*, request, couple: Couple) -> dict:
     time_outs = list(time_out_logs_of(couple=couple).filter(started_at__gte=since))
     check_ins = list(check_ins_of(couple=couple).filter(checked_at__gte=since))
     charts, measurements = couple_marker_charts(couple=couple)
-    record_reads(
-        clinic=clinic,
-        actor=request.user,
-        objects=[*homework, *practices, *time_outs, *check_ins, *measurements],
-        request=request,
-        channel="page",
+    record_read(
+        request, [*homework, *practices, *time_outs, *check_ins, *measurements], clinic=clinic
     )
     return {
         "couple": couple,
@@ -237,13 +233,7 @@ def portal_section_context(*, request) -> dict:
                 }
             )
     sessions = upcoming_sessions_for(couple=couple, client=client)
-    record_reads(
-        clinic=request.clinic,
-        actor=request.user,
-        objects=[*homework, *sessions],
-        request=request,
-        channel="portal",
-    )
+    record_read(request, [*homework, *sessions])
     return {
         "couple": couple,
         "agreements": agreements,

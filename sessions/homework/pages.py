@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.audit import record_event
+from clinic.audit import record_read
 from clinic.form_errors import run_service
 from sessions.homework import services as homework_services
 from sessions.homework.extensions import homework_rows
@@ -19,7 +19,7 @@ from sessions.models import (
     Homework,
     HomeworkKind,
 )
-from sessions.staff_pages import PAGE, _back_to_couple, couple_page
+from sessions.staff_pages import _back_to_couple, couple_page
 
 
 def _homework_of(couple, homework_id) -> Homework:
@@ -73,14 +73,7 @@ def homework_new(request, couple):
 @couple_page
 def homework_page(request, couple, homework_id):
     homework = _homework_of(couple, homework_id)
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=homework,
-        request=request,
-        channel=PAGE,
-    )
+    record_read(request, homework)
     version = current_version(homework) if homework.is_time_out else None
     return render(
         request,

@@ -362,7 +362,6 @@ def agreement_respond(
     version: int,
     note: str = "",
     request=None,
-    channel: str = "portal",
 ) -> AgreementResponse:
     """Record a partner's answer to the latest version: accept it, or ask to discuss it first.
 
@@ -398,7 +397,6 @@ def agreement_respond(
         action=f"agreement_{decision}",
         obj=response,
         request=request,
-        channel=channel,
         detail={"homework": str(homework.pk), "version": current.number},
     )
     return response

@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError as InputError
 from rest_framework.response import Response
 
 from clinic.api_base import CoupleScopedAPIView, CoupleScopedViewSet
+from clinic.audit import record_read
 from clinic.filtering import TenantFilterSet
 from sessions.homework import serializers as s
 from sessions.logs import serializers as logs_serializers
@@ -44,7 +45,7 @@ class CoupleRegulationView(CoupleScopedAPIView):
     def get(self, request, *args, **kwargs):
         end, days = _strip_params(request.query_params)
         regulation = regulation_of(couple=self.couple, end=end, days=days)
-        self.audit_reads(regulation.sources)
+        record_read(self.request, regulation.sources)
         return Response(logs_serializers.RegulationSerializer(regulation_payload(regulation)).data)
 
 
@@ -121,12 +122,12 @@ class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoupleScopedV
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit_reads(page)
+        record_read(self.request, page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         log = self.get_object()
-        self.audit_read(log)
+        record_read(self.request, log)
         return Response(self.get_serializer(log).data)
 
     @action(detail=True, methods=["post"])
@@ -139,7 +140,6 @@ class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CoupleScopedV
             reason=data["reason"],
             staff=True,
             request=request,
-            channel="api",
         )
         return Response(self.get_serializer(log).data)
 

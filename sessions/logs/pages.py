@@ -12,7 +12,7 @@ from clinic.form_errors import run_service
 from sessions.homework.forms import ReasonForm
 from sessions.logs import services as log_services
 from sessions.logs.selectors import check_ins_of, practice_logs_of, time_out_logs_of
-from sessions.staff_pages import PAGE, couple_page
+from sessions.staff_pages import couple_page
 
 # Staff take back a partner's entry by the kind named in its URL (as on the portal).
 STAFF_LOG_KINDS = {
@@ -42,7 +42,6 @@ def log_void(request, couple, kind, log_id):
             reason=form.cleaned_data["reason"],
             staff=True,
             request=request,
-            channel=PAGE,
         ),
     ):
         messages.success(request, f"The {noun} entry was taken back; it stays on record, marked.")

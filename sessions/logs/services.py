@@ -161,7 +161,7 @@ def _check_check_in(couple: Couple, partner: Client, values: dict) -> None:
 CHECKS = {PracticeLog: _check_practice, TimeOutLog: _check_time_out, CheckIn: _check_check_in}
 
 
-def _create(model, *, couple: Couple, partner: Client, by: User, values: dict, request, channel):
+def _create(model, *, couple: Couple, partner: Client, by: User, values: dict, request):
     _check_open(couple, partner)
     unknown = set(values) - set(FIELDS_OF[model])
     if unknown:
@@ -176,7 +176,6 @@ def _create(model, *, couple: Couple, partner: Client, by: User, values: dict, r
         action="create",
         obj=log,
         request=request,
-        channel=channel,
         detail={"couple": str(couple.pk), "partner": str(partner.pk)},
     )
     return log
@@ -198,7 +197,6 @@ def practice_log_create(
     note: str = "",
     together: JointPractice | None = None,
     request=None,
-    channel: str = "portal",
 ) -> PracticeLog:
     """Log one practice of the partner's (or the couple's) practice or task, on a day it runs;
     `together` when the partners breathed together (each logs their own)."""
@@ -219,7 +217,6 @@ def practice_log_create(
             "together": together,
         },
         request=request,
-        channel=channel,
     )
 
 
@@ -247,7 +244,6 @@ def time_out_log_create(
     note: str = "",
     homework: Homework | None = None,
     request=None,
-    channel: str = "portal",
 ) -> TimeOutLog:
     """Log a time-out: when, who called it, how long apart, whether and how they reconvened.
 
@@ -271,7 +267,6 @@ def time_out_log_create(
             "note": (note or "").strip(),
         },
         request=request,
-        channel=channel,
     )
 
 
@@ -286,7 +281,6 @@ def check_in_create(
     checked_at: datetime | None = None,
     note: str = "",
     request=None,
-    channel: str = "portal",
 ) -> CheckIn:
     """Record a daily check-in: window-of-tolerance zone and distress 0-10 (a self-rating)."""
     return _create(
@@ -301,7 +295,6 @@ def check_in_create(
             "note": (note or "").strip(),
         },
         request=request,
-        channel=channel,
     )
 
 
@@ -322,7 +315,7 @@ def _check_author_window(log: ClientLog, by: User, verb: str) -> None:
 
 
 @transaction.atomic
-def log_correct(*, log: ClientLog, by: User, request=None, channel: str = "portal", **fields):
+def log_correct(*, log: ClientLog, by: User, request=None, **fields):
     """Correct a log: only its author, only within 24 hours of writing it. The audit event
     keeps the values it replaced."""
     log = _lock(log)
@@ -351,7 +344,6 @@ def log_correct(*, log: ClientLog, by: User, request=None, channel: str = "porta
         action="correct",
         obj=log,
         request=request,
-        channel=channel,
         detail={"fields": changed, "before": before},
     )
     return log
@@ -365,7 +357,6 @@ def log_void(
     reason: str,
     staff: bool = False,
     request=None,
-    channel: str = "portal",
 ):
     """Take a log back: the row stays, marked with who, when and why. Its author may do this
     within 24 hours; staff may at any time (e.g. an entry made in error)."""
@@ -385,7 +376,6 @@ def log_void(
         action="void",
         obj=log,
         request=request,
-        channel=channel,
         detail={"reason": reason},
     )
     return log

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from clinic.api_base import ClinicAPIView, CoupleScopedViewSet
+from clinic.audit import record_read
 from clinic.filtering import TenantFilterSet
 from clinic.parsers import JSONParser
 from sessions.homework.serializers import ReasonSerializer
@@ -58,12 +59,12 @@ class MeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Coupl
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit_reads(page)
+        record_read(self.request, page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         measurement = self.get_object()
-        self.audit_read(measurement)
+        record_read(self.request, measurement)
         return Response(self.get_serializer(measurement).data)
 
     @extend_schema(request=s.MeasurementWriteSerializer, responses={201: s.MeasurementSerializer})
@@ -120,7 +121,7 @@ class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     @extend_schema(responses=s.MeasurementImportSummarySerializer(many=True))
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit_reads(page)
+        record_read(self.request, page)
         return self.get_paginated_response(
             s.MeasurementImportSummarySerializer(page, many=True).data
         )
@@ -134,7 +135,7 @@ class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
     )
     def retrieve(self, request, *args, **kwargs):
         pending = self.get_object()
-        self.audit_read(pending)
+        record_read(self.request, pending)
         return Response(self.get_serializer(pending).data)
 
     @extend_schema(request=s.ImportUploadSerializer, responses={201: s.MeasurementImportSerializer})

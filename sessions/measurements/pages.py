@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from clinic.audit import record_event
+from clinic.audit import record_read
 from clinic.form_errors import run_service
 from sessions.measurements import services as measurement_services
 from sessions.measurements.forms import ImportForm, MeasurementForm
@@ -20,7 +20,7 @@ from sessions.models import (
     MeasurementImport,
     TherapySession,
 )
-from sessions.staff_pages import PAGE, _back_to_couple, couple_page
+from sessions.staff_pages import _back_to_couple, couple_page
 
 
 @couple_page
@@ -39,7 +39,6 @@ def measurement_new(request, couple):
                 couple=couple,
                 by=request.user,
                 request=request,
-                channel=PAGE,
                 **form.service_kwargs(),
             ),
         )
@@ -128,14 +127,7 @@ def measurement_import_page(request, couple, import_id):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             pending.refresh_from_db()
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=pending,
-        request=request,
-        channel=PAGE,
-    )
+    record_read(request, pending)
     return render(
         request,
         "sessions/measurement_import.html",

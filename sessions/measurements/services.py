@@ -98,7 +98,6 @@ def measurement_record(
     session_phase: str = "",
     source: str = MeasurementSource.MANUAL,
     request=None,
-    channel: str = "api",
 ) -> Measurement:
     """Record one reading of a partner in its stored unit (e.g. cortisol in µg/dL is stored in
     nmol/L); a value outside the plausible range is refused with the range named."""
@@ -133,7 +132,6 @@ def measurement_record(
         action="create",
         obj=measurement,
         request=request,
-        channel=channel,
         detail={"kind": normal.kind, "partner": str(partner.pk)},
     )
     return measurement
@@ -141,7 +139,7 @@ def measurement_record(
 
 @transaction.atomic
 def measurement_void(
-    *, measurement: Measurement, by: User, reason: str, request=None, channel: str = "api"
+    *, measurement: Measurement, by: User, reason: str, request=None
 ) -> Measurement:
     """Take a reading back (entered in error): the row stays with who, when and why."""
     reason = (reason or "").strip()
@@ -163,7 +161,6 @@ def measurement_void(
         action="void",
         obj=measurement,
         request=request,
-        channel=channel,
         detail={"reason": reason},
     )
     return measurement

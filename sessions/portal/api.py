@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clinic.api_errors import conflict
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.confidentiality import Material
 from clinic.filtering import TenantFilterSet
 from clinic.portal_api_base import PortalAPIView, PortalViewSet
@@ -43,30 +43,10 @@ from sessions.models import (
 from sessions.portal import serializers as portal_serializers
 from sessions.portal.selectors import homework_for_portal, upcoming_sessions_for
 
-CHANNEL = "portal"
 CONFLICT = OpenApiResponse(s.AgreementConflictSerializer, description="The agreement changed")
 
 
-class PortalAuditMixin:
-    def audit_reads(self, objects) -> None:
-        record_reads(
-            clinic=self.clinic,
-            actor=self.request.user,
-            objects=objects,
-            request=self.request,
-            channel=CHANNEL,
-        )
-
-    def audit_read(self, obj) -> None:
-        record_event(
-            clinic=self.clinic,
-            actor=self.request.user,
-            action="read",
-            obj=obj,
-            request=self.request,
-            channel=CHANNEL,
-        )
-
+class PortalCoupleMixin:
     def require_couple(self) -> None:
         if self.couple is None:
             raise ValidationError("You are not part of a couple in this clinic yet.")
@@ -92,13 +72,13 @@ class MeasurementKindFilter(TenantFilterSet):
         fields = ["kind"]
 
 
-class PortalUpcomingSessionsView(PortalAuditMixin, PortalAPIView):
+class PortalUpcomingSessionsView(PortalCoupleMixin, PortalAPIView):
     """My couple's upcoming sessions (scheduled, in the future); notes are never shown here."""
 
     @extend_schema(responses=portal_serializers.UpcomingSessionSerializer(many=True))
     def get(self, request):
         sessions = upcoming_sessions_for(couple=self.couple, client=self.client)
-        self.audit_reads(sessions)
+        record_read(self.request, sessions)
         context = {"viewer_id": self.client.pk}
         return Response(
             portal_serializers.UpcomingSessionSerializer(sessions, many=True, context=context).data
@@ -106,7 +86,7 @@ class PortalUpcomingSessionsView(PortalAuditMixin, PortalAPIView):
 
 
 class PortalHomeworkViewSet(
-    PortalAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet
+    PortalCoupleMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet
 ):
     """Homework for me or for us both (and my partner's, if our policy shares it), with my
     adherence. Time-out agreements are accepted (or discussed) here: both of us must accept
@@ -141,13 +121,13 @@ class PortalHomeworkViewSet(
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit_reads(page)
+        record_read(self.request, page)
         data = s.HomeworkSerializer(page, many=True, context=self._context(page)).data
         return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):
         homework = self.get_object()
-        self.audit_read(homework)
+        record_read(self.request, homework)
         return Response(s.HomeworkSerializer(homework, context=self._context([homework])).data)
 
     def _answer(self, request, decision: str):
@@ -189,7 +169,7 @@ class PortalHomeworkViewSet(
 
 
 class PortalLogViewSet(
-    PortalAuditMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet
+    PortalCoupleMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet
 ):
     """My entries of one kind (and my partner's, if our policy shares them). I may correct my
     own for 24 hours, or take one back with a reason; nothing is deleted."""
@@ -217,12 +197,12 @@ class PortalLogViewSet(
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit_reads(page)
+        record_read(self.request, page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         log = self.get_object()
-        self.audit_read(log)
+        record_read(self.request, log)
         return Response(self.get_serializer(log).data)
 
     def _values(self, validated: dict) -> dict:
@@ -236,7 +216,6 @@ class PortalLogViewSet(
             partner=self.client,
             by=request.user,
             request=request,
-            channel=CHANNEL,
             **self._values(data),
         )
         return Response(self.get_serializer(log).data, status=status.HTTP_201_CREATED)
@@ -248,7 +227,6 @@ class PortalLogViewSet(
             log=log,
             by=request.user,
             request=request,
-            channel=CHANNEL,
             **self._values(data),
         )
         return Response(self.get_serializer(log).data)
@@ -262,7 +240,6 @@ class PortalLogViewSet(
             by=request.user,
             reason=data["reason"],
             request=request,
-            channel=CHANNEL,
         )
         return Response(self.get_serializer(log).data)
 
@@ -321,7 +298,7 @@ class PortalCheckInViewSet(PortalLogViewSet):
         return values
 
 
-class PortalMeasurementViewSet(PortalAuditMixin, mixins.ListModelMixin, PortalViewSet):
+class PortalMeasurementViewSet(PortalCoupleMixin, mixins.ListModelMixin, PortalViewSet):
     """My physiological readings (and my partner's, if our policy shares them); I may add my
     own. Values outside the plausible range are refused with the range named."""
 
@@ -346,7 +323,7 @@ class PortalMeasurementViewSet(PortalAuditMixin, mixins.ListModelMixin, PortalVi
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit_reads(page)
+        record_read(self.request, page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -361,7 +338,6 @@ class PortalMeasurementViewSet(PortalAuditMixin, mixins.ListModelMixin, PortalVi
             by=request.user,
             source=MeasurementSource.PORTAL,
             request=request,
-            channel=CHANNEL,
             **data,
         )
         return Response(self.get_serializer(measurement).data, status=status.HTTP_201_CREATED)

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.confidentiality import Material
 from clinic.date_style import format_when
 from clinic.form_errors import run_service
@@ -44,7 +44,6 @@ from sessions.models import (
 )
 from sessions.portal.selectors import homework_for_portal
 
-CHANNEL = "portal"
 RECENT_LOGS = 30
 LOG_KINDS = {
     "practice": (PracticeLog, Material.PRACTICE_LOG, "practice"),
@@ -68,13 +67,7 @@ def portal_page(view):
 
 
 def _audit(request, objects) -> None:
-    record_reads(
-        clinic=request.clinic,
-        actor=request.user,
-        objects=objects,
-        request=request,
-        channel=CHANNEL,
-    )
+    record_read(request, objects)
 
 
 def _own_practices(request):
@@ -135,14 +128,7 @@ def agreement_page(request, homework_id):
                 else "Thank you. Your therapist will talk it through with you.",
             )
             return redirect("portal-home")
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=agreement,
-        request=request,
-        channel=CHANNEL,
-    )
+    record_read(request, agreement)
     status = agreement_status_of(agreement, request.couple)
     mine = status.standing_of(request.client.pk)
     other = request.couple.other_partner(request.client)
@@ -274,7 +260,6 @@ def _record_own_reading(request, form: PortalMeasurementForm):
             by=request.user,
             source=MeasurementSource.PORTAL,
             request=request,
-            channel=CHANNEL,
             **form.service_kwargs(),
         )
     except ValidationError as exc:
@@ -383,21 +368,12 @@ def log_edit(request, kind, log_id):
             values.pop("homework")
         corrected = run_service(
             form,
-            lambda: log_services.log_correct(
-                log=log, by=request.user, request=request, channel=CHANNEL, **values
-            ),
+            lambda: log_services.log_correct(log=log, by=request.user, request=request, **values),
         )
         if corrected:
             messages.success(request, "Your entry is corrected.")
             return redirect("portal-logs")
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=log,
-        request=request,
-        channel=CHANNEL,
-    )
+    record_read(request, log)
     return _form_page(
         request,
         form,
@@ -421,7 +397,6 @@ def log_void(request, kind, log_id):
                 by=request.user,
                 reason=form.cleaned_data["reason"],
                 request=request,
-                channel=CHANNEL,
             ),
         )
         if voided:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinic.audit import record_event
+from clinic.audit import record_read
 from clinic.form_errors import run_service
 from sessions.portal.pages import portal_page
 from sessions.practice import services
@@ -34,13 +34,7 @@ def _guided_homework(request, homework_id):
 
 
 def _screen(request, *, homework, pace, form, joint=None):
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=joint or homework,
-        request=request,
-    )
+    record_read(request, joint or homework)
     return render(
         request,
         "sessions/portal_breathing.html",

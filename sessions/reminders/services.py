@@ -214,7 +214,6 @@ def _send_once(clinic: Clinic, reminder: Reminder, now: datetime) -> bool:
                 actor=None,
                 action="remind",
                 obj=reminder.client,
-                channel="task",
                 detail={"kind": reminder.kind, **reminder.detail},
             )
     except IntegrityError:

@@ -16,7 +16,7 @@ from clinic import services as clinic_services
 from clinic.api import AuditedReadsMixin
 from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.api_errors import conflict
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.confidentiality import couple_policy, effective_policy
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple
@@ -47,14 +47,7 @@ class NoteRefusalsMixin:
             return conflict(exc.message, current_version=None, current=None)
         if isinstance(exc, NoteVersionConflict):
             # The current content goes back to the caller: that is a read of the note.
-            record_event(
-                clinic=self.clinic,
-                actor=self.request.user,
-                action="read",
-                obj=exc.note,
-                request=self.request,
-                detail={"view": "conflict"},
-            )
+            record_read(self.request, exc.note, detail={"view": "conflict"})
             return conflict(
                 exc.message,
                 current_version=exc.note.version,
@@ -201,9 +194,7 @@ class SessionViewSet(
         note = s.note_or_none(session)
         if note is None or not staff_may_read_note(note):
             return Response({"detail": "This session has no note yet."}, status=404)
-        record_event(
-            clinic=self.clinic, actor=request.user, action="read", obj=note, request=request
-        )
+        record_read(request, note)
         return _note_response(self, note)
 
 
@@ -245,9 +236,7 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
     @extend_schema(responses=s.SessionNoteSerializer)
     def retrieve(self, request, clinic_slug, pk):
         note = self.get_object()
-        record_event(
-            clinic=self.clinic, actor=request.user, action="read", obj=note, request=request
-        )
+        record_read(request, note)
         return _note_response(self, note)
 
     def _edit(self, request, *, partial: bool) -> Response:
@@ -328,14 +317,7 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
                 note=note, by=request.user, request=request, **data
             )
             return Response(s.AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="read",
-            obj=note,
-            request=request,
-            detail={"view": "addenda"},
-        )
+        record_read(request, note, detail={"view": "addenda"})
         return Response(s.AddendumSerializer(addenda_of(note), many=True).data)
 
 
@@ -363,14 +345,7 @@ class CoupleConfidentialityView(ClinicAPIView):
     @extend_schema(responses=s.ConfidentialitySerializer)
     def get(self, request, clinic_slug, couple_id):
         couple = self._couple(couple_id)
-        record_event(
-            clinic=self.clinic,
-            actor=request.user,
-            action="read",
-            obj=couple,
-            request=request,
-            detail={"view": "confidentiality"},
-        )
+        record_read(request, couple, detail={"view": "confidentiality"})
         return Response(s.ConfidentialitySerializer(self._payload(couple)).data)
 
     @extend_schema(request=s.ConfidentialitySerializer, responses=s.ConfidentialitySerializer)
@@ -395,5 +370,5 @@ class CoupleSessionSummaryView(ClinicAPIView):
         )
         summary = next_and_last_sessions(clinic=self.clinic, couple_ids=[couple.pk])[couple.pk]
         shown = [x for x in summary.values() if x is not None]
-        record_reads(clinic=self.clinic, actor=request.user, objects=shown, request=request)
+        record_read(request, shown)
         return Response(s.SessionSummarySerializer(summary).data)

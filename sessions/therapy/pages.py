@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic import services as clinic_services
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_read
 from clinic.confidentiality import couple_policy
 from clinic.form_errors import run_service
 from clinic.models import Membership
@@ -50,8 +50,6 @@ from sessions.therapy.selectors import (
 from sessions.therapy.serializers import note_or_none
 from sessions.therapy.services import NoteLockedError, NoteVersionConflict
 
-PAGE = "page"
-
 
 def in_clinic_time(view):
     """Parse and show date-times in the clinic's time zone."""
@@ -70,9 +68,7 @@ def in_clinic_time(view):
 def sessions_panel_context(*, request, couple) -> dict:
     """The Sessions panel: the couple's sessions with note state, and the booking form."""
     sessions = list(sessions_for_couple(clinic=request.clinic, couple=couple))
-    record_reads(
-        clinic=request.clinic, actor=request.user, objects=sessions, request=request, channel=PAGE
-    )
+    record_read(request, sessions)
     rows = [(session, note_or_none(session)) for session in sessions]
     return {
         "couple": couple,
@@ -121,7 +117,7 @@ def session_new(request, couple_id):
         session = run_service(
             form,
             lambda: session_services.session_schedule(
-                couple=couple, by=request.user, request=request, channel=PAGE, **form.cleaned_data
+                couple=couple, by=request.user, request=request, **form.cleaned_data
             ),
         )
         if session:
@@ -153,7 +149,6 @@ def couple_confidentiality(request, couple_id):
                 by=request.user,
                 policy=form.cleaned_data["policy"],
                 request=request,
-                channel=PAGE,
             ),
         )
         if done:
@@ -201,14 +196,7 @@ def _session(request, session_id):
 @in_clinic_time
 def session_page(request, session_id):
     session = _session(request, session_id)
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=session,
-        request=request,
-        channel=PAGE,
-    )
+    record_read(request, session)
     return _session_page(request, session)
 
 
@@ -237,7 +225,7 @@ def session_reschedule(request, session_id):
         key="reschedule",
         form_class=RescheduleForm,
         run=lambda session, data: session_services.session_reschedule(
-            session=session, by=request.user, request=request, channel=PAGE, **data
+            session=session, by=request.user, request=request, **data
         ),
         done_message="The session was rescheduled.",
     )
@@ -253,7 +241,7 @@ def session_held(request, session_id):
         key="held",
         form_class=HeldForm,
         run=lambda session, data: session_services.session_mark_held(
-            session=session, by=request.user, request=request, channel=PAGE, **data
+            session=session, by=request.user, request=request, **data
         ),
         done_message="The session was marked held.",
     )
@@ -274,7 +262,6 @@ def session_cancel(request, session_id):
             reason=data["reason"],
             no_show=data["outcome"] == "no_show",
             request=request,
-            channel=PAGE,
         ),
         done_message="The session's outcome was recorded.",
     )
@@ -290,7 +277,7 @@ def session_note_start(request, session_id):
         key="note",
         form_class=NoteStartForm,
         run=lambda session, data: note_services.note_start(
-            session=session, by=request.user, request=request, channel=PAGE, **data
+            session=session, by=request.user, request=request, **data
         ),
         done_message="The note's draft is open.",
     )
@@ -372,18 +359,6 @@ def intervention_labels(codes, other: str) -> list[str]:
     return labels
 
 
-def _read_event(request, note, **detail):
-    record_event(
-        clinic=request.clinic,
-        actor=request.user,
-        action="read",
-        obj=note,
-        request=request,
-        channel=PAGE,
-        detail=detail,
-    )
-
-
 @clinic_member_required
 @in_clinic_time
 @require_http_methods(["GET", "POST"])
@@ -391,13 +366,13 @@ def note_page(request, note_id):
     """GET shows the note (audited); POST saves the draft at the version the form was read."""
     note = _note(request, note_id)
     if request.method == "GET":
-        _read_event(request, note)
+        record_read(request, note)
         return _note_page(request, note)
     if note.is_locked:
-        _read_event(request, note)
+        record_read(request, note)
         return _note_page(request, note, error=note_services.LOCKED_MESSAGE, status=409)
     if note.author_id != request.user.pk:
-        _read_event(request, note)
+        record_read(request, note)
         return _note_page(
             request, note, error="Only the note's author can edit this draft.", status=403
         )
@@ -407,7 +382,7 @@ def note_page(request, note_id):
         # Signing locks the note for good: it needs an explicit yes, or nothing happens.
         show_errors(form, {"confirm_sign": [SIGN_NOT_CONFIRMED]})
     if form.errors:
-        _read_event(request, note)
+        record_read(request, note)
         show_errors(form, {})
         return _note_page(request, note, draft_form=form, status=400)
     try:
@@ -419,19 +394,18 @@ def note_page(request, note_id):
                 version=form.cleaned_data["version"],
                 changes=form.changes(),
                 request=request,
-                channel=PAGE,
             ),
         )
     except NoteLockedError as exc:
         return _refused(request, note, exc.message)
     except NoteVersionConflict as exc:
         # Keep the therapist's text on screen; the message tells them the note moved on.
-        _read_event(request, exc.note, view="conflict")
+        record_read(request, exc.note, detail={"view": "conflict"})
         form.data = form.data.copy()
         form.data["version"] = str(exc.note.version)
         return _note_page(request, exc.note, draft_form=form, error=exc.message, status=409)
     if saved is None:
-        _read_event(request, note)
+        record_read(request, note)
         show_errors(form, {})
         return _note_page(request, note, draft_form=form, status=400)
     if signing:
@@ -442,7 +416,7 @@ def note_page(request, note_id):
 
 def _refused(request, note, message):
     note = _note(request, note.pk)
-    _read_event(request, note)
+    record_read(request, note)
     return _note_page(request, note, error=message, status=409)
 
 
@@ -465,9 +439,7 @@ def note_sign(request, note_id):
 
 def _sign(request, note, *, version: int, saved_first: bool = False):
     try:
-        note_services.note_sign(
-            note=note, by=request.user, version=version, request=request, channel=PAGE
-        )
+        note_services.note_sign(note=note, by=request.user, version=version, request=request)
     except (NoteLockedError, NoteVersionConflict) as exc:
         return _refused(request, note, exc.message)
     except PermissionDenied as exc:
@@ -484,7 +456,7 @@ def _sign(request, note, *, version: int, saved_first: bool = False):
 def _sign_refused(request, note, errors: dict, *, message: str = ""):
     """The draft form as saved, with `errors` at their fields and the focus on the first."""
     note = _note(request, note.pk)
-    _read_event(request, note)
+    record_read(request, note)
     form = NoteDraftForm(draft_data(note), note=note)
     form.is_valid()
     show_errors(form, {k if k != "__all__" else "non_field": v for k, v in errors.items()})
@@ -503,7 +475,7 @@ def _message(exc) -> str:
 def note_cosign(request, note_id):
     note = _note(request, note_id)
     try:
-        note_services.note_cosign(note=note, by=request.user, request=request, channel=PAGE)
+        note_services.note_cosign(note=note, by=request.user, request=request)
     except NoteLockedError as exc:
         return _refused(request, note, exc.message)
     except (ValidationError, PermissionDenied) as exc:
@@ -527,7 +499,6 @@ def note_reassign_cosigner(request, note_id):
                 by=request.user,
                 cosigner=form.cleaned_data["cosigner"],
                 request=request,
-                channel=PAGE,
             ),
         )
         if done:
@@ -535,7 +506,7 @@ def note_reassign_cosigner(request, note_id):
                 request, f"The note now awaits {done.cosigner_required}'s co-signature."
             )
             return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
-    _read_event(request, note)
+    record_read(request, note)
     if not request.membership.is_admin:
         return _note_page(request, note, error=_form_error(form), status=403)
     return _note_page(request, note, reassign_form=form, status=400)
@@ -559,11 +530,10 @@ def note_addendum(request, note_id):
                 by=request.user,
                 text=form.cleaned_data["text"],
                 request=request,
-                channel=PAGE,
             ),
         )
         if added:
             messages.success(request, "The addendum was added.")
             return redirect("note-page", clinic_slug=request.clinic.slug, note_id=note.pk)
-    _read_event(request, note)
+    record_read(request, note)
     return _note_page(request, note, addendum_form=form, status=400)

@@ -178,7 +178,6 @@ def session_schedule(
     modality: str = SessionModality.IN_PERSON,
     therapist: User | None = None,
     request=None,
-    channel: str = "api",
 ) -> TherapySession:
     """Book a session for the couple: joint (no partner) or individual (one of its partners).
 
@@ -224,7 +223,6 @@ def session_schedule(
         action="create",
         obj=session,
         request=request,
-        channel=channel,
         detail={"couple": str(couple.pk), "kind": kind, "starts_at": starts_at.isoformat()},
     )
     return session
@@ -240,7 +238,6 @@ def session_reschedule(
     modality: str | None = None,
     therapist: User | None = None,
     request=None,
-    channel: str = "api",
 ) -> TherapySession:
     """Move or change a scheduled session (start, length, modality, therapist); others refuse.
 
@@ -284,7 +281,6 @@ def session_reschedule(
         action="reschedule",
         obj=session,
         request=request,
-        channel=channel,
         detail={"changed": changed},
     )
     return session
@@ -323,7 +319,6 @@ def session_mark_held(
     partner_a_attended: bool | None = None,
     partner_b_attended: bool | None = None,
     request=None,
-    channel: str = "api",
 ) -> TherapySession:
     """Record that a scheduled session took place and who attended.
 
@@ -343,7 +338,6 @@ def session_mark_held(
         action="held",
         obj=session,
         request=request,
-        channel=channel,
         detail={"partner_a_attended": a, "partner_b_attended": b},
     )
     return session
@@ -365,7 +359,6 @@ def session_cancel(
     reason: str,
     no_show: bool = False,
     request=None,
-    channel: str = "api",
 ) -> TherapySession:
     """Cancel a scheduled session, or record that nobody came (`no_show`); a reason is required.
 
@@ -392,7 +385,6 @@ def session_cancel(
         action="no_show" if no_show else "cancel",
         obj=session,
         request=request,
-        channel=channel,
         detail={"status": status},
     )
     return session
@@ -465,9 +457,7 @@ def _refuse_after_failed_update(note: SessionNote) -> None:
 
 
 @transaction.atomic
-def note_start(
-    *, session: TherapySession, by: User, template: str, request=None, channel: str = "api"
-) -> SessionNote:
+def note_start(*, session: TherapySession, by: User, template: str, request=None) -> SessionNote:
     """Open the draft note of a held session in the chosen template (one note per session)."""
     if session.status != SessionStatus.HELD:
         raise ValidationError({"session": "A note is written for a held session only."})
@@ -494,7 +484,6 @@ def note_start(
         action="create",
         obj=note,
         request=request,
-        channel=channel,
         detail={"session": str(session.pk), "template": template},
     )
     return note
@@ -513,7 +502,6 @@ def note_update_draft(
     version: int,
     changes: dict,
     request=None,
-    channel: str = "api",
 ) -> SessionNote:
     """Apply `changes` (content fields only) to a draft read at `version`.
 
@@ -571,7 +559,6 @@ def note_update_draft(
         action="update",
         obj=note,
         request=request,
-        channel=channel,
         detail={"fields": sorted(changes), "version": note.version},
     )
     return note
@@ -603,9 +590,7 @@ def _cosigner_for(note: SessionNote) -> User | None:
 
 
 @transaction.atomic
-def note_sign(
-    *, note: SessionNote, by: User, version: int, request=None, channel: str = "api"
-) -> SessionNote:
+def note_sign(*, note: SessionNote, by: User, version: int, request=None) -> SessionNote:
     """Sign the draft read at `version`; its content is locked from now on.
 
     A supervised author's note then awaits the supervisor's co-signature.
@@ -644,14 +629,13 @@ def note_sign(
         action="sign",
         obj=note,
         request=request,
-        channel=channel,
         detail={"state": state, "version": note.version},
     )
     return note
 
 
 @transaction.atomic
-def note_cosign(*, note: SessionNote, by: User, request=None, channel: str = "api") -> SessionNote:
+def note_cosign(*, note: SessionNote, by: User, request=None) -> SessionNote:
     """Co-sign a note awaiting co-signature; only the supervisor fixed at signing may."""
     if note.state == NoteState.DRAFT:
         raise ValidationError("The author must sign this note before it can be co-signed.")
@@ -672,9 +656,7 @@ def note_cosign(*, note: SessionNote, by: User, request=None, channel: str = "ap
     if updated != 1:
         raise NoteLockedError("This note does not await a co-signature.")
     note = _current(note)
-    record_event(
-        clinic=note.clinic, actor=by, action="cosign", obj=note, request=request, channel=channel
-    )
+    record_event(clinic=note.clinic, actor=by, action="cosign", obj=note, request=request)
     return note
 
 
@@ -686,7 +668,7 @@ def _active_member(note: SessionNote, user_id) -> Membership | None:
 
 @transaction.atomic
 def note_cosigner_reassign(
-    *, note: SessionNote, by: User, cosigner: User, request=None, channel: str = "api"
+    *, note: SessionNote, by: User, cosigner: User, request=None
 ) -> SessionNote:
     """Hand a pending co-signature to another active member, when the co-signer fixed at signing
     is no longer an active member; clinic admins only. The note's content stays locked."""
@@ -725,7 +707,6 @@ def note_cosigner_reassign(
         action="reassign_cosigner",
         obj=note,
         request=request,
-        channel=channel,
         detail={"from": str(previous_id), "to": str(cosigner.pk)},
     )
     return note
@@ -739,9 +720,7 @@ def note_delete(*, note: SessionNote) -> None:
 
 
 @transaction.atomic
-def addendum_add(
-    *, note: SessionNote, by: User, text: str, request=None, channel: str = "api"
-) -> NoteAddendum:
+def addendum_add(*, note: SessionNote, by: User, text: str, request=None) -> NoteAddendum:
     """Append a correction or addition to a signed note (append-only; never edited)."""
     text = (text or "").strip()
     if not note.is_locked:
@@ -759,7 +738,6 @@ def addendum_add(
         action="addendum",
         obj=note,
         request=request,
-        channel=channel,
         detail={"addendum": str(addendum.pk)},
     )
     return addendum

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from clinic import db_roles
-from clinic.audit import record_event, record_reads
+from clinic.audit import record_event, record_read
 from clinic.models import AuditEvent
 
 AUDIT = AuditEvent._meta.db_table
@@ -20,8 +20,8 @@ def _events(clinic):
 
 @pytest.mark.django_db
 def test_every_event_is_linked_to_the_one_before_in_its_clinic(clinic, other_clinic, couple):
-    record_event(clinic=clinic, actor=None, action="create", obj=couple, channel="page")
-    record_reads(clinic=clinic, actor=None, objects=[couple.partner_a, couple.partner_b])
+    record_event(clinic=clinic, actor=None, action="create", obj=couple)
+    record_read(None, [couple.partner_a, couple.partner_b], clinic=clinic)
     record_event(clinic=other_clinic, actor=None, action="read", obj=other_clinic)
     # Whatever the application passes for the chain columns is overwritten.
     AuditEvent.objects.create(clinic=clinic, action="read", object_type="x", seq=99, hash="0")
@@ -84,11 +84,11 @@ def test_audit_verify_finds_an_event_altered_by_the_owner(chain):
 @pytest.mark.django_db(transaction=True)
 def test_audit_verify_finds_an_altered_event_whose_hash_was_recomputed(chain):
     """Rewriting the hash too breaks the next event's link."""
-    from clinic.audit_chain import DIGEST
+    from clinic.audit_chain import EVENT_DIGEST
 
     _as_owner(
         (f"UPDATE {AUDIT} SET action = 'read' WHERE id = %s", [chain[2].pk]),  # noqa: S608
-        (f"UPDATE {AUDIT} e SET hash = {DIGEST.format(r='e')} WHERE id = %s", [chain[2].pk]),  # noqa: S608
+        (f"UPDATE {AUDIT} e SET hash = {EVENT_DIGEST.format(r='e')} WHERE id = %s", [chain[2].pk]),  # noqa: S608
     )
     with pytest.raises(CommandError, match=r"event #4 .* does not link to the event before it"):
         call_command("audit_verify")
@@ -113,8 +113,36 @@ def test_linking_an_event_finds_the_clinic_head_through_the_chain_index(clinic, 
     # Not a timing: without the index each insert reads and sorts the clinic's whole trail, so
     # a page's audit rows get slower as the trail grows (bench.caseload measured 4 ms an event
     # at 12,000 events).
-    record_reads(clinic=clinic, actor=None, objects=[couple.partner_a, couple.partner_b])
+    record_read(None, [couple.partner_a, couple.partner_b], clinic=clinic)
     before = _chain_index_scans()
-    record_reads(clinic=clinic, actor=None, objects=[couple, couple.partner_a, couple.partner_b])
+    record_read(None, [couple, couple.partner_a, couple.partner_b], clinic=clinic)
     assert _chain_index_scans() - before == 3
     assert [e.seq for e in _events(clinic)] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_finds_an_event_moved_to_another_client(clinic, couple):
+    """Whose record an event concerns is part of its hash: pinning a read on another client
+    (or hiding it from the first) is tampering like any other."""
+    record_read(None, couple.partner_a, clinic=clinic)
+    record_event(clinic=clinic, actor=None, action="read", obj=clinic)
+    event = _events(clinic)[0]
+    assert event.client_id == couple.partner_a.pk
+    _as_owner(
+        (f"UPDATE {AUDIT} SET client_id = %s WHERE id = %s", [couple.partner_b.pk, event.pk])  # noqa: S608
+    )
+    with pytest.raises(CommandError, match=r"harbour \(first at event #1 .* was altered"):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db
+def test_an_event_without_a_subject_hashes_as_events_did_before_subjects(clinic):
+    """Events written before the couple and client columns existed still verify: the hash of
+    an event that names neither is the original digest, unchanged."""
+    from clinic.audit_chain import DIGEST
+
+    record_event(clinic=clinic, actor=None, action="update", obj=clinic, detail={"a": [1]})
+    event = _events(clinic)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {DIGEST.format(r='e')} FROM {AUDIT} e WHERE id = %s", [event.pk])  # noqa: S608
+        assert cursor.fetchone()[0] == event.hash

@@ -95,7 +95,7 @@ def test_pgtriggers_ignore_setting_counts_for_nothing_for_the_app_role(couple):
     ],
 )
 def test_the_audit_trail_refuses_changes_by_privilege(clinic, statement):
-    record_event(clinic=clinic, actor=None, action="read", obj=clinic, channel="page")
+    record_event(clinic=clinic, actor=None, action="read", obj=clinic)
     with pytest.raises(DatabaseError, match=f"permission denied for table {AUDIT}"):
         _run((statement, []))
     assert AuditEvent.objects.filter(clinic=clinic, action="read").count() == 1
