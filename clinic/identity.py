@@ -9,6 +9,7 @@ enrolled user stands for it. One predicate, used by the page decorator and the A
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import update_session_auth_hash
+from django.db.models import Count
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -18,6 +19,17 @@ SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 def has_second_factor(user) -> bool:
     """The user has enrolled a TOTP app or a security key (recovery codes alone do not count)."""
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
+
+
+def second_factor_counts(user) -> dict[str, int]:
+    """How many of each second factor the user has enrolled ({"totp": 1, "webauthn": 2});
+    empty when none."""
+    rows = (
+        Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES)
+        .values("type")
+        .annotate(n=Count("id"))
+    )
+    return {row["type"]: row["n"] for row in rows}
 
 
 def passed_second_factor(request, membership=None) -> bool:
@@ -69,6 +81,13 @@ SECOND_FACTOR_NEEDED = (
 )
 
 
+TOTP_NEEDED_FOR_API = (
+    "API tokens need a code from an authenticator app, and this account's second factor is a "
+    "security key, which only a browser can use. Add an authenticator app under Your account, "
+    "Two-factor authentication, then send its code."
+)
+
+
 def check_second_factor_code(user, code: str) -> bool:
     """A TOTP code (refused when already used in its window) or an unused recovery code."""
     code = (code or "").strip().replace(" ", "")
@@ -84,7 +103,8 @@ def check_second_factor_code(user, code: str) -> bool:
 
 def issue_api_token(*, request, email: str, password: str, code: str = ""):
     """Check the password and, for anyone with a second factor (every staff member has one),
-    its code; then issue an expiring API token. Wrong passwords and wrong codes both count
+    its code; then issue an expiring API token. The code is an authenticator app's (or a
+    recovery code): someone whose only second factor is a security key is told to add an app. Wrong passwords and wrong codes both count
     towards the lockout, and an unknown address answers exactly like a wrong password.
 
     `request` is Django's HttpRequest (the lockout marks it). Returns (AuthToken, token)."""
@@ -99,7 +119,12 @@ def issue_api_token(*, request, email: str, password: str, code: str = ""):
     user = authenticate(request, email=email, password=password)
     if user is None or not user.is_active:
         raise ValidationError({"non_field_errors": ["Unable to log in with these credentials."]})
-    if has_second_factor(user):
+    factors = second_factor_counts(user)
+    if factors and Authenticator.Type.TOTP not in factors:
+        # A security key answers a challenge in a browser; the token login has nothing to send
+        # it, and spending single-use recovery codes on tokens would leave none for a lost key.
+        raise ValidationError({"code": [TOTP_NEEDED_FOR_API]})
+    if factors:
         if not code:
             raise ValidationError({"code": ["Enter the code from your authenticator app."]})
         if not check_second_factor_code(user, code):

@@ -43,7 +43,7 @@ from clinic.forms import (
     MemberUnlockForm,
     SetPasswordForm,
 )
-from clinic.identity import has_second_factor
+from clinic.identity import second_factor_counts
 from clinic.models import (
     DEFAULT_LEAVE_URL,
     AuditEvent,
@@ -158,7 +158,7 @@ def account_page(request):
     return render(
         request,
         "clinic/account.html",
-        {"has_second_factor": has_second_factor(request.user)},
+        {"factors": second_factor_counts(request.user)},
     )
 
 

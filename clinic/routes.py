@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from clinic import api, pages
+from clinic import api, pages, security_keys
 
 router = SimpleRouter(use_regex_path=False)
 router.register("members", api.MemberViewSet, basename="member")
@@ -29,8 +29,14 @@ portal_api_urlpatterns = [
 
 page_root_urlpatterns = [
     path("", pages.home, name="home"),
-    # allauth: login (with the MFA step), logout, password reset and change, TOTP and
-    # recovery codes, re-authentication. Sign-up is closed (see clinic.accounts).
+    # Before allauth's own: staff may not remove their last security key (clinic.security_keys).
+    path(
+        "accounts/2fa/webauthn/keys/<int:pk>/remove/",
+        security_keys.remove_security_key,
+        name="mfa_remove_webauthn",
+    ),
+    # allauth: login (with the MFA step), logout, password reset and change, TOTP, security
+    # keys and recovery codes, re-authentication. Sign-up is closed (see clinic.accounts).
     path("accounts/", include("allauth.urls")),
     path("account/", pages.account_page, name="account-security"),
     path("account/keep-alive/", pages.keep_alive, name="keep-alive"),

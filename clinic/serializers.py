@@ -28,7 +28,8 @@ class LoginSerializer(serializers.Serializer):
         default="",
         allow_blank=True,
         help_text="The current code of the authenticator app (or a recovery code); "
-        "required for staff.",
+        "required for staff. An account whose only second factor is a security key gets no "
+        "API token: it needs an authenticator app for this.",
     )
 
 

@@ -184,7 +184,18 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Attune] "
 # allauth keeps its limits on mails and codes.
 ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
 MFA_ADAPTER = "clinic.accounts.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A second factor is an authenticator app or a security key / passkey (WebAuthn, through the
+# fido2 package that allauth's mfa extra brings), with recovery codes for a lost device.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# A key is always asked for after the password, never instead of it: a passkey login would be a
+# login path that django-axes neither counts nor audits, and a passkey synced to a household's
+# shared cloud account would open a client's portal to the partner with the phone's unlock alone.
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+MFA_FORMS = {
+    "add_webauthn": "clinic.security_keys.AddSecurityKeyForm",
+    "edit_webauthn": "clinic.security_keys.EditSecurityKeyForm",
+}
 MFA_TOTP_ISSUER = "Attune"
 # A code is good for the current 30-second step and one either side (clock drift); a used code
 # is remembered for that whole window so it cannot be replayed.
