@@ -11,6 +11,7 @@ finished exactly once.
 import csv
 import io
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -499,6 +500,7 @@ def export_assemble(*, export: ClinicExport, headline_rows: list[dict]) -> Clini
         .iterator(chunk_size=500)
     )
     failed = []
+    folders = _ArchiveFolders(export.clinic.tz)
     # The archive goes to a temporary file, each PDF copied into it in chunks, so a worker's
     # memory stays flat however many reports a clinic exports.
     with tempfile.TemporaryFile() as spool:
@@ -510,7 +512,10 @@ def export_assemble(*, export: ClinicExport, headline_rows: list[dict]) -> Clini
                         f"{report.failure_reason or report.status}"
                     )
                     continue
-                name = f"{report.couple_id}/{report.audience}.pdf"
+                name = (
+                    f"{folders.of(report.couple)}/{report.audience.capitalize()} report "
+                    f"{export.period_start.isoformat()} to {export.period_end.isoformat()}.pdf"
+                )
                 with storage.open_file(report.file_key) as src, archive.open(name, "w") as dst:
                     shutil.copyfileobj(src, dst, storage.CHUNK)
             archive.writestr("headline_scores.csv", _headline_csv(headline_rows))
@@ -525,12 +530,41 @@ def export_assemble(*, export: ClinicExport, headline_rows: list[dict]) -> Clini
         size_bytes=stored.size,
         finished_at=now,
         expires_at=now + timedelta(days=export.clinic.report_retention_days),
-        failure_reason=f"{len(failed)} report(s) failed; see FAILED.txt in the archive."
+        failure_reason=(
+            f"{len(failed)} report{'' if len(failed) == 1 else 's'} failed; "
+            "see FAILED.txt in the archive."
+        )
         if failed
         else "",
     )
     export.refresh_from_db()
     return export
+
+
+# Characters that Windows, macOS or the ZIP format itself refuse or misread in a file name.
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+class _ArchiveFolders:
+    """One folder a couple in the export's ZIP, named as staff know the case ("Bell & Ångström
+    2026-01-05": label and opening date); a second couple of the same name gets " (2)"."""
+
+    def __init__(self, tz) -> None:
+        self._tz = tz
+        self._names: dict = {}
+        self._taken: set[str] = set()
+
+    def of(self, couple: Couple) -> str:
+        if couple.pk not in self._names:
+            label = " ".join(_UNSAFE_IN_NAME.sub(" ", couple.label).split())[:80] or "Couple"
+            opened = couple.intake_date or timezone.localtime(couple.created_at, self._tz).date()
+            name, n = f"{label} {opened.isoformat()}", 1
+            while name.casefold() in self._taken:
+                n += 1
+                name = f"{label} {opened.isoformat()} ({n})"
+            self._taken.add(name.casefold())
+            self._names[couple.pk] = name
+        return self._names[couple.pk]
 
 
 CSV_COLUMNS = ["couple_id", "couple", "partner", "instrument", "date", "total", "band"]
@@ -543,7 +577,10 @@ def _headline_csv(rows: list[dict]) -> str:
     for row in rows:
         # Spreadsheet formula injection: a name starting with = + - @ would run as a formula.
         writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
+            {
+                k: ("'" + v if isinstance(v, str) and v and v[0] in "=+-@" else v)
+                for k, v in row.items()
+            }
         )
     return out.getvalue()
 

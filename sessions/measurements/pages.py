@@ -122,7 +122,12 @@ def measurement_import_page(request, couple, import_id):
                 added = measurement_services.import_confirm(
                     measurement_import=pending, by=request.user, request=request
                 )
-                messages.success(request, f"{len(added)} readings were added.")
+                messages.success(
+                    request,
+                    "1 reading was added."
+                    if len(added) == 1
+                    else f"{len(added)} readings were added.",
+                )
             return _back_to_couple(couple)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,7 +45,7 @@ from sessions.models import (
 )
 from sessions.portal.selectors import homework_for_portal
 
-RECENT_LOGS = 30
+LOGS_PAGE_SIZE = 20  # entries of one kind a page, newest first
 LOG_KINDS = {
     "practice": (PracticeLog, Material.PRACTICE_LOG, "practice"),
     "time-out": (TimeOutLog, Material.TIMEOUT_LOG, "time-out"),
@@ -296,19 +297,36 @@ def measurement_new(request):
 
 @portal_page
 def logs_page(request):
-    """My recent entries (and my partner's, if our policy shares them), newest first."""
+    """My entries (and my partner's, if our policy shares them), newest first, each kind paged
+    on its own (`?practice-page=2`), so years of check-ins neither hide nor bury practices."""
     sections = []
     shown = []
     for kind, (model, material, label) in LOG_KINDS.items():
-        rows = list(
+        logs = (
             logs_visible_to_partner(
                 model=model, material=material, couple=request.couple, client=request.client
             )
             .select_related("partner", *(["homework"] if model is PracticeLog else []))
-            .order_by("-created_at")[:RECENT_LOGS]
+            .order_by("-created_at", "-pk")
         )
+        param = f"{kind}-page"
+        page = Paginator(logs, LOGS_PAGE_SIZE).get_page(request.GET.get(param))
+        rows = list(page.object_list)
         shown += rows
-        sections.append({"kind": kind, "label": label, "rows": rows})
+        sections.append(
+            {
+                "kind": kind,
+                "label": label,
+                "rows": rows,
+                "page": page,
+                "newer_url": _page_url(request, param, page.previous_page_number())
+                if page.has_previous()
+                else "",
+                "older_url": _page_url(request, param, page.next_page_number())
+                if page.has_next()
+                else "",
+            }
+        )
     _audit(request, shown)
     return render(
         request,
@@ -321,6 +339,13 @@ def logs_page(request):
             "self_rating": SELF_RATING_NOTE,
         },
     )
+
+
+def _page_url(request, param: str, number: int) -> str:
+    """This page's address with one section's page number changed, the others' kept."""
+    query = request.GET.copy()
+    query[param] = str(number)
+    return f"?{query.urlencode()}#entries-{param.removesuffix('-page')}"
 
 
 def _own_log(request, kind: str, log_id):

@@ -317,7 +317,13 @@ def test_clinic_export_builds_a_zip_with_every_couple_and_a_csv(
     data = b"".join(api.get(url(clinic, f"exports/{export.pk}/download/")).streaming_content)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "headline_scores.csv" in names
-    assert {f"{c.pk}/clinical.pdf" for c in couples} <= set(names)
+    # Folders by couple label and opening date, as staff know the case; never a bare id.
+    opened = timezone.localdate()
+    assert {
+        f"{c.label} {opened.isoformat()}/Clinical report 2026-01-01 to 2026-06-30.pdf"
+        for c in couples
+    } <= set(names)
+    assert not any(str(c.pk) in name for c in couples for name in names)
 
 
 def test_therapist_cannot_export(therapist, clinic):
@@ -451,7 +457,10 @@ def test_redelivered_part_of_a_finished_report_still_advances_its_export(clinic,
     generate_report.apply(args=[str(part.pk)])
     export.refresh_from_db()
     assert export.status == Status.DONE and export.completed == export.total == 2
-    assert f"{part.couple_id}/clinical.pdf" in _zip_names(export)
+    assert any(
+        name.startswith(f"{part.couple.label} ") and "/Clinical report " in name
+        for name in _zip_names(export)
+    )
     assert ProgressReport.objects.get(pk=part.pk).attempts == 1  # not generated again
 
 
@@ -515,3 +524,49 @@ def test_export_zip_is_streamed_to_storage_not_built_in_memory(clinic, admin):
     assert export.status == Status.DONE and export.size_bytes == len(data) > 12 * (1 << 20)
     assert export.sha256 == hashlib.sha256(data).hexdigest()
     assert len(_zip_names(export)) == 13
+
+
+def test_export_folders_of_couples_with_the_same_names_stay_apart(
+    django_capture_on_commit_callbacks, admin, clinic, therapist
+):
+    import zipfile
+
+    first = CoupleFactory(clinic=clinic, therapists=[therapist], intake_date=date(2026, 1, 5))
+    second = CoupleFactory(clinic=clinic, therapists=[therapist], intake_date=date(2026, 1, 5))
+    for couple in (first, second):
+        couple.partner_a.preferred_name, couple.partner_b.preferred_name = "Sam/Lee", 'Kim "K"'
+        couple.partner_a.save()
+        couple.partner_b.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client_for(admin).post(
+            url(clinic, "exports/"),
+            {"period_start": "2026-01-01", "period_end": "2026-03-31", "audiences": ["couple"]},
+            format="json",
+        )
+    export = ClinicExport.objects.get()
+    with default_storage.open(export.file_key) as fh:
+        names = zipfile.ZipFile(io.BytesIO(fh.read())).namelist()
+    couple_report = "Couple report 2026-01-01 to 2026-03-31.pdf"
+    assert f"Sam Lee & Kim K 2026-01-05/{couple_report}" in names
+    assert f"Sam Lee & Kim K 2026-01-05 (2)/{couple_report}" in names
+
+
+def test_headline_csv_leaves_cells_without_a_value_empty():
+    from reports.services import _headline_csv
+
+    text = _headline_csv(
+        [
+            {
+                "couple_id": "c1",
+                "couple": "A & B",
+                "partner": "A",
+                "instrument": "ecr_r:anxiety",
+                "date": "2026-01-05",
+                "total": "",
+                "band": None,
+            }
+        ]
+    )
+    row = text.splitlines()[1]
+    assert row == "c1,A & B,A,ecr_r:anxiety,2026-01-05,,"
+    assert "None" not in text and ",-," not in text

@@ -241,8 +241,9 @@ def test_importing_a_clean_file_adds_every_reading(staff, couple):
             "file": SimpleUploadedFile("hr.csv", content.encode()),
         },
     )
-    staff.post(response.url, {"action": "confirm"})
+    done = staff.post(response.url, {"action": "confirm"}, follow=True).content.decode()
     assert Measurement.objects.filter(source="import").count() == 1
+    assert "1 reading was added." in done and "1 readings" not in done
 
 
 def test_an_unassigned_therapist_cannot_open_these_pages(client, other_therapist, couple):

@@ -232,3 +232,27 @@ def test_sharing_summary_follows_the_confidentiality_rule():
     assert sharing_summary("private")[0] == []
     shared, never = sharing_summary("shared")
     assert "daily check-ins" in shared and len(never) == 2
+
+
+def test_my_entries_are_paged_by_kind_newest_first(partner_a, couple):
+    with time_machine.travel(timezone.now() - timedelta(days=30), tick=False):
+        oldest = make_check_in(couple, couple.partner_a, note="the very first")
+    for n in range(20):
+        with time_machine.travel(timezone.now() - timedelta(days=20 - n), tick=False):
+            make_check_in(couple, couple.partner_a, note=f"entry {n}")
+    first = partner_a.get(reverse("portal-logs")).content.decode()
+    assert "entry 19" in first and "the very first" not in first
+    assert "Page 1 of 2" in first and 'href="?check-in-page=2#entries-check-in"' in first
+    second = partner_a.get(reverse("portal-logs"), {"check-in-page": 2}).content.decode()
+    assert "the very first" in second and "entry 19" not in second
+    assert AuditEvent.objects.filter(object_id=str(oldest.pk), action="read").exists()
+
+
+def test_correct_is_offered_only_while_the_24_hours_run(partner_a, couple):
+    with time_machine.travel(timezone.now() - timedelta(hours=25), tick=False):
+        old = make_check_in(couple, couple.partner_a, note="yesterday")
+    fresh = make_check_in(couple, couple.partner_a, note="just now")
+    html = partner_a.get(reverse("portal-logs")).content.decode()
+    assert reverse("portal-log-edit", args=["check-in", fresh.pk]) in html
+    assert reverse("portal-log-edit", args=["check-in", old.pk]) not in html
+    assert reverse("portal-log-void", args=["check-in", old.pk]) not in html
