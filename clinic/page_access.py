@@ -48,7 +48,9 @@ def second_factor_redirect(request, problem: str):
     have is ended and starts again (through allauth's MFA step)."""
     if problem == ENROL:
         messages.info(
-            request, "Attune holds health records: set up an authenticator app to continue."
+            request,
+            "Attune holds health records: set up an authenticator app (or a security key) to "
+            "continue.",
         )
         return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.path})}")
     request.session.flush()

@@ -4,11 +4,14 @@ authenticator app, names it, and later logs in with password and key and lands o
 caseload. Every page is served under a strict Content-Security-Policy (no inline script or
 style), so allauth's WebAuthn script and Attune's must work from files alone."""
 
+import pyotp
 import pytest
 from allauth.mfa.models import Authenticator
 
 from tests.browser.conftest import login
-from tests.factories import PASSWORD, CoupleFactory, MembershipFactory
+from tests.browser.test_accessibility import _violations, _walk
+from tests.factories import PASSWORD, TOTP_SECRET, CoupleFactory, MembershipFactory
+from tests.security_key import SecurityKey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -150,3 +153,50 @@ def test_adding_the_same_key_twice_is_explained_on_the_page(key_page, live_serve
     assert error.inner_text() == "This security key is already added to your account."
     assert Authenticator.objects.filter(user=therapist, type="webauthn").count() == 1
     assert page.csp_refusals == []
+
+
+@pytest.fixture
+def axe_ready_page(browser):
+    # axe is injected into the page: this context lets it past the policy (as test_accessibility).
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def test_the_security_key_pages_have_no_serious_accessibility_violation(
+    axe_ready_page, live_server
+):
+    page = axe_ready_page
+    therapist = MembershipFactory().user
+    key = SecurityKey(rp_id="localhost").enrol(therapist)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(therapist.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    _settle(page)
+    assert "/accounts/2fa/authenticate/" in page.url
+    failures = [f"login step: {v}" for v in _violations(page)]
+    page.locator("input[name=code]").fill(pyotp.TOTP(TOTP_SECRET).now())
+    page.get_by_role("button", name="Sign In").click()
+    _settle(page)
+    urls = [
+        "/account/",
+        "/accounts/2fa/",
+        "/accounts/2fa/webauthn/",
+        "/accounts/2fa/webauthn/reauthenticate/",
+    ]
+    more, checked = _walk(page, live_server, urls)
+    page.goto(f"{live_server.url}/accounts/reauthenticate/")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    _settle(page)
+    changes = [
+        "/accounts/2fa/webauthn/add/",
+        f"/accounts/2fa/webauthn/keys/{key.pk}/edit/",
+        f"/accounts/2fa/webauthn/keys/{key.pk}/remove/",
+    ]
+    most, checked_after = _walk(page, live_server, changes)
+    assert checked + checked_after == 7
+    assert not failures + more + most, "\n".join(failures + more + most)

@@ -12,6 +12,7 @@ import time
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
@@ -168,10 +169,15 @@ def test_adding_a_key_names_it_and_ends_the_other_sessions_and_tokens(clinic, th
     assert "Blue USB key" in listed
 
 
-def test_the_first_key_of_a_portal_user_is_asked_for_at_their_next_login(couple, key):
+def test_a_portal_user_adds_a_key_and_it_is_asked_for_at_their_next_login(couple, clinic, key):
+    clinic.require_client_mfa = True  # and a key is enough for a clinic that requires one
+    clinic.save()
     partner = couple.partner_a.portal_user
     client = _signed_in_again(partner)
     assert _add_key(client, key)["Location"] == reverse("mfa_view_recovery_codes")
+    assert [m.subject for m in mail.outbox if m.to == [partner.email]] == [
+        "[Attune] Security Key Added"
+    ]
     client.post(reverse("account_logout"))
     _password_step(client, partner)
     assert client.get("/portal/").status_code == 302
@@ -306,3 +312,31 @@ def test_a_key_user_who_adds_an_authenticator_app_gets_a_token_with_its_code(key
     )
     assert response.status_code == 200
     assert AuthToken.objects.filter(user=key_therapist).count() == 1
+
+
+def test_a_key_confirms_it_is_you_instead_of_the_password(key_therapist, key):
+    client = LoginClient()
+    client.force_login(key_therapist)
+    asked = client.get(reverse("mfa_add_webauthn"))
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    alternatives = client.get(asked["Location"]).content.decode()
+    assert reverse("mfa_reauthenticate_webauthn") in alternatives
+    page = client.get(reverse("mfa_reauthenticate_webauthn"))
+    assert 'id="mfa_webauthn_reauthenticate"' in page.content.decode()
+    credential = key.sign(page_js_data(page)["request_options"])
+    confirmed = client.post(
+        reverse("mfa_reauthenticate_webauthn"), {"credential": json.dumps(credential)}
+    )
+    assert confirmed.status_code == 302
+    assert client.get(reverse("mfa_add_webauthn")).status_code == 200
+
+
+def test_a_wrong_key_does_not_confirm_it_is_you(key_therapist):
+    client = LoginClient()
+    client.force_login(key_therapist)
+    page = client.get(reverse("mfa_reauthenticate_webauthn"))
+    credential = SecurityKey().sign(page_js_data(page)["request_options"])
+    client.post(reverse("mfa_reauthenticate_webauthn"), {"credential": json.dumps(credential)})
+    assert client.get(reverse("mfa_add_webauthn"))["Location"].startswith(
+        reverse("account_reauthenticate")
+    )
