@@ -8,7 +8,17 @@ from django import forms
 
 from clinic.date_style import format_when
 from sessions.form_fields import _now_local, local_datetime_field
-from sessions.measurements.physiology import BOOLEAN, CHOICE, INTEGER, KINDS, kind_choices
+from sessions.measurements.device_import.formats import FORMATS
+from sessions.measurements.physiology import (
+    BOOLEAN,
+    CHOICE,
+    HOME_CONTEXT,
+    HOME_DEVICE_REQUIRED,
+    INTEGER,
+    KINDS,
+    home_kind_choices,
+    kind_choices,
+)
 
 
 def _context_fields() -> dict[str, forms.Field]:
@@ -92,7 +102,7 @@ class MeasurementForm(forms.Form):
 class PortalMeasurementForm(forms.Form):
     """A partner's own reading: what, the number, its unit, when, and any context it needs."""
 
-    kind = forms.ChoiceField(label="What did you measure?", choices=kind_choices())
+    kind = forms.ChoiceField(label="What did you measure?", choices=home_kind_choices())
     value = forms.CharField(
         label="Reading",
         max_length=40,
@@ -101,15 +111,27 @@ class PortalMeasurementForm(forms.Form):
     unit = forms.CharField(
         label="Unit",
         max_length=20,
-        help_text="As your device shows it, e.g. ms, bpm, µS, nmol/L (see the list below).",
+        help_text="As your device shows it, e.g. bpm, ms, breaths/min (see the list below).",
     )
     measured_at = local_datetime_field(label="When was it taken?")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["measured_at"].initial = _now_local()
-        for name, field in CONTEXT_FIELDS.items():
-            self.fields[f"context_{name}"] = copy.deepcopy(field)
+        for name in HOME_CONTEXT:
+            self.fields[f"context_{name}"] = copy.deepcopy(CONTEXT_FIELDS[name])
+        self.fields["context_device"].label = "Which app or device showed it?"
+        self.fields["context_device"].help_text = "For example Elite HRV, Apple Watch, Oura."
+        self.fields["context_condition"].label = "What were you doing?"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in HOME_DEVICE_REQUIRED and not data.get("context_device"):
+            self.add_error(
+                "context_device",
+                "Name the app or device: heart rate variability differs from one app to another.",
+            )
+        return data
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -120,7 +142,7 @@ class PortalMeasurementForm(forms.Form):
             "measured_at": data["measured_at"],
             "context": {
                 name: data[f"context_{name}"]
-                for name in CONTEXT_FIELDS
+                for name in HOME_CONTEXT
                 if data.get(f"context_{name}") not in (None, "")
             },
         }
@@ -128,6 +150,12 @@ class PortalMeasurementForm(forms.Form):
 
 class ImportForm(forms.Form):
     partner = forms.ChoiceField(label="Whose readings")
+    format = forms.ChoiceField(
+        label="File format",
+        required=False,
+        choices=[("", "Recognise it from the file"), *FORMATS.items()],
+        help_text="Choose one if the file is not recognised by itself.",
+    )
     file = forms.FileField(label="File (CSV or Apple Health export.xml)")
     time_zone = forms.CharField(
         label="Time zone the file was recorded in",

@@ -6,15 +6,18 @@ Times are entered and shown in the clinic's time zone; refusals re-render with t
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from clinic.audit import record_read
 from clinic.form_errors import run_service
 from sessions.measurements import services as measurement_services
+from sessions.measurements.device_import.examples import EXAMPLES
+from sessions.measurements.device_import.formats import FORMATS
 from sessions.measurements.forms import ImportForm, MeasurementForm
-from sessions.measurements.selectors import preview_page
+from sessions.measurements.selectors import preview_page, readable_rows
 from sessions.models import (
     ImportStatus,
     MeasurementImport,
@@ -59,6 +62,12 @@ def measurement_new(request, couple):
 @couple_page
 @require_http_methods(["GET", "POST"])
 def measurement_import_new(request, couple):
+    example = EXAMPLES.get(request.GET.get("template", ""))
+    if request.method == "GET" and example is not None:
+        name, text = example
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
     form = ImportForm(
         request.POST or None,
         request.FILES or None,
@@ -75,6 +84,7 @@ def measurement_import_new(request, couple):
                 by=request.user,
                 text=measurement_services.read_upload(upload),
                 filename=upload.name,
+                format_code=form.cleaned_data["format"] or None,
                 time_zone=form.cleaned_data["time_zone"],
                 request=request,
             ),
@@ -95,6 +105,7 @@ def measurement_import_new(request, couple):
             "title": "Import measurements from a file",
             "submit": "Preview",
             "multipart": True,
+            "templates": [(FORMATS[code], f"?template={code}") for code in EXAMPLES],
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -133,13 +144,16 @@ def measurement_import_page(request, couple, import_id):
             messages.error(request, " ".join(exc.messages))
             pending.refresh_from_db()
     record_read(request, pending)
+    page = preview_page(pending, request.GET.get("page"))
     return render(
         request,
         "sessions/measurement_import.html",
         {
             "couple": couple,
             "pending": pending,
-            "page": preview_page(pending, request.GET.get("page")),
+            "format_label": FORMATS.get(pending.format, pending.format),
+            "page": page,
+            "rows": readable_rows(page.rows),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -315,6 +315,39 @@ KINDS: tuple[MeasurementKind, ...] = (
 KIND_BY_CODE: dict[str, MeasurementKind] = {k.code: k for k in KINDS}
 
 
+# What a client can measure at home, named as a client would: heart rate and heart rate
+# variability from a wearable or a named app, a breathing rate, a home blood-pressure cuff.
+# Laboratory measures (cortisol, oxytocin: sample type, assay), skin conductance, RSA and pupil
+# diameter need a clinic's equipment or method and are entered by staff.
+HOME_KINDS: dict[str, str] = {
+    "heart_rate": "Resting heart rate",
+    "hrv_rmssd": "Heart rate variability, RMSSD in ms (e.g. Elite HRV, HRV4Training, Oura)",
+    "hrv_sdnn": "Heart rate variability, SDNN in ms (e.g. Apple Watch)",
+    "respiration_rate": "Breathing rate",
+    "blood_pressure": "Blood pressure (home monitor)",
+}
+# The context a client is asked for: which app or device, and what they were doing.
+HOME_CONTEXT = ("device", "condition")
+# HRV differs by app and recording, so a client's HRV reading names the app it came from.
+HOME_DEVICE_REQUIRED = frozenset({"hrv_rmssd", "hrv_sdnn"})
+
+
+def is_home_measurement(kind: str) -> bool:
+    """Whether a client may enter this kind of reading themselves (portal page and API)."""
+    return kind in HOME_KINDS
+
+
+def home_kind_choices() -> list[tuple[str, str]]:
+    """(code, label) pairs of what a client can measure at home, in a client's words."""
+    return list(HOME_KINDS.items())
+
+
+def home_entry_hints() -> list[tuple[str, str]]:
+    """`entry_hints` for the kinds a client can measure at home, labelled as the form is."""
+    hints = dict(entry_hints())
+    return [(HOME_KINDS[k.code], hints[k.label]) for k in KINDS if k.code in HOME_KINDS]
+
+
 def kind_choices() -> list[tuple[str, str]]:
     """(code, label) pairs in display order, for a choices field."""
     return [(k.code, k.label) for k in KINDS]

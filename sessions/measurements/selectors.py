@@ -1,7 +1,9 @@
 """Reads that need care for measurements: one page of an import's preview."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from sessions.measurements.physiology import KIND_BY_CODE
 from sessions.models import MeasurementImport
 
 #: readings (and bad rows) on one page of an import's preview
@@ -30,3 +32,29 @@ def preview_page(pending: MeasurementImport, page=None) -> PreviewPage:
     start = (number - 1) * PREVIEW_PAGE_SIZE
     end = start + PREVIEW_PAGE_SIZE
     return PreviewPage(number, page_count, pending.rows[start:end], pending.errors[start:end])
+
+
+def readable_rows(rows: list[dict]) -> list[dict]:
+    """Preview rows for the page (the API keeps the stored form)."""
+    return [_readable(row) for row in rows]
+
+
+def _readable(row: dict) -> dict:
+    """A stored preview row as people read it: the kind's name, the time as a datetime (the
+    page writes it in the clinic's zone), its context in words."""
+    kind = KIND_BY_CODE.get(row["kind"])
+    return {
+        **row,
+        "kind_label": kind.label if kind else row["kind"],
+        "measured_at": datetime.fromisoformat(row["measured_at"]),
+        "context_text": ", ".join(
+            f"{_context_label(kind, name)}: {str(value).replace('_', ' ')}"
+            for name, value in (row.get("context") or {}).items()
+            if value not in (None, "")
+        ),
+    }
+
+
+def _context_label(kind, name: str) -> str:
+    spec = kind.context_field(name) if kind else None
+    return spec.label if spec else name.replace("_", " ").capitalize()

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from clinic.api_base import ClinicScopedRelatedField
 from clinic.models import Client
 from sessions.measurements.device_import import FORMATS
-from sessions.measurements.physiology import kind_choices
+from sessions.measurements.physiology import home_kind_choices, kind_choices
 from sessions.measurements.selectors import PreviewPage, preview_page
 from sessions.models import ImportStatus, MeasurementSource, SessionPhase, TherapySession
 
@@ -61,8 +61,17 @@ class MeasurementWriteSerializer(serializers.Serializer):
     )
 
 
+HOME_ONLY = (
+    "A client records heart rate, heart rate variability, breathing rate or blood pressure; "
+    "other measures are entered by the clinic."
+)
+
+
 class PortalMeasurementWriteSerializer(serializers.Serializer):
-    kind = serializers.CharField(max_length=30)
+    kind = serializers.ChoiceField(
+        choices=home_kind_choices(),
+        error_messages={"invalid_choice": HOME_ONLY},
+    )
     value = serializers.CharField(max_length=40)
     unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
     secondary_value = serializers.CharField(max_length=40, required=False, allow_null=True)

@@ -33,7 +33,7 @@ from sessions.logs.regulation import SELF_RATING_NOTE
 from sessions.logs.selectors import logs_visible_to_partner
 from sessions.measurements import services as measurement_services
 from sessions.measurements.forms import PortalMeasurementForm
-from sessions.measurements.physiology import entry_hints
+from sessions.measurements.physiology import home_entry_hints
 from sessions.models import (
     CORRECTION_WINDOW,
     AgreementDecision,
@@ -287,7 +287,7 @@ def measurement_new(request):
     return render(
         request,
         "sessions/portal_measurement.html",
-        {"form": form, "hints": entry_hints()},
+        {"form": form, "hints": home_entry_hints()},
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from clinic.models import AuditEvent
 from sessions.measurements.physiology import RANGE_DASH as DASH
 from sessions.models import Measurement
+from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,23 @@ def test_reading_page_has_labelled_fields_and_unit_hints(partner_a):
     response = partner_a.get(reverse("portal-measurement-new"))
     html = response.content.decode()
     assert response.status_code == 200
-    for name in ("kind", "value", "unit", "measured_at", "context_sample_type"):
+    for name in ("kind", "value", "unit", "measured_at", "context_device", "context_condition"):
         assert f'for="id_{name}"' in html and f'id="id_{name}"' in html
     assert f"3{DASH}250 ms" in html and f"25{DASH}220 bpm" in html
+    assert "Resting heart rate" in html and "Apple Watch" in html
+
+
+def test_reading_page_asks_only_what_a_client_can_measure_at_home(partner_a):
+    html = partner_a.get(reverse("portal-measurement-new")).content.decode()
+    for lab in (
+        "context_sample_type",
+        "context_assay",
+        "context_extracted",
+        "Cortisol",
+        "Oxytocin",
+    ):
+        assert lab not in html
+    assert 'value="cortisol"' not in html and 'value="hrv_rmssd"' in html
     assert "Leave quickly" in html
 
 
@@ -72,13 +87,40 @@ def test_a_unit_the_kind_does_not_take_is_explained(partner_a):
     assert "cannot be entered in" in response.content.decode()
 
 
-def test_missing_context_is_shown_beside_its_own_input(partner_a):
+def test_an_hrv_reading_names_its_app_beside_the_device_input(partner_a, couple):
+    response = partner_a.post(
+        reverse("portal-measurement-new"), reading(kind="hrv_rmssd", value="42", unit="ms")
+    )
+    assert response.status_code == 400
+    assert "Name the app or device" in response.context["form"].errors["context_device"][0]
+    assert Measurement.objects.count() == 0
+    response = partner_a.post(
+        reverse("portal-measurement-new"),
+        reading(kind="hrv_rmssd", value="42", unit="ms", context_device="Elite HRV"),
+    )
+    assert response.status_code == 302
+    assert Measurement.objects.get().context["device"] == "Elite HRV"
+
+
+def test_a_lab_measure_is_refused_on_the_page_and_in_the_api(partner_a, couple):
     response = partner_a.post(
         reverse("portal-measurement-new"), reading(kind="cortisol", value="12", unit="nmol/L")
     )
-    assert response.status_code == 400
-    errors = response.context["form"].errors
-    assert "context_sample_type" in errors
+    assert response.status_code == 400 and "kind" in response.context["form"].errors
+    api = api_client_for(couple.partner_a.portal_user)
+    refused = api.post(
+        "/api/v1/portal/measurements/",
+        {
+            "kind": "cortisol",
+            "value": 12,
+            "unit": "nmol/L",
+            "measured_at": timezone.now().isoformat(),
+            "context": {"sample_type": "saliva"},
+        },
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "entered by the clinic" in refused.json()["errors"]["kind"][0]
     assert Measurement.objects.count() == 0
 
 
