@@ -14,6 +14,7 @@ from clinic import invitations, services
 from clinic import serializers as s
 from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.audit import record_read
+from clinic.audit_trail import ACTIONS, client_events_q, couple_events_q, describe
 from clinic.extensions import enrich_caseload
 from clinic.filtering import TenantFilterSet
 from clinic.identity import issue_api_token
@@ -339,14 +340,27 @@ class AuditEventFilter(TenantFilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
     actor = django_filters.UUIDFilter(field_name="actor_id")
+    action = django_filters.ChoiceFilter(choices=sorted(ACTIONS.items()))
+    client = django_filters.UUIDFilter(
+        method="filter_client", help_text="One client's record: theirs and their couple's."
+    )
+    couple = django_filters.UUIDFilter(method="filter_couple", help_text="One couple's case.")
 
     class Meta:
         model = AuditEvent
         fields = ["action", "object_type", "object_id", "actor", "since", "until"]
 
+    def filter_client(self, queryset, name, value):
+        client = Client.objects.for_clinic(self.request.clinic).filter(pk=value).first()
+        return queryset.filter(client_events_q(client)) if client else queryset.none()
+
+    def filter_couple(self, queryset, name, value):
+        couple = Couple.objects.for_clinic(self.request.clinic).filter(pk=value).first()
+        return queryset.filter(couple_events_q(couple)) if couple else queryset.none()
+
 
 class AuditEventViewSet(mixins.ListModelMixin, ClinicViewSet):
-    """The clinic's audit trail (admin only, read only)."""
+    """The clinic's audit trail (admin only, read only), each event also in words."""
 
     model = AuditEvent
     admin_only = True
@@ -358,6 +372,11 @@ class AuditEventViewSet(mixins.ListModelMixin, ClinicViewSet):
 
     def clinic_queryset(self):
         return super().clinic_queryset().select_related("actor")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        lines = describe(page, clinic=self.clinic)
+        return self.get_paginated_response(s.AuditEventSerializer(lines, many=True).data)
 
 
 class PortalMeView(PortalAPIView):

@@ -8,6 +8,7 @@ from django.db import models
 
 from clinic.audit_channel import current_channel
 from clinic.audit_subject import Subject, subject_of
+from clinic.audit_trail import ACTIONS
 from clinic.models import AuditEvent, Clinic
 
 READ = "read"
@@ -54,6 +55,8 @@ def record_event(
 
     The channel is the one the request or task came in by (clinic.audit_channel), never an
     argument: a value passed by hand at each call site ends up wrong."""
+    if action not in ACTIONS:
+        raise ValueError(f"{action!r} is not an audit action (clinic.audit_trail.ACTIONS)")
     subject = subject_of(obj) if obj is not None else Subject()
     if obj is not None:
         object_type, object_id = _object_type(obj), str(obj.pk)

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from clinic.models import Client, Clinic, CoupleStatus, Membership, Role, User
+from clinic.audit_trail import ACTIONS, RECORD_WORDS
+from clinic.models import Client, Clinic, Couple, CoupleStatus, Membership, Role, User
 from clinic.selectors import clients_visible_to, therapists_of
 
 
@@ -186,13 +187,30 @@ class MemberUnlockForm(MemberDeactivateForm):
 class AuditFilterForm(forms.Form):
     """Narrowing the audit trail; every field is optional."""
 
-    action = forms.CharField(
-        max_length=40, required=False, help_text="For example read, update or member_add."
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(), required=False, empty_label="Any client"
     )
-    object_type = forms.CharField(
-        max_length=60, required=False, label="Record type", help_text="For example clinic.couple."
+    couple = forms.ModelChoiceField(
+        queryset=Couple.objects.none(), required=False, empty_label="Any couple"
     )
-    actor = forms.CharField(max_length=254, required=False, label="Done by (email)")
+    actor = forms.CharField(max_length=254, required=False, label="Done by (name or email)")
+    action = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Anything"),
+            *sorted(((k, v[:1].upper() + v[1:]) for k, v in ACTIONS.items()), key=lambda a: a[1]),
+        ],
+    )
+    object_type = forms.ChoiceField(
+        required=False,
+        label="Kind of record",
+        choices=[
+            ("", "Any kind"),
+            *sorted(
+                ((k, v[:1].upper() + v[1:]) for k, v in RECORD_WORDS.items()), key=lambda r: r[1]
+            ),
+        ],
+    )
     date_from = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -200,12 +218,31 @@ class AuditFilterForm(forms.Form):
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.for_clinic(clinic).order_by(
+            "legal_name", "preferred_name"
+        )
+        self.fields["client"].label_from_instance = _client_choice
+        self.fields["couple"].queryset = (
+            Couple.objects.for_clinic(clinic)
+            .select_related("partner_a", "partner_b")
+            .order_by("partner_a__legal_name", "partner_b__legal_name")
+        )
+        self.fields["couple"].label_from_instance = lambda couple: couple.label
+
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
         return data
+
+
+def _client_choice(client) -> str:
+    if client.preferred_name and client.preferred_name != client.legal_name:
+        return f"{client.preferred_name} ({client.legal_name})"
+    return client.legal_name
 
 
 class ClinicSettingsForm(forms.ModelForm):

@@ -61,6 +61,11 @@ page_urlpatterns = [
     ),
     path("members/", pages.members_page, name="members"),
     path("audit/", pages.audit_page, name="audit"),
+    path(
+        "audit/clients/<uuid:client_id>/access.csv",
+        pages.audit_client_access,
+        name="audit-client-access",
+    ),
     path("settings/", pages.settings_page, name="clinic-settings"),
 ]
 portal_page_urlpatterns = [

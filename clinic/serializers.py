@@ -3,8 +3,8 @@
 from rest_framework import serializers
 
 from clinic.api_base import ClinicScopedRelatedField
+from clinic.audit_channel import Channel
 from clinic.models import (
-    AuditEvent,
     Client,
     Clinic,
     Couple,
@@ -244,23 +244,24 @@ class CoupleStatusChangeSerializer(serializers.ModelSerializer):
         fields = ["id", "from_status", "to_status", "changed_by", "changed_at", "note"]
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.email", default=None, read_only=True)
+class AuditEventSerializer(serializers.Serializer):
+    """One audit event (an `EventLine` from clinic.audit_trail): its fields, and in words."""
 
-    class Meta:
-        model = AuditEvent
-        fields = [
-            "id",
-            "at",
-            "actor",
-            "action",
-            "object_type",
-            "object_id",
-            "ip",
-            "channel",
-            "detail",
-        ]
-        read_only_fields = fields
+    id = serializers.UUIDField(source="event.id")
+    at = serializers.DateTimeField(source="event.at")
+    actor = serializers.EmailField(source="event.actor.email", default=None)
+    actor_name = serializers.CharField(source="who")
+    action = serializers.CharField(source="event.action")
+    object_type = serializers.CharField(source="event.object_type")
+    object_id = serializers.CharField(source="event.object_id")
+    record = serializers.CharField(help_text='The record in words, e.g. "session note of 6 Sep".')
+    couple = serializers.UUIDField(source="event.couple_id", allow_null=True)
+    client = serializers.UUIDField(source="event.client_id", allow_null=True)
+    whose = serializers.CharField(source="subject", help_text="The client or couple, by name.")
+    summary = serializers.CharField(source="sentence")
+    ip = serializers.IPAddressField(source="event.ip", allow_null=True)
+    channel = serializers.ChoiceField(source="event.channel", choices=Channel.choices)
+    detail = serializers.DictField(source="event.detail")
 
 
 class PortalClientSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clinic import lockout
 from clinic.audit import record_event
+from clinic.audit_trail import access_history_csv, audit_events
 from clinic.client_details import looks_like_test_data, normalize_phone
 from clinic.confidentiality import couple_policy
 from clinic.identity import end_all_access
@@ -418,3 +419,21 @@ def clinic_update_settings(*, clinic: Clinic, by: User, changes: dict, request=N
         detail={"fields": changed},
     )
     return changed
+
+
+@transaction.atomic
+def client_access_history(*, clinic: Clinic, client: Client, by: User, request=None) -> str:
+    """One client's access history as CSV, oldest first: the accounting of who read or changed
+    their record (admins only). Handing it out is recorded like any other disclosure."""
+    require_admin_of(clinic=clinic, user=by)
+    events = audit_events(clinic=clinic, client=client).order_by("at", "pk")
+    body = access_history_csv(clinic=clinic, client=client, events=events)
+    record_event(
+        clinic=clinic,
+        actor=by,
+        action="access_history_export",
+        obj=client,
+        request=request,
+        detail={"events": body.count("\n") - 1},
+    )
+    return body

@@ -175,7 +175,7 @@ def test_audit_page_lists_this_clinics_events_newest_first(
     html = client.get(_audit_url(clinic)).content.decode()
     assert html.index("newer-one") < html.index("older-one")
     assert "foreign-one" not in html
-    assert '<label for="id_actor">Done by (email)' in html
+    assert '<label for="id_actor">Done by (name or email)' in html
 
 
 def test_audit_page_is_refused_to_a_therapist_and_hidden_from_an_outsider(

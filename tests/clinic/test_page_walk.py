@@ -153,7 +153,14 @@ def test_staff_pages_hide_other_clinics_and_unassigned_couples(admin, therapist,
     assert not failures, "\n".join(failures)
 
 
-ADMIN_ONLY_PAGES = {"members", "audit", "clinic-settings", "exports", "export-download"}
+ADMIN_ONLY_PAGES = {
+    "members",
+    "audit",
+    "audit-client-access",
+    "clinic-settings",
+    "exports",
+    "export-download",
+}
 
 
 def _named_callbacks(patterns):

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 API_PINS: dict[str, int] = {
     "api/v1/clinics/<slug:clinic_slug>/": 4,
     "api/v1/clinics/<slug:clinic_slug>/assessment-summaries/": 11,
-    "api/v1/clinics/<slug:clinic_slug>/audit-events/": 6,
+    "api/v1/clinics/<slug:clinic_slug>/audit-events/": 10,
     "api/v1/clinics/<slug:clinic_slug>/clients/": 7,
     "api/v1/clinics/<slug:clinic_slug>/couples/": 15,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/adherence/": 6,
@@ -62,7 +62,8 @@ API_PINS: dict[str, int] = {
     "api/v1/portal/upcoming-sessions/": 6,
 }
 PAGE_PINS: dict[str, int] = {
-    "c/<slug:clinic_slug>/audit/": 6,
+    "c/<slug:clinic_slug>/audit/": 12,
+    "c/<slug:clinic_slug>/audit/clients/<uuid:client_id>/access.csv": 16,
     "c/<slug:clinic_slug>/calendar/": 6,
     "c/<slug:clinic_slug>/calendar/day/": 6,
     "c/<slug:clinic_slug>/calendar/feed/": 5,
