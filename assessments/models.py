@@ -132,6 +132,9 @@ class Response(TenantModel):
     #: ScoreResult.to_dict() at submission, with the instrument code and version that scored it
     scores = models.JSONField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    #: dates a response for a "shared from now on" boundary: the partner's first saved answer
+    #: (the row itself may be scheduled long before; clinic.confidentiality.item_time)
+    SHARING_TIMES = ("started_at",)
     saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(

@@ -7,8 +7,9 @@ partners' change side by side. Two queries whatever the number of responses.
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.definitions import Instrument
@@ -27,6 +28,7 @@ from assessments.reliable_change import (
 from assessments.scoring import UnknownInstrument, get_instrument
 from assessments.selectors import reliability_overrides, reliability_params
 from clinic.models import Client, Clinic, Couple
+from clinic.sharing_filters import partner_material_q, sharing_time
 
 ATTACHMENT_INSTRUMENTS = ("ecrr", "ecrs")
 
@@ -60,8 +62,9 @@ def attachment_form(answered: dict[str, set[int]]) -> tuple[str | None, list[tup
     return chosen, left_out
 
 
-#: (owner partner id, instrument, that partner's answers) -> the answers shown, or None
-AnswersFilter = Callable[[object, Instrument, dict | None], dict | None]
+#: (owner partner id, instrument, that partner's answers, when given: the response's sharing
+#: time) -> the answers shown, or None
+AnswersFilter = Callable[[object, Instrument, dict | None, datetime | None], dict | None]
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Point:
     version: int
     answers: dict | None = None
     cutoff_met: bool | None = None  # on the clinical side of the published cut-off
+    #: when the answers were first given (Response.SHARING_TIMES), for the confidentiality rule
+    shared_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -180,14 +185,20 @@ def _point(response: Response, scale: dict, tz) -> Point:
         version=response.instrument_version,
         answers=response.answers,
         cutoff_met=scale.get("cutoff_met"),
+        shared_at=sharing_time(response),
     )
 
 
 def couple_results(
-    *, clinic: Clinic, couple: Couple, partners: tuple[Client, ...] | None = None
+    *,
+    clinic: Clinic,
+    couple: Couple,
+    partners: tuple[Client, ...] | None = None,
+    visible: Q | None = None,
 ) -> list[InstrumentResults]:
     """Every instrument either partner has submitted, oldest score first; `partners` limits
-    which partners' series are included (the portal passes only what the viewer may see)."""
+    which partners' series are included and `visible` which responses (the portal passes only
+    what the viewer may see: clinic.sharing_filters)."""
     shown = partners if partners is not None else (couple.partner_a, couple.partner_b)
     index = {couple.partner_a_id: 0, couple.partner_b_id: 1}
     responses = (
@@ -196,6 +207,8 @@ def couple_results(
         .filter(couple=couple, partner__in=[p.pk for p in shown])
         .order_by("submitted_at")
     )
+    if visible is not None:
+        responses = responses.filter(visible)
     overrides = reliability_overrides(clinic)
     by_code: dict[str, list[Response]] = defaultdict(list)
     for response in responses:
@@ -271,29 +284,35 @@ def results_for_partner(
 ) -> tuple[list[InstrumentResults], bool]:
     """What a partner sees in the portal: their own results, and the other partner's only when
     the confidentiality module allows it. Returns (results, other partner included)."""
-    from clinic.confidentiality import Material, partner_may_view
+    from clinic.confidentiality import Material, partner_visibility
 
     other = couple.other_partner(client)
-    shares = partner_may_view(
-        couple=couple, client=client, material=Material.QUESTIONNAIRE_RESULT, owner_id=other.pk
-    )
+    material = Material.QUESTIONNAIRE_RESULT
+    shares = partner_visibility(
+        couple=couple, client=client, material=material, owner_id=other.pk
+    ).seen
     shown = (client, other) if shares else (client,)
-    return couple_results(clinic=clinic, couple=couple, partners=shown), shares
+    # Under a policy shared "from now on", the other partner's earlier responses stay private.
+    visible = partner_material_q(couple=couple, client=client, material=material, model=Response)
+    return couple_results(clinic=clinic, couple=couple, partners=shown, visible=visible), shares
 
 
 def answers_visible_to(*, couple: Couple, client: Client) -> AnswersFilter:
     """What of each partner's item answers this partner may read: all of their own; the other
     partner's only where the confidentiality module shares questionnaire answers, and never
     the answer to a risk item (the module's rule, whatever the policy)."""
-    from clinic.confidentiality import Viewer, ViewerKind, couple_policy, visible_answers
+    from clinic.confidentiality import Viewer, ViewerKind, couple_sharing, visible_answers
 
-    viewer, policy = Viewer(ViewerKind.PARTNER, client.pk), couple_policy(couple)
+    viewer, sharing = Viewer(ViewerKind.PARTNER, client.pk), couple_sharing(couple)
 
-    def answers_for(owner_id, instrument: Instrument, answers: dict | None) -> dict | None:
+    def answers_for(
+        owner_id, instrument: Instrument, answers: dict | None, at: datetime | None
+    ) -> dict | None:
         return visible_answers(
             viewer=viewer,
             owner_id=owner_id,
-            policy=policy,
+            sharing=sharing,
+            item_at=at,
             answers=answers or {},
             risk_items=[r.item for r in instrument.risk_items],
         )
@@ -301,8 +320,8 @@ def answers_visible_to(*, couple: Couple, client: Client) -> AnswersFilter:
     return answers_for
 
 
-def _answers_entry(answers_of, owner_id, instrument, answers) -> dict:
-    shown = answers_of(owner_id, instrument, answers) if answers_of else None
+def _answers_entry(answers_of, owner_id, instrument, point: Point) -> dict:
+    shown = answers_of(owner_id, instrument, point.answers, point.shared_at) if answers_of else None
     return {} if shown is None else {"answers": shown}
 
 
@@ -337,7 +356,7 @@ def results_payload(
                             "withheld_reason": pt.withheld_reason,
                             "cutoff_met": pt.cutoff_met,
                             "version": pt.version,
-                            **_answers_entry(answers_of, p.partner.pk, instrument, pt.answers),
+                            **_answers_entry(answers_of, p.partner.pk, instrument, pt),
                         }
                         for pt in s.points
                     ],

@@ -1,11 +1,18 @@
 """The one place that decides what one partner may see of the other's individual material.
 
 The portal, the API, the pages and the reports all ask `may_view`; none decides on its own.
-The couple's policy inherits the clinic default unless the therapist set it (audited).
+The couple's policy inherits the clinic default unless the therapist set it (audited, with
+both partners' consent recorded: clinic.services.couple_set_material_policy).
+
+A couple may agree to share "from now on": material from before that moment keeps the privacy
+it was given under, so every decision takes the item's time (`item_at`) and the couple's
+boundary (`Sharing.since`). Sharing is only ever widened prospectively unless both partners
+agreed to include past material; it is narrowed at once (see `sharing_after_change`).
 """
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -55,42 +62,133 @@ def effective_policy(*, couple_policy: str, clinic_shares_by_default: bool) -> s
     return "shared" if clinic_shares_by_default else "private"
 
 
-def may_view(*, viewer: Viewer, material: Material, owner_id, policy: str) -> bool:
-    """May `viewer` see an item of `material` owned by partner `owner_id` (None: couple-level)?
+@dataclass(frozen=True)
+class Sharing:
+    """A couple's effective policy ('shared' or 'private') and, when it is shared "from now
+    on", the moment sharing began: the other partner's material from before it stays private.
+    `since` None: the policy covers all material, past included."""
 
-    `policy` is the effective policy ('shared' or 'private') from `effective_policy`.
-    """
+    policy: str
+    since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.policy not in ("shared", "private"):
+            raise ValueError(f"unknown effective policy {self.policy!r}")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What a viewer may see of one partner's material of one kind: nothing (`seen` False),
+    everything, or only the items from `since` on."""
+
+    seen: bool
+    since: datetime | None = None
+
+    def admits(self, item_at: datetime | None) -> bool:
+        """Is an item dated `item_at` visible? An undated item counts as before any boundary."""
+        if not self.seen:
+            return False
+        if self.since is None:
+            return True
+        return item_at is not None and item_at >= self.since
+
+
+NOTHING = Visibility(False)
+EVERYTHING = Visibility(True)
+
+
+def item_time(*moments: datetime | None) -> datetime | None:
+    """The time an item counts from for a "from now on" boundary: the earliest of the moments
+    that date it (e.g. when a practice happened and when it was logged). A log entered after
+    the change about a practice before it, or a session booked before the change for a date
+    after it, stays on the private side: the partner put it in under the earlier policy."""
+    known = [m for m in moments if m is not None]
+    return min(known) if known else None
+
+
+def visibility(*, viewer: Viewer, material: Material, owner_id, sharing: Sharing) -> Visibility:
+    """What `viewer` may see of partner `owner_id`'s `material` (owner None: couple-level)."""
     if viewer.kind == ViewerKind.STAFF:
-        return True
+        return EVERYTHING
     if material in STAFF_ONLY:
-        return False
+        return NOTHING
     if owner_id is None or owner_id == viewer.client_id:
-        return True
-    if material in NEVER_SHARED:
-        return False
-    return policy == "shared"
+        return EVERYTHING
+    if material in NEVER_SHARED or sharing.policy != "shared":
+        return NOTHING
+    return Visibility(True, sharing.since)
+
+
+def may_view(
+    *,
+    viewer: Viewer,
+    material: Material,
+    owner_id,
+    sharing: Sharing,
+    item_at: datetime | None,
+) -> bool:
+    """May `viewer` see an item of `material` owned by partner `owner_id` (None: couple-level),
+    dated `item_at` (see `item_time`)? `sharing` is the couple's (`couple_sharing`)."""
+    return visibility(viewer=viewer, material=material, owner_id=owner_id, sharing=sharing).admits(
+        item_at
+    )
+
+
+class NarrowingFromNow(ValueError):
+    """Making material private cannot apply "from now on" only (see `sharing_after_change`)."""
+
+
+def sharing_after_change(
+    *, before: Sharing, after_policy: str, past_too: bool, now: datetime
+) -> Sharing:
+    """The couple's sharing once its effective policy becomes `after_policy`, for material from
+    `now` on only, or (`past_too`) for past material too.
+
+    - Widening to shared "from now on": the boundary is `now`, so nothing either partner
+      recorded under the private policy is revealed without their agreeing to it; a couple
+      already sharing keeps its boundary (what was shared stays shared).
+    - Widening to shared for past material too: no boundary.
+    - Narrowing to private applies to all material at once. Leaving earlier material on view
+      ("from now on" read literally) would keep exposing what a partner has just asked to
+      keep private, often the reason for the change; what the other partner already saw
+      cannot be unseen, but it is no longer shown. `NarrowingFromNow` says so rather than
+      recording a choice that would not be honoured.
+    """
+    if after_policy == "private":
+        if before.policy == "shared" and not past_too:
+            raise NarrowingFromNow(
+                "Making material private applies to all of it at once: what was shared is no "
+                "longer shown. Choose 'past material too'."
+            )
+        return Sharing("private")
+    if past_too:
+        return Sharing("shared")
+    if before.policy == "shared":
+        return before
+    return Sharing("shared", now)
 
 
 def visible_answers(
     *,
     viewer: Viewer,
     owner_id,
-    policy: str,
+    sharing: Sharing,
+    item_at: datetime | None,
     answers: Mapping[str, int],
     risk_items: Collection[int],
     safety_screen: bool = False,
 ) -> dict[str, int] | None:
-    """The item answers of partner `owner_id` that `viewer` may read, or None for none at all.
+    """The item answers of partner `owner_id`, given at `item_at`, that `viewer` may read, or
+    None for none at all.
 
     Answers to `risk_items` are dropped unless the viewer may see risk-item answers (staff, or
     the partner who gave them); a safety screen's answers go to no one but its owner and staff.
     """
     material = Material.SAFETY_SCREEN if safety_screen else Material.QUESTIONNAIRE_ANSWERS
-    if not may_view(viewer=viewer, material=material, owner_id=owner_id, policy=policy):
+    decide = {"viewer": viewer, "owner_id": owner_id, "sharing": sharing, "item_at": item_at}
+    if not may_view(material=material, **decide):
         return None
-    if may_view(
-        viewer=viewer, material=Material.RISK_ITEM_ANSWER, owner_id=owner_id, policy=policy
-    ):
+    if may_view(material=Material.RISK_ITEM_ANSWER, **decide):
         return dict(answers)
     risky = {str(n) for n in risk_items}
     return {k: v for k, v in answers.items() if str(k) not in risky}
@@ -104,14 +202,27 @@ def couple_policy(couple) -> str:
     )
 
 
-def partner_may_view(*, couple, client, material: Material, owner_id) -> bool:
-    """Shortcut for portal code: may this partner of `couple` see the item?"""
-    return may_view(
+def couple_sharing(couple) -> Sharing:
+    """The effective policy of a Couple row with its "from now on" boundary."""
+    policy = couple_policy(couple)
+    return Sharing(policy, couple.shared_since if policy == "shared" else None)
+
+
+def partner_visibility(*, couple, client, material: Material, owner_id) -> Visibility:
+    """What this partner of `couple` may see of `owner_id`'s `material` (for querysets)."""
+    return visibility(
         viewer=Viewer(ViewerKind.PARTNER, client.pk),
         material=material,
         owner_id=owner_id,
-        policy=couple_policy(couple),
+        sharing=couple_sharing(couple),
     )
+
+
+def partner_may_view(*, couple, client, material: Material, owner_id, item_at) -> bool:
+    """Shortcut for portal code: may this partner of `couple` see the item dated `item_at`?"""
+    return partner_visibility(
+        couple=couple, client=client, material=material, owner_id=owner_id
+    ).admits(item_at)
 
 
 # --- report figures -------------------------------------------------------------------------
@@ -172,24 +283,37 @@ FIGURES: dict[Figure, FigureRule] = {
 }
 
 
-def figure_visible(*, viewer: Viewer, figure: Figure, owner_id, policy: str) -> bool:
-    """May `viewer` see `figure` computed from partner `owner_id`'s material?"""
+def figure_visibility(*, viewer: Viewer, figure: Figure, owner_id, sharing: Sharing) -> Visibility:
+    """What `viewer` may see of `figure` computed from partner `owner_id`'s material: nothing,
+    all of it, or the part computed from items dated from a boundary on."""
     rule = FIGURES[figure]
     if rule.couple_level or viewer.kind == ViewerKind.STAFF:
-        return True
-    return all(
-        may_view(viewer=viewer, material=m, owner_id=owner_id, policy=policy)
+        return EVERYTHING
+    parts = [
+        visibility(viewer=viewer, material=m, owner_id=owner_id, sharing=sharing)
         for m in rule.materials
-    )
+    ]
+    if not all(p.seen for p in parts):
+        return NOTHING
+    sinces = [p.since for p in parts if p.since is not None]
+    return Visibility(True, max(sinces) if sinces else None)
 
 
-def withheld_statement(figure: Figure, owner_names: tuple[str, ...], *, couple: bool) -> str:
-    """What a client-facing report says in place of a withheld figure."""
+def withheld_statement(
+    figure: Figure, owner_names: tuple[str, ...], *, couple: bool, before: str | None = None
+) -> str:
+    """What a client-facing report says in place of a withheld figure; `before` (a date in
+    words) when only the material from before a "from now on" change is withheld."""
     what = FIGURES[figure].what
-    if couple and len(owner_names) > 1:
-        return f"Not shared: each partner's {what} are private under your agreement."
-    names = " and ".join(owner_names)
-    return f"Not shared: {names}'s {what} are private under your agreement."
+    whose = (
+        "each partner's" if couple and len(owner_names) > 1 else f"{' and '.join(owner_names)}'s"
+    )
+    if before is None:
+        return f"Not shared: {whose} {what} are private under your agreement."
+    return (
+        f"Not shared: {whose} {what} from before {before} are private under your agreement; "
+        f"the figures here count them from {before} on."
+    )
 
 
 #: what a partner is told, in plain words, per kind of individual material (portal)
@@ -207,13 +331,15 @@ NEVER_SHARED_WORDS = (
 )
 
 
-def sharing_summary(policy: str) -> tuple[list[str], list[str]]:
-    """(what of my individual material my partner sees, what they never see) under `policy`,
-    decided by `may_view` itself so the portal's words cannot drift from the rule."""
+def sharing_summary(sharing: Sharing) -> tuple[list[str], list[str], datetime | None]:
+    """(what of my individual material my partner sees, what they never see, since when: None
+    for all of it) under `sharing`, decided by `visibility` itself so the portal's words
+    cannot drift from the rule."""
     me, partner = "me", Viewer(ViewerKind.PARTNER, "partner")
-    shared = [
-        words
-        for material, words in MATERIAL_WORDS.items()
-        if may_view(viewer=partner, material=material, owner_id=me, policy=policy)
-    ]
-    return shared, list(NEVER_SHARED_WORDS)
+    shared, since = [], None
+    for material, words in MATERIAL_WORDS.items():
+        seen = visibility(viewer=partner, material=material, owner_id=me, sharing=sharing)
+        if seen.seen:
+            shared.append(words)
+            since = seen.since
+    return shared, list(NEVER_SHARED_WORDS), since

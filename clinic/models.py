@@ -275,6 +275,10 @@ class Couple(TenantModel):
         choices=IndividualMaterialPolicy.choices,
         default=IndividualMaterialPolicy.INHERIT,
     )
+    # When the partners agreed to share "from now on": each partner's individual material from
+    # before this moment stays private to them (clinic.confidentiality). Null: the policy covers
+    # all material, as it always did for couples from before consent was recorded.
+    shared_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -360,6 +364,74 @@ class CoupleStatusChange(TenantModel):
 
     class Meta:
         ordering = ["changed_at"]
+
+
+class ConsentMethod(models.TextChoices):
+    IN_SESSION = "in_session", "In session, in person"
+    VIDEO_OR_PHONE = "video_or_phone", "In a video or phone session"
+    IN_WRITING = "in_writing", "In writing (signed form)"
+    SECURE_MESSAGE = "secure_message", "By email or secure message"
+    VIA_PORTAL = "via_portal", "Via the portal"
+
+
+class AppliesTo(models.TextChoices):
+    FROM_NOW = "from_now", "From now on: earlier material keeps the privacy it had"
+    ALL = "all", "To all material, past material too"
+
+
+class ConfidentialityAgreement(TenantModel):
+    """One change of a couple's individual-material policy, with both partners' consent (when
+    and how each agreed), whether it covers past material, and who recorded it. Written once:
+    the history of what partners agreed to is never rewritten."""
+
+    couple = models.ForeignKey(
+        Couple, on_delete=models.PROTECT, related_name="confidentiality_agreements"
+    )
+    from_policy = models.CharField(max_length=20, choices=IndividualMaterialPolicy.choices)
+    to_policy = models.CharField(max_length=20, choices=IndividualMaterialPolicy.choices)
+    # What applied before and after ('shared' / 'private'), the clinic default resolved.
+    from_effective = models.CharField(max_length=10)
+    to_effective = models.CharField(max_length=10)
+    applies_to = models.CharField(max_length=10, choices=AppliesTo.choices)
+    # The couple's sharing boundary this change set (Couple.shared_since).
+    shared_since = models.DateTimeField(null=True, blank=True)
+    partner_a = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    partner_a_consent_on = models.DateField()
+    partner_a_consent_method = models.CharField(max_length=20, choices=ConsentMethod.choices)
+    partner_b = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    partner_b_consent_on = models.DateField()
+    partner_b_consent_method = models.CharField(max_length=20, choices=ConsentMethod.choices)
+    note = models.CharField(max_length=1000, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [
+            models.Index(fields=["clinic", "couple", "-recorded_at"], name="confagreement_couple")
+        ]
+        triggers = [
+            refuse(
+                name="append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                message="confidentiality agreements are append-only (% refused)",
+                args=("TG_OP",),
+            ),
+            refuse_truncate("confidentiality agreements"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.couple_id}: {self.from_policy} -> {self.to_policy}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Confidentiality agreements are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Confidentiality agreements are append-only.")
 
 
 class AuditEvent(TenantModel):

@@ -3,7 +3,16 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from clinic.models import ArchivableQuerySet, Client, Clinic, Couple, Membership, Role, User
+from clinic.models import (
+    ArchivableQuerySet,
+    Client,
+    Clinic,
+    ConfidentialityAgreement,
+    Couple,
+    Membership,
+    Role,
+    User,
+)
 from clinic.tenancy import across_clinics
 
 
@@ -117,4 +126,14 @@ def therapists_of(*, clinic: Clinic) -> QuerySet[User]:
     """Users with an active membership of the clinic (admins may also carry a caseload)."""
     return User.objects.filter(memberships__clinic=clinic, memberships__is_active=True).order_by(
         "full_name", "email"
+    )
+
+
+def confidentiality_agreements_of(*, couple: Couple) -> list[ConfidentialityAgreement]:
+    """The couple's recorded policy changes, newest first (one query)."""
+    return list(
+        ConfidentialityAgreement.objects.for_clinic(couple.clinic_id)
+        .filter(couple=couple)
+        .select_related("recorded_by", "partner_a", "partner_b")
+        .order_by("-recorded_at")
     )

@@ -194,6 +194,7 @@ class CoupleSerializer(serializers.ModelSerializer):
             "end_date",
             "presenting_concerns",
             "individual_material_policy",
+            "shared_since",
             "created_at",
             "updated_at",
             "archived_at",
@@ -228,6 +229,12 @@ class CoupleWriteSerializer(serializers.ModelSerializer):
             "presenting_concerns",
             "individual_material_policy",
         ]
+        extra_kwargs = {
+            "individual_material_policy": {
+                "help_text": "Set when the case is opened; a later change goes through the "
+                "couple's confidentiality endpoint, which records both partners' consent."
+            }
+        }
 
 
 class CoupleStatusSerializer(serializers.Serializer):

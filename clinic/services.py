@@ -12,12 +12,20 @@ from clinic import lockout
 from clinic.audit import record_event
 from clinic.audit_trail import access_history_csv, audit_events
 from clinic.client_details import looks_like_test_data, normalize_phone
-from clinic.confidentiality import couple_policy
+from clinic.confidentiality import (
+    NarrowingFromNow,
+    couple_sharing,
+    effective_policy,
+    sharing_after_change,
+)
 from clinic.identity import end_all_access
 from clinic.models import (
     OPEN_COUPLE_STATUSES,
+    AppliesTo,
     Client,
     Clinic,
+    ConfidentialityAgreement,
+    ConsentMethod,
     Couple,
     CoupleStatus,
     CoupleStatusChange,
@@ -201,6 +209,15 @@ def couple_update(*, couple: Couple, by: User, request=None, therapists=None, **
     new_a = fields.pop("partner_a", couple.partner_a)
     new_b = fields.pop("partner_b", couple.partner_b)
     status = fields.pop("status", None)
+    policy = fields.pop("individual_material_policy", couple.individual_material_policy)
+    if policy != couple.individual_material_policy:
+        # What partners see of each other changes only with both partners' consent on record.
+        raise ValidationError(
+            {
+                "individual_material_policy": "Change the confidentiality policy through its "
+                "own form, which records both partners' consent."
+            }
+        )
     changed = []
     if (new_a.pk, new_b.pk) != (couple.partner_a_id, couple.partner_b_id):
         _check_partners(clinic=clinic, partner_a=new_a, partner_b=new_b, exclude=couple)
@@ -296,17 +313,95 @@ def couple_set_status(
     return couple
 
 
+POLICY_CONFIRM = (
+    "Confirm the change: it changes what each partner sees of the other's individual material."
+)
+
+
 @transaction.atomic
-def couple_set_material_policy(*, couple: Couple, by: User, policy: str, request=None) -> Couple:
-    """Set the couple's individual-material policy (inherit / shared / private)."""
+def couple_set_material_policy(
+    *,
+    couple: Couple,
+    by: User,
+    policy: str,
+    applies_to: str,
+    consents: dict[str, tuple[date | None, str]],
+    confirmed: bool,
+    note: str = "",
+    request=None,
+) -> ConfidentialityAgreement:
+    """Change the couple's individual-material policy (inherit / shared / private) with both
+    partners' consent recorded: `consents` maps "partner_a" / "partner_b" to (the date they
+    agreed, how: a ConsentMethod). `applies_to` says whether it covers material from now on
+    or past material too (see clinic.confidentiality.sharing_after_change). Audited; the
+    change is kept as a ConfidentialityAgreement row."""
+    couple = Couple.objects.select_for_update().select_related("clinic").get(pk=couple.pk)
+    errors: dict[str, str] = {}
     if policy not in IndividualMaterialPolicy.values:
-        raise ValidationError({"policy": f"Unknown policy '{policy}'."})
+        errors["policy"] = f"Unknown policy '{policy}'."
+    if applies_to not in AppliesTo.values:
+        errors["applies_to"] = "Say whether the change applies from now on or to past material too."
+    today = timezone.localdate(timezone=couple.clinic.tz)
+    for slot, partner in (("partner_a", couple.partner_a), ("partner_b", couple.partner_b)):
+        on, method = consents.get(slot, (None, ""))
+        name = partner.display_name
+        if on is None:
+            errors[f"{slot}_consent_on"] = f"Record the date {name} agreed to this change."
+        elif on > today:
+            errors[f"{slot}_consent_on"] = f"{name}'s consent cannot be dated in the future."
+        if method not in ConsentMethod.values:
+            errors[f"{slot}_consent_method"] = (
+                f"Record how {name} agreed (in session, in writing, ...)."
+            )
+    if not confirmed:
+        errors["confirm"] = POLICY_CONFIRM
     if couple.archived_at is not None:
         raise ValidationError("This couple is archived; it can no longer be edited.")
-    previous, previous_effective = couple.individual_material_policy, couple_policy(couple)
-    if policy != previous:
-        couple.individual_material_policy = policy
-        couple.save(update_fields=["individual_material_policy", "updated_at"])
+    if errors:
+        raise ValidationError(errors)
+    before = couple_sharing(couple)
+    after_effective = effective_policy(
+        couple_policy=policy,
+        clinic_shares_by_default=couple.clinic.partners_see_individual_results,
+    )
+    now = timezone.now()
+    try:
+        after = sharing_after_change(
+            before=before,
+            after_policy=after_effective,
+            past_too=applies_to == AppliesTo.ALL,
+            now=now,
+        )
+    except NarrowingFromNow as exc:
+        raise ValidationError({"applies_to": str(exc)}) from exc
+    (a_on, a_how), (b_on, b_how) = consents["partner_a"], consents["partner_b"]
+    if a_on is None or b_on is None:  # refused above; narrows the type
+        raise ValidationError("Both partners' consent must be recorded.")
+    previous = couple.individual_material_policy
+    if policy == previous and after == before:
+        raise ValidationError({"policy": "This is already the couple's policy."})
+    couple.individual_material_policy = policy
+    couple.shared_since = after.since
+    couple.save(update_fields=["individual_material_policy", "shared_since", "updated_at"])
+    agreement = ConfidentialityAgreement.objects.create(
+        clinic=couple.clinic,
+        couple=couple,
+        from_policy=previous,
+        to_policy=policy,
+        from_effective=before.policy,
+        to_effective=after.policy,
+        applies_to=applies_to,
+        shared_since=after.since,
+        partner_a=couple.partner_a,
+        partner_a_consent_on=a_on,
+        partner_a_consent_method=a_how,
+        partner_b=couple.partner_b,
+        partner_b_consent_on=b_on,
+        partner_b_consent_method=b_how,
+        note=note.strip(),
+        recorded_by=by,
+        recorded_at=now,
+    )
     record_event(
         clinic=couple.clinic,
         actor=by,
@@ -316,11 +411,14 @@ def couple_set_material_policy(*, couple: Couple, by: User, policy: str, request
         detail={
             "from": previous,
             "to": policy,
-            "effective_from": previous_effective,
-            "effective_to": couple_policy(couple),
+            "effective_from": before.policy,
+            "effective_to": after.policy,
+            "applies_to": applies_to,
+            "shared_since": after.since.isoformat() if after.since else None,
+            "agreement": str(agreement.pk),
         },
     )
-    return couple
+    return agreement
 
 
 @transaction.atomic

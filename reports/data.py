@@ -5,20 +5,26 @@ Each section has its own gatherer; the renderer never sees what the audience may
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from clinic.confidentiality import (
+    EVERYTHING,
+    NOTHING,
     Figure,
     Material,
+    Sharing,
     Viewer,
     ViewerKind,
-    couple_policy,
-    figure_visible,
-    may_view,
+    Visibility,
+    couple_sharing,
+    figure_visibility,
+    item_time,
+    visibility,
     withheld_statement,
 )
+from clinic.date_style import format_for_clinic
 from clinic.models import Client, Couple
 from reports.contents import Attendance, NoteEntry, ReportContents, SessionEntry, Withheld
 from reports.data_assessments import gather_assessments
@@ -47,7 +53,7 @@ class Scope:
     end: datetime  # exclusive
     audience: str
     viewer: Viewer
-    policy: str
+    sharing: Sharing
     #: rows several sections read (e.g. practice logs), loaded once per report
     memo: dict = field(default_factory=dict, compare=False)
 
@@ -57,72 +63,117 @@ class Scope:
                 return index
         return None
 
-    def may_see(self, material: Material, owner_id) -> bool:
-        """Audience rules: staff see all in a clinical report; couple and partner reports
-        follow the confidentiality module as if the partner(s) were reading. Answers are
-        remembered per (material, owner): a year of logs asks the same few questions."""
-        key = ("may_see", material, owner_id)
-        if key not in self.memo:
-            self.memo[key] = self._decide(material, owner_id)
-        return self.memo[key]
-
-    def _decide(self, material: Material, owner_id) -> bool:
-        if self.audience == Audience.CLINICAL:
-            return True
+    def _viewers(self) -> list[Viewer]:
+        """Who reads a client report: the partner, or (couple report) both partners, each of
+        whose view must allow what is shown."""
         if self.audience == Audience.PARTNER:
-            return may_view(
-                viewer=self.viewer, material=material, owner_id=owner_id, policy=self.policy
-            )
-        # Couple report: what both partners may see, i.e. each partner's view must allow it.
-        return all(
-            may_view(
-                viewer=Viewer(ViewerKind.PARTNER, p.pk),
-                material=material,
-                owner_id=owner_id,
-                policy=self.policy,
-            )
-            for p in self.partners
-        )
+            return [self.viewer]
+        return [Viewer(ViewerKind.PARTNER, p.pk) for p in self.partners]
 
-    def sees(self, figure: Figure, owner_id) -> bool:
-        """May the audience see `figure` computed from partner `owner_id`'s material?
+    def _combined(self, parts: list[Visibility]) -> Visibility:
+        """What every reader may see, with a "from now on" boundary moved to the next local
+        midnight: figures are counted by day, and a day that is partly private would be
+        counted as if nothing happened before the change."""
+        if not all(p.seen for p in parts):
+            return NOTHING
+        sinces = [p.since for p in parts if p.since is not None]
+        if not sinces:
+            return EVERYTHING
+        local = timezone.localtime(max(sinces), self.couple.clinic.tz)
+        day = local.date() if local.time() == time.min else local.date() + timedelta(days=1)
+        since = datetime.combine(day, time.min, tzinfo=self.couple.clinic.tz)
+        if since > self.end:
+            # Nothing of the period is on the shared side: withheld, never counted as none.
+            return NOTHING
+        return Visibility(True, since)
 
-        Couple reports are read by both partners, so each partner's view must allow it."""
-        key = ("sees", figure, owner_id)
+    def material_visibility(self, material: Material, owner_id) -> Visibility:
+        """Audience rules for one kind of material: staff see all in a clinical report; couple
+        and partner reports follow the confidentiality module as if the partner(s) were
+        reading. Remembered per (material, owner): a year of logs asks the same few questions,
+        and each item is then judged by its time (`may_see`)."""
+        key = ("material", material, owner_id)
         if key not in self.memo:
             if self.audience == Audience.CLINICAL:
-                seen = True
-            elif self.audience == Audience.PARTNER:
-                seen = figure_visible(
-                    viewer=self.viewer, figure=figure, owner_id=owner_id, policy=self.policy
-                )
+                self.memo[key] = EVERYTHING
             else:
-                seen = all(
-                    figure_visible(
-                        viewer=Viewer(ViewerKind.PARTNER, p.pk),
-                        figure=figure,
-                        owner_id=owner_id,
-                        policy=self.policy,
-                    )
-                    for p in self.partners
+                self.memo[key] = self._combined(
+                    [
+                        visibility(
+                            viewer=v, material=material, owner_id=owner_id, sharing=self.sharing
+                        )
+                        for v in self._viewers()
+                    ]
                 )
-            self.memo[key] = seen
         return self.memo[key]
 
-    def hidden_partners(self, figure: Figure) -> tuple[int, ...]:
-        """Indexes of the partners whose material the audience may not see for `figure`."""
-        return tuple(i for i, p in enumerate(self.partners) if not self.sees(figure, p.pk))
+    def may_see(self, material: Material, owner_id, at: datetime | None) -> bool:
+        """May the audience see an item of `material` of `owner_id` dated `at` (item_time)?"""
+        return self.material_visibility(material, owner_id).admits(at)
 
-    def withhold(self, section: str, figure: Figure) -> tuple[int, ...]:
-        """Record that `section` must state `figure` as withheld for the hidden partners;
-        returns their indexes (empty when nothing is withheld)."""
+    def figure_visibility(self, figure: Figure, owner_id) -> Visibility:
+        """What the audience may see of `figure` computed from `owner_id`'s material (per
+        (figure, owner), like `material_visibility`)."""
+        key = ("figure", figure, owner_id)
+        if key not in self.memo:
+            if self.audience == Audience.CLINICAL:
+                self.memo[key] = EVERYTHING
+            else:
+                self.memo[key] = self._combined(
+                    [
+                        figure_visibility(
+                            viewer=v, figure=figure, owner_id=owner_id, sharing=self.sharing
+                        )
+                        for v in self._viewers()
+                    ]
+                )
+        return self.memo[key]
+
+    def sees(self, figure: Figure, owner_id, at: datetime | None) -> bool:
+        """May the audience see an item dated `at` (item_time) that `figure` is computed from?"""
+        return self.figure_visibility(figure, owner_id).admits(at)
+
+    def hidden_partners(self, figure: Figure) -> tuple[int, ...]:
+        """Indexes of the partners whose material the audience may not see at all for `figure`."""
+        return tuple(
+            i for i, p in enumerate(self.partners) if not self.figure_visibility(figure, p.pk).seen
+        )
+
+    def shown_from(self, figure: Figure, index: int) -> date | None:
+        """The first day of the period from which partner `index`'s material counts towards
+        `figure`, when a "from now on" boundary falls inside the period (else None)."""
+        seen = self.figure_visibility(figure, self.partners[index].pk)
+        if not seen.seen or seen.since is None or seen.since <= self.start:
+            return None
+        return timezone.localtime(seen.since, self.couple.clinic.tz).date()
+
+    def withhold(
+        self, section: str, figure: Figure, *, partly_only: bool = False
+    ) -> tuple[int, ...]:
+        """Record that `section` must state `figure` as withheld for the hidden partners, and
+        as counted from the boundary for partners shared "from now on" within the period;
+        returns the wholly hidden partners' indexes (empty when nothing is withheld)."""
         hidden = self.hidden_partners(figure)
-        if hidden:
+        couple = self.audience == Audience.COUPLE
+        notes = self.memo.setdefault("withheld", [])
+        statements = []
+        if hidden and not partly_only:
             names = tuple(self.partners[i].display_name for i in hidden)
-            text = withheld_statement(figure, names, couple=self.audience == Audience.COUPLE)
-            notes = self.memo.setdefault("withheld", [])
+            statements.append((hidden, withheld_statement(figure, names, couple=couple)))
+        partly: dict[date, list[int]] = {}
+        for i in range(len(self.partners)):
+            day = self.shown_from(figure, i)
+            if day is not None:
+                partly.setdefault(day, []).append(i)
+        for day, indexes in sorted(partly.items()):
+            names = tuple(self.partners[i].display_name for i in indexes)
+            before = format_for_clinic(day, "date", self.couple.clinic)
+            statements.append(
+                (tuple(indexes), withheld_statement(figure, names, couple=couple, before=before))
+            )
+        for partners, text in statements:
             if not any(w.section == section and w.text == text for w in notes):
-                notes.append(Withheld(section=section, partners=hidden, text=text))
+                notes.append(Withheld(section=section, partners=partners, text=text))
         return hidden
 
 
@@ -148,7 +199,7 @@ def scope_for(report: ProgressReport) -> Scope:
         end=end,
         audience=report.audience,
         viewer=viewer,
-        policy=couple_policy(couple),
+        sharing=couple_sharing(couple),
     )
 
 
@@ -191,7 +242,7 @@ def _attendance(scope: Scope) -> dict:
         .filter(couple=scope.couple, starts_at__gte=scope.start, starts_at__lte=scope.end)
         .exclude(status=SessionStatus.SCHEDULED)
         .order_by("starts_at")
-        .values("starts_at", "kind", "status", "partner_id")
+        .values("starts_at", "kind", "status", "partner_id", "created_at")
     )
     entries = tuple(
         SessionEntry(
@@ -201,7 +252,12 @@ def _attendance(scope: Scope) -> dict:
             partner=scope.partner_index(row["partner_id"]),
         )
         for row in sessions
-        if row["partner_id"] is None or scope.sees(Figure.SESSIONS_INDIVIDUAL, row["partner_id"])
+        if row["partner_id"] is None
+        or scope.sees(
+            Figure.SESSIONS_INDIVIDUAL,
+            row["partner_id"],
+            item_time(row["starts_at"], row["created_at"]),
+        )
     )
     scope.withhold("attendance", Figure.SESSIONS_INDIVIDUAL)
     counts = {

@@ -64,6 +64,7 @@ def _responses(scope):
             "instrument_code",
             "instrument_version",
             "submitted_at",
+            "started_at",
             "due_on",
             "scores",
         )
@@ -116,7 +117,9 @@ def gather_assessments(scope) -> dict:
     by_instrument: dict[str, dict[int, list[Scored]]] = defaultdict(lambda: defaultdict(list))
     for row in _responses(scope):
         partner = scope.partner_index(row["partner_id"])
-        if partner is None or not scope.sees(Figure.QUESTIONNAIRE_SCORES, row["partner_id"]):
+        if partner is None or not scope.sees(
+            Figure.QUESTIONNAIRE_SCORES, row["partner_id"], row["started_at"]
+        ):
             continue
         if not row["scores"]:
             continue
@@ -242,6 +245,8 @@ def _attachment(scope, by_instrument) -> AttachmentMap | None:
     )
     for partner in scope.hidden_partners(Figure.ATTACHMENT_MAP):
         left_out.append((partner, "questionnaire results are not shared"))
+    # A partner shared "from now on" within the period is on the map from that day on.
+    scope.withhold("attachment", Figure.ATTACHMENT_MAP, partly_only=True)
     return AttachmentMap(
         instrument=get_instrument(code).short_name, tracks=tracks, left_out=tuple(left_out)
     )

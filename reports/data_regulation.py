@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from clinic.confidentiality import Figure
+from clinic.confidentiality import Figure, item_time
 from reports.contents import (
     AdherenceRow,
     MeasurementPoint,
@@ -41,11 +41,13 @@ def _day(value, tz) -> date:
 
 
 def practice_rows(scope) -> list[tuple]:
-    """(partner_id, local date, homework_id, before zone, before 0-10, after zone, after 0-10) of
-    the period's practice logs; read once per report, by regulation and adherence alike."""
+    """(partner_id, local date, homework_id, before zone, before 0-10, after zone, after 0-10,
+    sharing time) of the period's practice logs; read once per report, by regulation and
+    adherence alike."""
     if "practice" not in scope.memo:
-        scope.memo["practice"] = list(
-            PracticeLog.objects.for_clinic(scope.couple.clinic)
+        scope.memo["practice"] = [
+            (*row[:7], item_time(row[7], row[8]))
+            for row in PracticeLog.objects.for_clinic(scope.couple.clinic)
             .current()
             .filter(couple=scope.couple, practiced_at__gte=scope.start, practiced_at__lte=scope.end)
             .annotate(on=TruncDate("practiced_at", tzinfo=scope.couple.clinic.tz))
@@ -57,9 +59,18 @@ def practice_rows(scope) -> list[tuple]:
                 "before_intensity",
                 "after_zone",
                 "after_intensity",
+                "practiced_at",
+                "created_at",
             )
-        )
+        ]
     return scope.memo["practice"]
+
+
+def _days_counted(scope, figure: Figure, index: int) -> int:
+    """Days of the period a partner's figure counts: all of them, or those from a "from now
+    on" boundary inside the period."""
+    first = scope.shown_from(figure, index) or scope.report.period_start
+    return (scope.report.period_end - first).days + 1
 
 
 def gather_regulation(scope) -> dict:
@@ -70,20 +81,22 @@ def gather_regulation(scope) -> dict:
     """
     clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
     readings: dict[int, list[ZoneReading]] = defaultdict(list)
-    for partner_id, on, checked_at, zone, intensity in (
+    for partner_id, on, checked_at, zone, intensity, created_at in (
         CheckIn.objects.for_clinic(clinic)
         .current()
         .filter(couple=scope.couple, checked_at__gte=scope.start, checked_at__lte=scope.end)
         .annotate(on=TruncDate("checked_at", tzinfo=tz))
-        .values_list("partner_id", "on", "checked_at", "zone", "intensity")
+        .values_list("partner_id", "on", "checked_at", "zone", "intensity", "created_at")
     ):
-        if scope.sees(Figure.REGULATION, partner_id):
+        if scope.sees(Figure.REGULATION, partner_id, item_time(checked_at, created_at)):
             readings[scope.partner_index(partner_id)].append(
                 ZoneReading(on=on, zone=Zone(zone), intensity=intensity, at=checked_at)
             )
     practices: dict[int, list[tuple[date, PracticeArousal]]] = defaultdict(list)
-    for partner_id, on, _homework, before_zone, before, after_zone, after in practice_rows(scope):
-        if scope.sees(Figure.REGULATION, partner_id):
+    for partner_id, on, _homework, before_zone, before, after_zone, after, at in practice_rows(
+        scope
+    ):
+        if scope.sees(Figure.REGULATION, partner_id, at):
             readings[scope.partner_index(partner_id)].extend(
                 practice_readings(on, before_zone, before, after_zone, after)
             )
@@ -98,7 +111,6 @@ def gather_regulation(scope) -> dict:
                     ),
                 )
             )
-    period_days = (scope.report.period_end - scope.report.period_start).days + 1
     hidden = scope.withhold("regulation", Figure.REGULATION)
     visible = [i for i in range(len(scope.partners)) if i not in hidden]
     days_by_partner = {i: daily_zones(readings.get(i, [])) for i in visible}
@@ -113,7 +125,7 @@ def gather_regulation(scope) -> dict:
                 days_hyper=counts.get(Zone.HYPER, 0),
                 days_within=counts.get(Zone.WITHIN, 0),
                 days_hypo=counts.get(Zone.HYPO, 0),
-                days_without_checkin=period_days - len(days),
+                days_without_checkin=_days_counted(scope, Figure.REGULATION, i) - len(days),
                 practices_logged=len(practices.get(i, [])),
                 arousal_before_mean=shift.mean_before,
                 arousal_after_mean=shift.mean_after,
@@ -146,12 +158,13 @@ def gather_adherence(scope) -> dict:
         .filter(start_date__lte=scope.report.period_end)
         .order_by("start_date", "title")
         if (h.end_date is None or h.end_date >= scope.report.period_start)
-        and (h.partner_id is None or scope.sees(Figure.HOMEWORK_PLAN, h.partner_id))
+        and (h.partner_id is None or scope.sees(Figure.HOMEWORK_PLAN, h.partner_id, h.created_at))
     ]
     hidden = scope.withhold("adherence", Figure.ADHERENCE)
     logs: dict = defaultdict(list)
-    for partner_id, on, homework_id, *_ in practice_rows(scope):
-        logs[(homework_id, partner_id)].append(on)
+    for partner_id, on, homework_id, *_, at in practice_rows(scope):
+        if scope.sees(Figure.ADHERENCE, partner_id, at):
+            logs[(homework_id, partner_id)].append(on)
     today = min(timezone.localdate(timezone=tz), scope.report.period_end)
     rows = []
     for h in homework:
@@ -160,15 +173,18 @@ def gather_adherence(scope) -> dict:
         owners = [h.partner_id] if h.partner_id else [p.pk for p in scope.partners]
         for owner in owners:
             index = scope.partner_index(owner)
+            # Shared "from now on" within the period: expected and logged both count from then.
+            shown_from = scope.shown_from(Figure.ADHERENCE, index)
+            # ... and a homework that ended before then has nothing to show: withheld.
+            withheld = index in hidden or (shown_from is not None and shown_from > end)
             weeks = weekly_adherence(
-                start=start,
+                start=max(start, shown_from) if shown_from and not withheld else start,
                 end=end,
                 target_per_week=h.target_per_week,
                 log_dates=logs.get((h.pk, owner), []),
                 today=today,
             )
             summary = adherence_summary(weeks)
-            withheld = index in hidden
             rows.append(
                 AdherenceRow(
                     title=h.title,
@@ -195,10 +211,12 @@ def gather_time_outs(scope) -> dict:
         TimeOutLog.objects.for_clinic(scope.couple.clinic)
         .current()
         .filter(couple=scope.couple, started_at__gte=scope.start, started_at__lte=scope.end)
-        .values("partner_id", "called_by_id", "reconvened", "started_at")
+        .values("partner_id", "called_by_id", "reconvened", "started_at", "created_at")
         .order_by("started_at")
     ):
-        if scope.partner_index(row["partner_id"]) not in counted_from:
+        if scope.partner_index(row["partner_id"]) not in counted_from or not scope.sees(
+            Figure.TIME_OUTS, row["partner_id"], item_time(row["started_at"], row["created_at"])
+        ):
             continue
         index = scope.partner_index(row["called_by_id"])
         if index is not None:
@@ -222,9 +240,10 @@ def gather_physiology(scope) -> dict:
         .current()
         .filter(couple=scope.couple, measured_at__gte=scope.start, measured_at__lte=scope.end)
         .order_by("measured_at")
-        .values("partner_id", "kind", "value", "unit", "measured_at")
+        .values("partner_id", "kind", "value", "unit", "measured_at", "created_at")
     ):
-        if not scope.sees(Figure.PHYSIOLOGY, row["partner_id"]):
+        at = item_time(row["measured_at"], row["created_at"])
+        if not scope.sees(Figure.PHYSIOLOGY, row["partner_id"], at):
             continue
         key = (scope.partner_index(row["partner_id"]), row["kind"])
         series[key].append(MeasurementPoint(on=_day(row["measured_at"], tz), value=row["value"]))

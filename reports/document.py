@@ -427,6 +427,7 @@ def _attachment(attachment: AttachmentMap, contents: ReportContents, words: _Wor
         blocks = [Text(NOTHING_RECORDED, "note")]
     for partner, reason in attachment.left_out:
         blocks.append(Text(f"{words.partner(partner)} is not on this map: {reason}."))
+    blocks.extend(_withheld(contents, "attachment"))
     return Section(
         "attachment", words.pick("Attachment map", "Closeness and distance"), tuple(blocks)
     )
@@ -623,7 +624,7 @@ def _time_outs(summary: TimeOutSummary, contents: ReportContents, words: _Words)
                 )
             )
         )
-    elif counted == {0, 1}:
+    elif counted == {0, 1} and not contents.withheld_from("time_outs"):
         blocks.append(
             Text(
                 words.pick("No time-outs were called in this period.", "No time-outs were called.")

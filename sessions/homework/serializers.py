@@ -62,10 +62,9 @@ class VersionSerializer(serializers.Serializer):
     @extend_schema_field(ResponseSerializer(many=True))
     def get_responses(self, version):
         responses = list(version.responses.all())
-        if "answer_owners" in self.context:
+        if "answer_visible" in self.context:
             # The portal: a partner's own answers, and the other's when the policy shares them.
-            owners = self.context["answer_owners"]
-            responses = [r for r in responses if r.partner_id in owners]
+            responses = [r for r in responses if self.context["answer_visible"](r)]
         return ResponseSerializer(responses, many=True).data
 
 

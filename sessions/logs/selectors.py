@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 
-from clinic.confidentiality import Material, partner_may_view
+from clinic.confidentiality import Material
 from clinic.models import Client, Couple
+from clinic.sharing_filters import partner_material_q
 from sessions.local_dates import clinic_today, day_bounds, local_date
 from sessions.logs.regulation import (
     StripDay,
@@ -51,25 +52,15 @@ def check_ins_of(*, couple: Couple) -> QuerySet[CheckIn]:
     )
 
 
-def visible_owner_ids(*, couple: Couple, client: Client, material: Material) -> list:
-    """Partners of the couple whose `material` this partner may see: always themself, the
-    other partner only when clinic/confidentiality.py says so."""
-    return [
-        partner.pk
-        for partner in couple.partners
-        if partner_may_view(couple=couple, client=client, material=material, owner_id=partner.pk)
-    ]
-
-
 def logs_visible_to_partner(*, model, material: Material, couple: Couple, client: Client):
     """One kind of log as a partner sees it (portal API and pages alike): their own entries,
     taken-back ones included (marked), and the other partner's live entries only where the
-    confidentiality policy shares that material. A taken-back entry of the other partner is no
-    longer theirs to show."""
-    owners = visible_owner_ids(couple=couple, client=client, material=material)
+    confidentiality policy shares that material, from its "from now on" boundary if it has
+    one. A taken-back entry of the other partner is no longer theirs to show."""
     return (
         model.objects.for_clinic(couple.clinic)
-        .filter(couple=couple, partner__in=owners)
+        .filter(couple=couple)
+        .filter(partner_material_q(couple=couple, client=client, material=material, model=model))
         .filter(Q(voided_at__isnull=True) | Q(partner=client))
     )
 

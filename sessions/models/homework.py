@@ -72,6 +72,8 @@ class Homework(TenantModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    #: the moments that date an item for a "shared from now on" boundary (clinic.confidentiality.item_time)
+    SHARING_TIMES = ("created_at",)
     updated_at = models.DateTimeField(auto_now=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
@@ -268,6 +270,8 @@ class PracticeLog(ClientLog):
 
     homework = models.ForeignKey(Homework, on_delete=models.PROTECT, related_name="practice_logs")
     practiced_at = models.DateTimeField()
+    #: the moments that date an item for a "shared from now on" boundary (clinic.confidentiality.item_time)
+    SHARING_TIMES = ("practiced_at", "created_at")
     minutes = models.PositiveSmallIntegerField()
     before_zone = models.CharField(
         max_length=10, choices=RegulationZone.choices, blank=True, default=""
@@ -315,6 +319,8 @@ class TimeOutLog(ClientLog):
         Homework, null=True, blank=True, on_delete=models.PROTECT, related_name="time_out_logs"
     )
     started_at = models.DateTimeField()
+    #: the moments that date an item for a "shared from now on" boundary (clinic.confidentiality.item_time)
+    SHARING_TIMES = ("started_at", "created_at")
     called_by = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     minutes_apart = models.PositiveIntegerField()
     reconvened = models.BooleanField()
@@ -346,6 +352,8 @@ class CheckIn(ClientLog):
     """
 
     checked_at = models.DateTimeField()
+    #: the moments that date an item for a "shared from now on" boundary (clinic.confidentiality.item_time)
+    SHARING_TIMES = ("checked_at", "created_at")
     zone = models.CharField(max_length=10, choices=RegulationZone.choices)
     intensity = models.PositiveSmallIntegerField()
     scale = models.CharField(max_length=20, default="SUDS 0-10")

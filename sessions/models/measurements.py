@@ -112,6 +112,8 @@ class Measurement(TenantModel):
     secondary_value = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=20)
     measured_at = models.DateTimeField()
+    #: the moments that date an item for a "shared from now on" boundary (clinic.confidentiality.item_time)
+    SHARING_TIMES = ("measured_at", "created_at")
     context = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     session = models.ForeignKey(

@@ -74,6 +74,8 @@ class TherapySession(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     starts_at = models.DateTimeField()
+    #: the moments that date an item for a "shared from now on" boundary (clinic.confidentiality.item_time)
+    SHARING_TIMES = ("starts_at", "created_at")
     duration_minutes = models.PositiveSmallIntegerField(default=50)
     modality = models.CharField(
         max_length=12, choices=SessionModality.choices, default=SessionModality.IN_PERSON

@@ -17,16 +17,17 @@ from rest_framework.response import Response
 
 from clinic.api_errors import conflict
 from clinic.audit import record_read
-from clinic.confidentiality import Material
+from clinic.confidentiality import Material, partner_may_view
 from clinic.filtering import TenantFilterSet
 from clinic.portal_api_base import PortalAPIView, PortalViewSet
+from clinic.sharing_filters import partner_material_q
 from sessions.homework import serializers as s
 from sessions.homework import services as homework_services
 from sessions.homework.selectors import adherence_of, agreement_status_of
 from sessions.homework.services import AgreementChanged
 from sessions.logs import serializers as logs_serializers
 from sessions.logs import services as log_services
-from sessions.logs.selectors import logs_visible_to_partner, visible_owner_ids
+from sessions.logs.selectors import logs_visible_to_partner
 from sessions.measurements import serializers as ms
 from sessions.measurements import services as measurement_services
 from sessions.measurements.physiology import kind_choices
@@ -108,10 +109,12 @@ class PortalHomeworkViewSet(
         return {
             "viewer_id": self.client.pk,
             "adherence_owners": {self.client.pk},
-            "answer_owners": set(
-                visible_owner_ids(
-                    couple=self.couple, client=self.client, material=Material.HOMEWORK
-                )
+            "answer_visible": lambda answer: partner_may_view(
+                couple=self.couple,
+                client=self.client,
+                material=Material.HOMEWORK,
+                owner_id=answer.partner_id,
+                item_at=answer.at,
             ),
             "agreements": {
                 h.pk: agreement_status_of(h, self.couple) for h in homework_list if h.is_time_out
@@ -312,13 +315,14 @@ class PortalMeasurementViewSet(PortalCoupleMixin, mixins.ListModelMixin, PortalV
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False) or self.couple is None:
             return Measurement.objects.none()
-        owners = visible_owner_ids(
-            couple=self.couple, client=self.client, material=Material.MEASUREMENT
+        shared = partner_material_q(
+            couple=self.couple, client=self.client, material=Material.MEASUREMENT, model=Measurement
         )
         return (
             Measurement.objects.for_clinic(self.clinic)
             .current()
-            .filter(couple=self.couple, partner__in=owners)
+            .filter(couple=self.couple)
+            .filter(shared)
         )
 
     def list(self, request, *args, **kwargs):

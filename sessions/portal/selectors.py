@@ -2,10 +2,10 @@
 
 from django.db.models import Q, QuerySet
 
-from clinic.confidentiality import Material, partner_may_view
+from clinic.confidentiality import Material
 from clinic.models import Client, Couple
+from clinic.sharing_filters import partner_material_q, partner_may_see
 from sessions.homework.selectors import with_agreements
-from sessions.logs.selectors import visible_owner_ids
 from sessions.models import (
     Homework,
 )
@@ -14,12 +14,14 @@ from sessions.models import (
 def homework_for_portal(*, couple: Couple, client: Client) -> QuerySet[Homework]:
     """Homework a partner sees: the couple's, their own, and the other partner's only when the
     confidentiality policy lets them. Archived homework is never shown to partners."""
-    owners = visible_owner_ids(couple=couple, client=client, material=Material.HOMEWORK)
+    mine_or_shared = partner_material_q(
+        couple=couple, client=client, material=Material.HOMEWORK, model=Homework
+    )
     qs = (
         Homework.objects.for_clinic(couple.clinic)
         .live()
         .filter(couple=couple)
-        .filter(Q(partner__isnull=True) | Q(partner__in=owners))
+        .filter(Q(partner__isnull=True) | mine_or_shared)
     )
     return with_agreements(qs)
 
@@ -40,7 +42,11 @@ def upcoming_sessions_for(*, couple: Couple | None, client: Client) -> list:
     return [
         session
         for session in sessions
-        if partner_may_view(
-            couple=couple, client=client, material=Material.SESSION, owner_id=session.partner_id
+        if partner_may_see(
+            couple=couple,
+            client=client,
+            material=Material.SESSION,
+            owner_id=session.partner_id,
+            obj=session,
         )
     ]

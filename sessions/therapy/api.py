@@ -17,11 +17,11 @@ from clinic.api import AuditedReadsMixin
 from clinic.api_base import ClinicAPIView, ClinicViewSet
 from clinic.api_errors import conflict
 from clinic.audit import record_read
-from clinic.confidentiality import couple_policy, effective_policy
+from clinic.confidentiality import couple_sharing, effective_policy
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple
 from clinic.permissions import require_clinic_admin
-from clinic.selectors import get_couple_for_member
+from clinic.selectors import confidentiality_agreements_of, get_couple_for_member
 from sessions.models import NoteState, SessionKind, SessionNote, SessionStatus, TherapySession
 from sessions.therapy import serializers as s
 from sessions.therapy import services as note_services
@@ -322,7 +322,8 @@ class NoteViewSet(NoteRefusalsMixin, AuditedReadsMixin, mixins.ListModelMixin, C
 
 
 class CoupleConfidentialityView(ClinicAPIView):
-    """The couple's individual-material policy; POST changes it (audited)."""
+    """The couple's individual-material policy and the history of its changes; POST changes it
+    with both partners' consent recorded and an explicit confirmation (audited)."""
 
     url_models = {"couple_id": Couple}
 
@@ -331,10 +332,13 @@ class CoupleConfidentialityView(ClinicAPIView):
             couple_policy="inherit",
             clinic_shares_by_default=self.clinic.partners_see_individual_results,
         )
+        sharing = couple_sharing(couple)
         return {
             "policy": couple.individual_material_policy,
-            "effective_policy": couple_policy(couple),
+            "effective_policy": sharing.policy,
+            "shared_since": sharing.since,
             "clinic_default": clinic_default,
+            "history": confidentiality_agreements_of(couple=couple),
         }
 
     def _couple(self, couple_id) -> Couple:
@@ -348,13 +352,17 @@ class CoupleConfidentialityView(ClinicAPIView):
         record_read(request, couple, detail={"view": "confidentiality"})
         return Response(s.ConfidentialitySerializer(self._payload(couple)).data)
 
-    @extend_schema(request=s.ConfidentialitySerializer, responses=s.ConfidentialitySerializer)
+    @extend_schema(request=s.ConfidentialityChangeSerializer, responses=s.ConfidentialitySerializer)
     def post(self, request, clinic_slug, couple_id):
         couple = self._couple(couple_id)
-        data = self.validated(s.ConfidentialitySerializer)
-        couple = clinic_services.couple_set_material_policy(
-            couple=couple, by=request.user, policy=data["policy"], request=request
+        data = self.validated(s.ConfidentialityChangeSerializer)
+        clinic_services.couple_set_material_policy(
+            couple=couple,
+            by=request.user,
+            request=request,
+            **s.ConfidentialityChangeSerializer.service_kwargs(data),
         )
+        couple = self._couple(couple_id)
         return Response(s.ConfidentialitySerializer(self._payload(couple)).data)
 
 

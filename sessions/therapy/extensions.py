@@ -48,16 +48,12 @@ def load_note_risk(*, clinic, membership, couples) -> dict:
 
 def portal_sharing_context(*, request) -> dict:
     """Portal section: what of the partner's own material the other partner sees (and never)."""
-    from clinic.confidentiality import effective_policy, sharing_summary
+    from clinic.confidentiality import couple_sharing, sharing_summary
 
     if request.couple is None:
         return {"couple": None}
-    policy = effective_policy(
-        couple_policy=request.couple.individual_material_policy,
-        clinic_shares_by_default=request.clinic.partners_see_individual_results,
-    )
-    shared, never = sharing_summary(policy)
-    return {"couple": request.couple, "shared": shared, "never": never}
+    shared, never, since = sharing_summary(couple_sharing(request.couple))
+    return {"couple": request.couple, "shared": shared, "never": never, "since": since}
 
 
 def register() -> None:

@@ -4,7 +4,7 @@ Date-times are entered in the clinic's time zone (the views activate it while pa
 
 from django import forms
 
-from clinic.models import IndividualMaterialPolicy
+from clinic.models import AppliesTo, ConsentMethod, IndividualMaterialPolicy
 from clinic.selectors import therapists_of
 from sessions.models import (
     DURATION_MAX_MINUTES,
@@ -254,12 +254,70 @@ class CosignerReassignForm(forms.Form):
         )
 
 
+POLICY_CONFIRM_LABEL = (
+    "I have explained to both partners what each will see of the other's material, and both "
+    "agreed to this change"
+)
+
+
 class ConfidentialityForm(forms.Form):
+    """A change of the couple's policy: what, from when, each partner's consent, confirmation.
+    Fields are optional here so that the service's messages, which name the partner, are the
+    ones shown (clinic.services.couple_set_material_policy)."""
+
     policy = forms.ChoiceField(
         label="Individual material",
         choices=IndividualMaterialPolicy.choices,
         widget=forms.RadioSelect,
     )
+    applies_to = forms.ChoiceField(
+        label="Applies to",
+        choices=AppliesTo.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Making material private always applies to all of it at once.",
+    )
+    partner_a_consent_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    partner_a_consent_method = forms.ChoiceField(required=False)
+    partner_b_consent_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    partner_b_consent_method = forms.ChoiceField(required=False)
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E.g. where the signed consent form is filed.",
+    )
+    confirm = forms.BooleanField(label=POLICY_CONFIRM_LABEL, required=False)
+
+    def __init__(self, *args, couple, today=None, **kwargs):
+        kwargs.setdefault("auto_id", "policy_%s")
+        super().__init__(*args, **kwargs)
+        methods = [("", "Choose how they agreed"), *ConsentMethod.choices]
+        for slot, partner in (("partner_a", couple.partner_a), ("partner_b", couple.partner_b)):
+            name = partner.display_name
+            self.fields[f"{slot}_consent_on"].label = f"{name} agreed on"
+            self.fields[f"{slot}_consent_on"].initial = today
+            self.fields[f"{slot}_consent_method"].label = f"How {name} agreed"
+            self.fields[f"{slot}_consent_method"].choices = methods
+
+    def service_kwargs(self) -> dict:
+        """The cleaned data as `couple_set_material_policy`'s arguments."""
+        data = self.cleaned_data
+        return {
+            "policy": data["policy"],
+            "applies_to": data.get("applies_to") or "",
+            "consents": {
+                slot: (data.get(f"{slot}_consent_on"), data.get(f"{slot}_consent_method") or "")
+                for slot in ("partner_a", "partner_b")
+            },
+            "confirmed": bool(data.get("confirm")),
+            "note": data.get("note", ""),
+        }
 
 
 def draft_data(note) -> dict:

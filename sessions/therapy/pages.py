@@ -17,11 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic import services as clinic_services
 from clinic.audit import record_read
-from clinic.confidentiality import couple_policy
+from clinic.confidentiality import couple_sharing
 from clinic.form_errors import run_service
 from clinic.models import Membership
 from clinic.page_access import clinic_member_required
-from clinic.selectors import get_couple_for_member
+from clinic.selectors import confidentiality_agreements_of, get_couple_for_member
 from sessions.models import Intervention, NoteState, SessionStatus
 from sessions.therapy import services as note_services
 from sessions.therapy import services as session_services
@@ -79,11 +79,14 @@ def sessions_panel_context(*, request, couple) -> dict:
 
 
 def confidentiality_panel_context(*, request, couple) -> dict:
-    """The Confidentiality panel: the couple's policy and what it means today."""
+    """The Confidentiality panel: the couple's policy, what it means today, and the history of
+    its changes with each partner's consent."""
+    sharing = couple_sharing(couple)
     return {
         "couple": couple,
-        "effective": couple_policy(couple),
-        "form": ConfidentialityForm(initial={"policy": couple.individual_material_policy}),
+        "effective": sharing.policy,
+        "shared_since": sharing.since,
+        "history": confidentiality_agreements_of(couple=couple),
     }
 
 
@@ -133,13 +136,19 @@ def session_new(request, couple_id):
 
 
 @clinic_member_required
+@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def couple_confidentiality(request, couple_id):
+    """Change what partners see of each other's material: both partners' consent (when, how),
+    whether it covers past material, and an explicit confirmation."""
     couple = get_couple_for_member(
         clinic=request.clinic, membership=request.membership, couple_id=couple_id
     )
     form = ConfidentialityForm(
-        request.POST or None, initial={"policy": couple.individual_material_policy}
+        request.POST or None,
+        couple=couple,
+        today=timezone.localdate(),
+        initial={"policy": couple.individual_material_policy},
     )
     if request.method == "POST" and form.is_valid():
         done = run_service(
@@ -147,24 +156,32 @@ def couple_confidentiality(request, couple_id):
             lambda: clinic_services.couple_set_material_policy(
                 couple=couple,
                 by=request.user,
-                policy=form.cleaned_data["policy"],
                 request=request,
+                **form.service_kwargs(),
             ),
         )
         if done:
-            messages.success(request, "The confidentiality policy was saved.")
+            messages.success(
+                request, "The confidentiality policy was changed and the consent recorded."
+            )
             return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
-    status = 400 if request.method == "POST" else 200
+    history = confidentiality_agreements_of(couple=couple)
+    record_read(request, couple, detail={"view": "confidentiality"})
+    sharing = couple_sharing(couple)
     return render(
         request,
-        "sessions/session_form_page.html",
+        "sessions/confidentiality_page.html",
         {
             "form": form,
             "couple": couple,
-            "title": "Individual material: who may see what",
-            "submit": "Save policy",
+            "effective": sharing.policy,
+            "shared_since": sharing.since,
+            "history": history,
+            "clinic_default": "shared"
+            if request.clinic.partners_see_individual_results
+            else "private",
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 

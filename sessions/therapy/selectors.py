@@ -13,7 +13,7 @@ from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
-from clinic.confidentiality import Material, Viewer, ViewerKind, couple_policy, may_view
+from clinic.confidentiality import Material, Viewer, ViewerKind, couple_sharing, may_view
 from clinic.models import Clinic, Couple, Membership
 from clinic.queries import first_rows_per
 from clinic.selectors import couples_visible_to
@@ -97,7 +97,8 @@ def staff_may_read_note(note: SessionNote) -> bool:
         viewer=STAFF,
         material=note_material(session),
         owner_id=session.partner_id,
-        policy=couple_policy(session.couple),
+        sharing=couple_sharing(session.couple),
+        item_at=session.starts_at,
     )
 
 

@@ -7,7 +7,13 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from clinic.api_base import ClinicScopedRelatedField
-from clinic.models import Client, IndividualMaterialPolicy
+from clinic.models import (
+    AppliesTo,
+    Client,
+    ConfidentialityAgreement,
+    ConsentMethod,
+    IndividualMaterialPolicy,
+)
 from clinic.selectors import therapists_of
 from clinic.serializers import PartnerSummarySerializer, UserSummarySerializer
 from sessions.models import (
@@ -278,14 +284,94 @@ class NoteConflictSerializer(serializers.Serializer):
     current = SessionNoteSerializer(allow_null=True)
 
 
+class ConfidentialityAgreementSerializer(serializers.ModelSerializer):
+    """One recorded change of the policy, with each partner's consent."""
+
+    recorded_by = serializers.CharField(source="recorded_by.email", default=None, read_only=True)
+    partner_a = serializers.UUIDField(source="partner_a_id", read_only=True)
+    partner_b = serializers.UUIDField(source="partner_b_id", read_only=True)
+
+    class Meta:
+        model = ConfidentialityAgreement
+        fields = [
+            "id",
+            "from_policy",
+            "to_policy",
+            "from_effective",
+            "to_effective",
+            "applies_to",
+            "shared_since",
+            "partner_a",
+            "partner_a_consent_on",
+            "partner_a_consent_method",
+            "partner_b",
+            "partner_b_consent_on",
+            "partner_b_consent_method",
+            "note",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
 class ConfidentialitySerializer(serializers.Serializer):
     policy = serializers.ChoiceField(choices=IndividualMaterialPolicy.choices)
     effective_policy = serializers.CharField(
         read_only=True, help_text="What applies today: 'shared' or 'private'."
     )
+    shared_since = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When shared 'from now on': the moment sharing began; each partner's "
+        "material from before it stays private. Null: the policy covers all material.",
+    )
     clinic_default = serializers.CharField(
         read_only=True, help_text="The clinic's default: 'shared' or 'private'."
     )
+    history = ConfidentialityAgreementSerializer(many=True, read_only=True)
+
+
+class ConfidentialityChangeSerializer(serializers.Serializer):
+    """A change of policy: both partners' consent (date and how) and an explicit confirmation
+    are required; missing ones answer 400 naming the field."""
+
+    policy = serializers.ChoiceField(choices=IndividualMaterialPolicy.choices)
+    applies_to = serializers.ChoiceField(
+        choices=AppliesTo.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="'from_now': material from before the change keeps the privacy it had; "
+        "'all': past material too. Making material private always applies to all of it.",
+    )
+    partner_a_consent_on = serializers.DateField(required=False, allow_null=True, default=None)
+    partner_a_consent_method = serializers.ChoiceField(
+        choices=ConsentMethod.choices, required=False, allow_blank=True, default=""
+    )
+    partner_b_consent_on = serializers.DateField(required=False, allow_null=True, default=None)
+    partner_b_consent_method = serializers.ChoiceField(
+        choices=ConsentMethod.choices, required=False, allow_blank=True, default=""
+    )
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Must be true: the change alters what each partner sees of the other.",
+    )
+
+    @staticmethod
+    def service_kwargs(data: dict) -> dict:
+        """The validated body as `couple_set_material_policy`'s arguments."""
+        return {
+            "policy": data["policy"],
+            "applies_to": data["applies_to"],
+            "consents": {
+                slot: (data[f"{slot}_consent_on"], data[f"{slot}_consent_method"])
+                for slot in ("partner_a", "partner_b")
+            },
+            "confirmed": data["confirm"],
+            "note": data["note"],
+        }
 
 
 class SessionSummarySerializer(serializers.Serializer):

@@ -1,4 +1,19 @@
-from clinic.confidentiality import Material, Viewer, ViewerKind, effective_policy, may_view
+from clinic.confidentiality import (
+    Material,
+    Sharing,
+    Viewer,
+    ViewerKind,
+    effective_policy,
+)
+from clinic.confidentiality import may_view as _may_view
+
+SHARED, PRIVATE = Sharing("shared"), Sharing("private")
+
+
+def may_view(*, policy: str, **kwargs) -> bool:
+    """The rule for undated items under a policy that covers all material."""
+    return _may_view(sharing=Sharing(policy), item_at=None, **kwargs)
+
 
 A, B = "partner-a", "partner-b"
 partner_a = Viewer(ViewerKind.PARTNER, A)
@@ -46,10 +61,21 @@ def test_risk_item_answers_never_reach_the_other_partner_even_when_shared():
 
     answers = {"1": 2, "9": 3}
     kwargs = {"answers": answers, "risk_items": [9]}
-    assert visible_answers(viewer=partner_a, owner_id=B, policy="shared", **kwargs) == {"1": 2}
-    assert visible_answers(viewer=partner_a, owner_id=B, policy="private", **kwargs) is None
-    assert visible_answers(viewer=partner_a, owner_id=A, policy="private", **kwargs) == answers
-    assert visible_answers(viewer=staff, owner_id=B, policy="private", **kwargs) == answers
+    assert visible_answers(
+        viewer=partner_a, owner_id=B, sharing=SHARED, item_at=None, **kwargs
+    ) == {"1": 2}
+    assert (
+        visible_answers(viewer=partner_a, owner_id=B, sharing=PRIVATE, item_at=None, **kwargs)
+        is None
+    )
+    assert (
+        visible_answers(viewer=partner_a, owner_id=A, sharing=PRIVATE, item_at=None, **kwargs)
+        == answers
+    )
+    assert (
+        visible_answers(viewer=staff, owner_id=B, sharing=PRIVATE, item_at=None, **kwargs)
+        == answers
+    )
     assert not may_view(
         viewer=partner_a, material=Material.RISK_ITEM_ANSWER, owner_id=B, policy="shared"
     )
@@ -59,6 +85,13 @@ def test_a_safety_screen_is_seen_by_its_owner_and_staff_only():
     from clinic.confidentiality import visible_answers
 
     kwargs = {"answers": {"1": 1}, "risk_items": [], "safety_screen": True}
-    assert visible_answers(viewer=partner_a, owner_id=B, policy="shared", **kwargs) is None
-    assert visible_answers(viewer=partner_a, owner_id=A, policy="shared", **kwargs) == {"1": 1}
-    assert visible_answers(viewer=staff, owner_id=B, policy="shared", **kwargs) == {"1": 1}
+    assert (
+        visible_answers(viewer=partner_a, owner_id=B, sharing=SHARED, item_at=None, **kwargs)
+        is None
+    )
+    assert visible_answers(
+        viewer=partner_a, owner_id=A, sharing=SHARED, item_at=None, **kwargs
+    ) == {"1": 1}
+    assert visible_answers(viewer=staff, owner_id=B, sharing=SHARED, item_at=None, **kwargs) == {
+        "1": 1
+    }

@@ -28,7 +28,8 @@ API_PINS: dict[str, int] = {
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/assessment-results/": 8,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/assignments/": 8,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/check-ins/": 8,
-    "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/confidentiality/": 6,
+    # + the history of policy changes with each partner's consent
+    "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/confidentiality/": 7,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/homework/": 10,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/measurement-imports/": 8,
     "api/v1/clinics/<slug:clinic_slug>/couples/<uuid:couple_id>/measurements/": 8,
@@ -70,9 +71,11 @@ PAGE_PINS: dict[str, int] = {
     "c/<slug:clinic_slug>/caseload/": 15,
     "c/<slug:clinic_slug>/clients/<uuid:client_id>/edit/": 7,
     "c/<slug:clinic_slug>/clients/new/": 4,
-    "c/<slug:clinic_slug>/couples/<uuid:couple_id>/": 23,
+    # + the confidentiality panel's history of policy changes and consent
+    "c/<slug:clinic_slug>/couples/<uuid:couple_id>/": 24,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/assessments/assign/": 11,
-    "c/<slug:clinic_slug>/couples/<uuid:couple_id>/confidentiality/": 5,
+    # + the history of policy changes and consent, and the audited read of it
+    "c/<slug:clinic_slug>/couples/<uuid:couple_id>/confidentiality/": 7,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/edit/": 8,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/homework/<uuid:homework_id>/": 9,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/homework/new/": 5,

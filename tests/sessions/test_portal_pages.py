@@ -1,7 +1,7 @@
 """Portal pages: the home section, accepting the agreement, logging, checking in, and one's own
 entries (correctable for 24 hours, the other partner's shown only by policy)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -227,11 +227,13 @@ def test_portal_home_tells_a_partner_what_their_partner_can_see(client, couple):
 
 
 def test_sharing_summary_follows_the_confidentiality_rule():
-    from clinic.confidentiality import sharing_summary
+    from clinic.confidentiality import Sharing, sharing_summary
 
-    assert sharing_summary("private")[0] == []
-    shared, never = sharing_summary("shared")
-    assert "daily check-ins" in shared and len(never) == 2
+    assert sharing_summary(Sharing("private"))[0] == []
+    shared, never, since = sharing_summary(Sharing("shared"))
+    assert "daily check-ins" in shared and len(never) == 2 and since is None
+    moment = datetime(2026, 3, 10, 14, tzinfo=UTC)
+    assert sharing_summary(Sharing("shared", moment))[2] == moment
 
 
 def test_my_entries_are_paged_by_kind_newest_first(partner_a, couple):

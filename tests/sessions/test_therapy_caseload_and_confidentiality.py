@@ -19,6 +19,15 @@ from tests.sessions.world import make_held_session, make_session
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CONSENTED = {
+    "policy": "shared",
+    "applies_to": "all",
+    "partner_a_consent_on": "2026-01-10",
+    "partner_a_consent_method": "in_session",
+    "partner_b_consent_on": "2026-01-10",
+    "partner_b_consent_method": "in_session",
+    "confirm": True,
+}
 
 
 def url(clinic, path=""):
@@ -101,33 +110,35 @@ def test_therapist_changes_the_confidentiality_policy_audited(therapist, clinic,
     assert current == {
         "policy": "inherit",
         "effective_policy": "private",
+        "shared_since": None,
         "clinic_default": "private",
+        "history": [],
     }
-    response = api.post(url(clinic, f"couples/{couple.pk}/confidentiality/"), {"policy": "shared"})
+    response = api.post(
+        url(clinic, f"couples/{couple.pk}/confidentiality/"), CONSENTED, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["effective_policy"] == "shared"
     couple.refresh_from_db()
     assert couple.individual_material_policy == "shared"
     event = AuditEvent.objects.get(object_id=str(couple.pk), action="confidentiality")
     assert event.actor == therapist
-    assert event.detail == {
-        "from": "inherit",
-        "to": "shared",
-        "effective_from": "private",
-        "effective_to": "shared",
-    }
+    assert (event.detail["from"], event.detail["to"]) == ("inherit", "shared")
+    assert (event.detail["effective_from"], event.detail["effective_to"]) == ("private", "shared")
 
 
 def test_confidentiality_policy_refuses_unknown_values_and_unassigned_staff(
     therapist, other_therapist, clinic, couple
 ):
     bad = api_client_for(therapist).post(
-        url(clinic, f"couples/{couple.pk}/confidentiality/"), {"policy": "everyone"}
+        url(clinic, f"couples/{couple.pk}/confidentiality/"),
+        {**CONSENTED, "policy": "everyone"},
+        format="json",
     )
     assert bad.status_code == 400
     assert "policy" in bad.json()["errors"]
     hidden = api_client_for(other_therapist).post(
-        url(clinic, f"couples/{couple.pk}/confidentiality/"), {"policy": "shared"}
+        url(clinic, f"couples/{couple.pk}/confidentiality/"), CONSENTED, format="json"
     )
     assert hidden.status_code == 404
     couple.refresh_from_db()
@@ -154,6 +165,8 @@ def test_partner_sees_joint_and_own_individual_sessions_only_unless_shared(clini
 def test_admin_changes_policy_of_any_couple(admin, clinic):
     couple = CoupleFactory(clinic=clinic, therapists=[MembershipFactory(clinic=clinic).user])
     response = api_client_for(admin).post(
-        url(clinic, f"couples/{couple.pk}/confidentiality/"), {"policy": "private"}
+        url(clinic, f"couples/{couple.pk}/confidentiality/"),
+        {**CONSENTED, "policy": "private"},
+        format="json",
     )
     assert response.status_code == 200

@@ -403,7 +403,7 @@ def test_unassigned_therapist_cannot_read_a_note(other_therapist, clinic, couple
 
 
 def test_individual_session_note_is_staff_material_never_shared():
-    from clinic.confidentiality import Viewer, ViewerKind, may_view
+    from clinic.confidentiality import Sharing, Viewer, ViewerKind, may_view
     from sessions.models import SessionKind, TherapySession
     from sessions.therapy.selectors import note_material
 
@@ -418,7 +418,8 @@ def test_individual_session_note_is_staff_material_never_shared():
                     viewer=Viewer(ViewerKind.PARTNER, "me"),
                     material=material,
                     owner_id=owner,
-                    policy=policy,
+                    sharing=Sharing(policy),
+                    item_at=None,
                 )
 
 

@@ -272,7 +272,16 @@ def test_confidentiality_control_on_the_couple_page_changes_policy_audited(page,
     assert "Confidentiality between partners" in html
     assert "private to its partner" in html
     response = page.post(
-        reverse("couple-confidentiality-page", args=[clinic.slug, couple.pk]), {"policy": "shared"}
+        reverse("couple-confidentiality-page", args=[clinic.slug, couple.pk]),
+        {
+            "policy": "shared",
+            "applies_to": "all",
+            "partner_a_consent_on": "2026-01-10",
+            "partner_a_consent_method": "in_session",
+            "partner_b_consent_on": "2026-01-10",
+            "partner_b_consent_method": "in_writing",
+            "confirm": "on",
+        },
     )
     assert response.status_code == 302
     couple.refresh_from_db()
