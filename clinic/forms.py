@@ -302,7 +302,9 @@ class ClinicSettingsForm(forms.ModelForm):
             "time_zone": "For example Europe/London or America/New_York.",
             "locale": "How every page, report and email writes dates and times.",
             "partners_see_individual_results": (
-                "Each couple's therapist may choose differently for that couple."
+                "Turning it on applies from now on for couples who follow the default: what "
+                "partners recorded before stays private to them. Each couple's therapist may "
+                "choose differently for that couple, with both partners' consent."
             ),
             "session_reminders": "Time and place only, never clinical content. Each partner "
             "may turn it off in the portal.",

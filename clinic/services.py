@@ -508,13 +508,22 @@ def clinic_update_settings(*, clinic: Clinic, by: User, changes: dict, request=N
         setattr(clinic, name, changes[name])
     clinic.full_clean()
     clinic.save(update_fields=changed)
+    detail: dict = {"fields": changed}
+    if "partners_see_individual_results" in changed and clinic.partners_see_individual_results:
+        # Couples who follow the default start sharing from now on: no partner consented to
+        # their past material being shown because the clinic's default changed.
+        detail["couples_sharing_from_now_on"] = (
+            Couple.objects.for_clinic(clinic)
+            .filter(individual_material_policy=IndividualMaterialPolicy.INHERIT)
+            .update(shared_since=timezone.now())
+        )
     record_event(
         clinic=clinic,
         actor=by,
         action="update",
         obj=clinic,
         request=request,
-        detail={"fields": changed},
+        detail=detail,
     )
     return changed
 

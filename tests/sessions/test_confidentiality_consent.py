@@ -393,3 +393,29 @@ def test_the_clinical_report_is_not_narrowed_by_the_boundary(couple, before_and_
     )
     contents = gather(report)
     assert contents.time_outs.called == 2 and contents.withheld == ()
+
+
+def test_turning_the_clinic_default_on_shares_inheriting_couples_from_now_on(
+    admin, therapist, clinic, couple
+):
+    from clinic.services import clinic_update_settings
+    from tests.factories import CoupleFactory
+
+    explicit = CoupleFactory(clinic=clinic, therapists=[therapist])
+    change(explicit, therapist, policy="shared", applies_to="all")
+    with time_machine.travel(BEFORE, tick=False):
+        old = make_check_in(couple, couple.partner_b)
+    with time_machine.travel(CHANGE, tick=False):
+        clinic_update_settings(
+            clinic=clinic, by=admin, changes={"partners_see_individual_results": True}
+        )
+    with time_machine.travel(AFTER, tick=False):
+        new = make_check_in(couple, couple.partner_b)
+    couple.refresh_from_db()
+    explicit.refresh_from_db()
+    assert couple.shared_since == CHANGE and explicit.shared_since is None
+    api = api_client_for(couple.partner_a.portal_user)
+    assert api.get(f"/api/v1/portal/check-ins/{old.pk}/").status_code == 404
+    assert api.get(f"/api/v1/portal/check-ins/{new.pk}/").status_code == 200
+    event = AuditEvent.objects.get(action="update", object_id=str(clinic.pk))
+    assert event.detail["couples_sharing_from_now_on"] == 1
