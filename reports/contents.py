@@ -272,8 +272,10 @@ class NoteEntry:
     template: str
     text: str
     partner: int | None = None
+    # The note's risk section as signed ("No risk concerns", or the concerns and the plan).
     risk: str | None = None
     addenda: tuple[str, ...] = ()
+    interventions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

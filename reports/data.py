@@ -279,8 +279,9 @@ def _notes(scope: Scope) -> dict:
     """Signed notes belong to the clinical record only; no client-facing report carries them."""
     if scope.audience != Audience.CLINICAL:
         return {"notes": None}
-    from sessions.models import NoteAddendum, NoteTemplate, SessionNote
+    from sessions.models import NoteAddendum, NoteTemplate, RiskLevel, SessionNote
     from sessions.therapy.note_content import TEMPLATE_SECTIONS
+    from sessions.therapy.wording import intervention_labels
 
     clinic, tz = scope.couple.clinic, scope.couple.clinic.tz
     notes = list(
@@ -302,6 +303,8 @@ def _notes(scope: Scope) -> dict:
             "risk_level",
             "risk_concerns",
             "risk_plan",
+            "interventions",
+            "interventions_other",
         )
     )
     addenda: dict = {}
@@ -314,7 +317,20 @@ def _notes(scope: Scope) -> dict:
         addenda.setdefault(note_id, []).append(text)
     labels = dict(NoteTemplate.choices)
     entries = []
-    for note_id, starts_at, kind, partner_id, template, stored, risk, concerns, plan in notes:
+    risk_labels = dict(RiskLevel.choices)
+    for (
+        note_id,
+        starts_at,
+        kind,
+        partner_id,
+        template,
+        stored,
+        risk,
+        concerns,
+        plan,
+        interventions,
+        other,
+    ) in notes:
         sections = stored or {}
         # The template's own section order (jsonb does not keep key order).
         text = "\n\n".join(
@@ -329,8 +345,11 @@ def _notes(scope: Scope) -> dict:
                 template=labels.get(template, template),
                 text=text,
                 partner=scope.partner_index(partner_id),
-                risk=f"{concerns} Plan: {plan}" if risk == "concerns" else None,
+                risk=f"{concerns.strip()} Plan: {plan.strip()}"
+                if risk == RiskLevel.CONCERNS
+                else risk_labels.get(risk, risk),
                 addenda=tuple(addenda.get(note_id, ())),
+                interventions=tuple(intervention_labels(interventions or [], other)),
             )
         )
     return {"notes": tuple(entries)}

@@ -707,8 +707,8 @@ def _notes(notes: Sequence[NoteEntry], words: _Words) -> Section:
         )
         blocks.append(Heading(f"{format_date(note.on)} · {kind} · {note.template}"))
         blocks.append(Text(note.text or DASH))
-        if note.risk:
-            blocks.append(Text(f"Risk: {note.risk}"))
+        blocks.append(Text(f"Interventions: {'; '.join(note.interventions) or 'none recorded'}"))
+        blocks.append(Text(f"Risk: {note.risk or 'not recorded'}"))
         for addendum in note.addenda:
             blocks.append(Text(f"Addendum: {addendum}"))
     if not blocks:

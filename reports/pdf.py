@@ -38,6 +38,7 @@ from reportlab.platypus import (
 from reports import fonts
 from reports.contents import ReportContents
 from reports.document import (
+    NOTHING_RECORDED,
     Block,
     Chart,
     Heading,
@@ -100,6 +101,10 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=16,
             spaceBefore=12,
             spaceAfter=6,
+        ),
+        # A section with nothing recorded: its title and why, on one line.
+        "empty_section": ParagraphStyle(
+            "empty_section", parent=base, spaceBefore=10, spaceAfter=4, textColor=MUTED
         ),
         "heading": ParagraphStyle(
             "heading",
@@ -251,7 +256,7 @@ def _space_needed(group: list[Block]) -> float:
         elif isinstance(block, Text):
             need += 12 * (block.text.count("\n") + 1 + len(block.text) // 100) + 6
         elif isinstance(block, Chart):
-            need += block.drawing.height + (24 if block.caption else 4)
+            need += block.drawing.height * block.drawing.renderScale + (24 if block.caption else 4)
         elif isinstance(block, Table):
             # header and a few rows; a longer table then splits, repeating its header
             need += 14 * (1 + min(len(block.rows), 4)) + 6
@@ -259,8 +264,19 @@ def _space_needed(group: list[Block]) -> float:
 
 
 def _section(section: Section, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    """A section's flowables, each heading kept on the page of what follows it."""
+    """A section's flowables, each heading kept on the page of what follows it; a section with
+    nothing recorded is one line, not a heading over an apology."""
     story: list[Flowable] = []
+    if _nothing_recorded(section):
+        said = " ".join(" ".join(b.text.split()) for b in section.blocks if isinstance(b, Text))
+        story.append(
+            Paragraph(
+                f'<font name="{fonts.BOLD}" color="#{INK.hexval()[2:]}">{markup(section.title)}</font>'
+                f" \u2014 {markup(said)}",
+                styles["empty_section"],
+            )
+        )
+        return story
     groups = _groups(section.blocks)
     title_need = 36 + (_space_needed(groups[0]) if groups else 0)
     story.append(CondPageBreak(title_need))
@@ -271,6 +287,16 @@ def _section(section: Section, styles: dict[str, ParagraphStyle]) -> list[Flowab
         for block in group:
             story.extend(_block_flowables(block, styles))
     return story
+
+
+def _nothing_recorded(section: Section) -> bool:
+    """Whether a section holds only short notes, one of them that nothing was recorded."""
+    texts = [b for b in section.blocks if isinstance(b, Text)]
+    return (
+        len(texts) == len(section.blocks)
+        and any(t.text == NOTHING_RECORDED for t in texts)
+        and sum(len(t.text) for t in texts) <= 300
+    )
 
 
 def _masthead(document: ReportDocument, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -363,8 +389,30 @@ def render_pdf(contents: ReportContents) -> bytes:
         return _render_pdf(contents)
 
 
+# A last page holding a few lines (the end of the plan, say) reads as a mistake. The report is
+# then laid out again with its charts a little smaller, and that layout is kept if it saves
+# the page; otherwise the first stands (a short last page beats shrunken charts).
+SHORT_LAST_PAGE = 0.2  # share of the page's text frame
+TIGHTER_CHARTS = 0.85
+
+
 def _render_pdf(contents: ReportContents) -> bytes:
+    pdf, pages, last_fill = _layout(contents, chart_scale=1.0)
+    if pages > 1 and last_fill < SHORT_LAST_PAGE:
+        tighter, fewer, _ = _layout(contents, chart_scale=TIGHTER_CHARTS)
+        if fewer < pages:
+            return tighter
+    return pdf
+
+
+def _layout(contents: ReportContents, *, chart_scale: float) -> tuple[bytes, int, float]:
+    """The PDF, its page count and how much of the last page's frame its text fills (0-1)."""
     document = build_document(contents)
+    if chart_scale != 1.0:
+        for section in document.sections:
+            for block in section.blocks:
+                if isinstance(block, Chart):
+                    block.drawing.renderScale = chart_scale
     styles = _styles()
     buffer = io.BytesIO()
     template = BaseDocTemplate(
@@ -393,6 +441,15 @@ def _render_pdf(contents: ReportContents) -> bytes:
         id="body",
     )
     template.addPageTemplates([PageTemplate(id="report", frames=[frame])])
+    # Where the text ends: the one frame's cursor (ReportLab keeps it private) after each
+    # flowable. The frame's top is where a page's text starts.
+    top = PAGE_HEIGHT - MARGIN_TOP
+    reached = {"page": 0, "y": top}
+
+    def note_position(flowable: Flowable) -> None:
+        reached["page"], reached["y"] = template.page, frame._y  # noqa: SLF001
+
+    template.afterFlowable = note_position  # type: ignore[method-assign]
     story = _masthead(document, styles)
     for section in document.sections:
         story.extend(_section(section, styles))
@@ -400,4 +457,5 @@ def _render_pdf(contents: ReportContents) -> bytes:
     # larger and, without ReportLab's C accelerator, took a fifth of the render time.
     with overridden(useA85=0):
         template.build(story, canvasmaker=_canvas_maker(document, styles))
-    return buffer.getvalue()
+    filled = (top - reached["y"]) / (top - MARGIN_BOTTOM)
+    return buffer.getvalue(), reached["page"], filled

@@ -22,7 +22,7 @@ from clinic.form_errors import run_service
 from clinic.models import Membership
 from clinic.page_access import clinic_member_required
 from clinic.selectors import confidentiality_agreements_of, get_couple_for_member
-from sessions.models import Intervention, NoteState, SessionStatus
+from sessions.models import NoteState, SessionStatus
 from sessions.therapy import services as note_services
 from sessions.therapy import services as session_services
 from sessions.therapy.forms import (
@@ -49,6 +49,7 @@ from sessions.therapy.selectors import (
 )
 from sessions.therapy.serializers import note_or_none
 from sessions.therapy.services import NoteLockedError, NoteVersionConflict
+from sessions.therapy.wording import intervention_labels
 
 
 def in_clinic_time(view):
@@ -354,26 +355,6 @@ def _note_page(
         context["cosigner_left"] = True
         context["reassign_form"] = reassign_form or CosignerReassignForm(note=note)
     return render(request, "sessions/note_detail.html", context, status=status)
-
-
-def _intervention_label(code: str) -> str:
-    try:
-        return Intervention(code).label
-    except ValueError:
-        return code
-
-
-def intervention_labels(codes, other: str) -> list[str]:
-    """A note's interventions as read: "Other: emotion coaching", not "Other (describe) (...)"."""
-    labels = []
-    for code in codes:
-        if code == Intervention.OTHER:
-            labels.append(f"Other: {other}" if other else "Other")
-        else:
-            labels.append(_intervention_label(code))
-    if other and Intervention.OTHER not in codes:
-        labels.append(f"Other: {other}")
-    return labels
 
 
 @clinic_member_required
