@@ -119,6 +119,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "clinic.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction pooling mode, which
+# hands each transaction whichever server connection is free. A server-side cursor (a named
+# cursor declared in one transaction and fetched from in the next) would not survive that, so
+# iterator() fetches client-side; prepared statements stay off (Django's default for psycopg,
+# pinned here because PgBouncer before 1.21 cannot carry them). Row security needs nothing
+# more: the clinic is set per transaction (clinic.postgresql), never per session.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+if DATABASE_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 # Two PostgreSQL roles (see clinic.db_roles): DATABASE_URL is the app's role, which serves
 # requests and runs tasks and is neither owner nor superuser; DATABASE_OWNER_URL (same database)
@@ -335,6 +347,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
 }
+
+# Every periodic task at this one short interval instead (seconds): for trying the schedule out
+# and for the fleet test, which counts each task's runs per tick. Never set in production.
+if _every := env.int("PERIODIC_TASKS_EVERY_SECONDS", default=0):
+    for _entry in CELERY_BEAT_SCHEDULE.values():
+        _entry["schedule"] = float(_every)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -214,6 +214,7 @@ def report_generate(*, report_id) -> None:
         export_advance(report_id=report_id)
         return
     report, token = claim
+    log.info("report %s claimed (attempt %s)", report_id, report.attempts)
     with _lease_kept(report_id, token), clinic_scope(report.clinic):
         try:
             rendered = pdf.render_pdf(gather(report))

@@ -17,8 +17,9 @@ from clinic.models import Role
 from tests.factories import ClinicFactory, CoupleFactory, MembershipFactory
 from tests.login import LoginClient
 
-# The S3 API server and object-storage fixtures (s3_server, s3_bucket, s3_storage).
-pytest_plugins = ["tests.object_storage"]
+# The S3 API server and object-storage fixtures (s3_server, s3_bucket, s3_storage), and
+# private PgBouncer instances (pgbouncer_factory).
+pytest_plugins = ["tests.object_storage", "tests.fleet.pgbouncer"]
 
 _APP_CREDENTIALS: dict = {}
 
