@@ -6,6 +6,8 @@ from contextlib import ExitStack
 from celery import Celery, Task
 from celery.signals import task_postrun, task_prerun
 
+from clinic import task_metrics  # noqa: F401 (task counts and durations for Prometheus)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
 
