@@ -15,6 +15,7 @@ from assessments.questionnaire import client_result, questionnaire_for
 from assessments.result_charts import attachment_notes, attachment_svg, scores_svg
 from assessments.results import results_for_partner
 from clinic.audit import record_read
+from clinic.confidentiality import couple_sharing
 from clinic.page_access import portal_client_required
 
 
@@ -177,6 +178,8 @@ def results_page(request):
         {
             "results": charts,
             "shares": shares,
+            # Shared "from now on": the other partner's scores start at the change.
+            "shared_since": couple_sharing(couple).since if shares and couple else None,
             "show_bands": show_bands,
             "names": names,
             "attachment_map": (

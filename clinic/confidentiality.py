@@ -158,7 +158,7 @@ def sharing_after_change(
         if before.policy == "shared" and not past_too:
             raise NarrowingFromNow(
                 "Making material private applies to all of it at once: what was shared is no "
-                "longer shown. Choose 'past material too'."
+                "longer shown. Choose to apply it to all material."
             )
         return Sharing("private")
     if past_too:

@@ -301,9 +301,12 @@ def test_portal_api_and_pages_show_only_what_was_recorded_after_the_change(
 
 
 def test_results_and_answers_of_the_other_partner_start_at_the_change(
-    therapist, couple, before_and_after
+    client, therapist, couple, before_and_after
 ):
     old, new = before_and_after
+    client.force_login(couple.partner_a.portal_user)
+    page = re.sub(r"\s+", " ", client.get(reverse("portal-results")).content.decode())
+    assert "(those sent from 10 Mar 2026, 14:00 on)" in page
     api = api_client_for(couple.partner_a.portal_user)
     body = api.get("/api/v1/portal/results/").json()
     assert body["partner_results_shared"] is True
@@ -419,3 +422,30 @@ def test_turning_the_clinic_default_on_shares_inheriting_couples_from_now_on(
     assert api.get(f"/api/v1/portal/check-ins/{new.pk}/").status_code == 200
     event = AuditEvent.objects.get(action="update", object_id=str(clinic.pk))
     assert event.detail["couples_sharing_from_now_on"] == 1
+
+
+def test_homework_and_individual_sessions_booked_before_the_change_stay_private(therapist, couple):
+    from sessions.models import SessionKind
+    from sessions.portal.selectors import upcoming_sessions_for
+    from tests.sessions.world import make_practice, make_session
+
+    with time_machine.travel(BEFORE, tick=False):
+        make_practice(couple, partner=couple.partner_b, title="B's grounding, before")
+        booked_before = make_session(
+            couple, kind=SessionKind.INDIVIDUAL, partner=couple.partner_b, starts_at=AFTER
+        )
+    change(couple, therapist)
+    with time_machine.travel(CHANGE + timedelta(hours=1), tick=False):
+        make_practice(couple, partner=couple.partner_b, title="B's grounding, after")
+        booked_after = make_session(
+            couple,
+            kind=SessionKind.INDIVIDUAL,
+            partner=couple.partner_b,
+            starts_at=AFTER + timedelta(hours=2),
+        )
+        api = api_client_for(couple.partner_a.portal_user)
+        titles = {h["title"] for h in api.get("/api/v1/portal/homework/").json()["results"]}
+        sessions = upcoming_sessions_for(couple=couple, client=couple.partner_a)
+    assert titles == {"B's grounding, after"}
+    # A session booked before the change for a date after it was put in under privacy.
+    assert booked_after in sessions and booked_before not in sessions
