@@ -48,6 +48,11 @@ therapy_api_urlpatterns = [
 ]
 
 therapy_page_urlpatterns = [
+    path(
+        "couples/<uuid:couple_id>/sessions/",
+        therapy_pages.couple_sessions_page,
+        name="couple-sessions-page",
+    ),
     path("couples/<uuid:couple_id>/sessions/new/", therapy_pages.session_new, name="session-new"),
     path(
         "couples/<uuid:couple_id>/confidentiality/",

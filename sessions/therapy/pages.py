@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -42,10 +43,12 @@ from sessions.therapy.forms import (
 )
 from sessions.therapy.note_content import section_labels
 from sessions.therapy.selectors import (
+    PANEL_RECENT,
     addenda_of,
     get_note_for_member,
     get_session_for_member,
     sessions_for_couple,
+    sessions_for_couple_panel,
 )
 from sessions.therapy.serializers import note_or_none
 from sessions.therapy.services import NoteLockedError, NoteVersionConflict
@@ -67,16 +70,44 @@ def in_clinic_time(view):
 
 
 def sessions_panel_context(*, request, couple) -> dict:
-    """The Sessions panel: the couple's sessions with note state, and the booking form."""
-    sessions = list(sessions_for_couple(clinic=request.clinic, couple=couple))
+    """The Sessions panel: the next sessions booked and the last ones with note state (the
+    whole history a link away), and the booking form."""
+    sessions, total = sessions_for_couple_panel(clinic=request.clinic, couple=couple)
     record_read(request, sessions)
-    rows = [(session, note_or_none(session)) for session in sessions]
     return {
         "couple": couple,
-        "rows": rows,
+        "rows": [(session, note_or_none(session)) for session in sessions],
+        "total": total,
+        "recent": PANEL_RECENT,
         "schedule_form": ScheduleForm(couple=couple, user=request.user, prefix="schedule"),
         "time_zone": request.clinic.time_zone,
     }
+
+
+#: sessions a page on a couple's list of all their sessions
+SESSIONS_PAGE_SIZE = 25
+
+
+@clinic_member_required
+def couple_sessions_page(request, couple_id):
+    """All of a couple's sessions, newest first, 25 a page, with note state."""
+    couple = get_couple_for_member(
+        clinic=request.clinic, membership=request.membership, couple_id=couple_id
+    )
+    page = Paginator(
+        sessions_for_couple(clinic=request.clinic, couple=couple), SESSIONS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    sessions = list(page.object_list)
+    record_read(request, sessions)
+    return render(
+        request,
+        "sessions/couple_sessions.html",
+        {
+            "couple": couple,
+            "page": page,
+            "rows": [(session, note_or_none(session)) for session in sessions],
+        },
+    )
 
 
 def confidentiality_panel_context(*, request, couple) -> dict:

@@ -7,7 +7,20 @@ session, and what a partner may see of the couple's sessions (never any note).
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.db.models.lookups import Exact
 from django.http import Http404
@@ -48,6 +61,48 @@ def sessions_for_couple(*, clinic: Clinic, couple: Couple) -> QuerySet[TherapySe
         .select_related("therapist", "partner", "note")
         .order_by("-starts_at")
     )
+
+
+#: the couple page's Sessions panel: the next sessions booked and the last ones held or missed;
+#: the rest of a long history is a link away (couple_sessions_page)
+PANEL_UPCOMING = 5
+PANEL_RECENT = 10
+
+
+def sessions_for_couple_panel(
+    *, clinic: Clinic, couple: Couple, now: datetime | None = None
+) -> tuple[list[TherapySession], int]:
+    """The couple page's sessions, newest first: the next PANEL_UPCOMING from now, the last
+    PANEL_RECENT before it, and any older one still waiting for the therapist (held without a
+    note, or never marked held or cancelled); with the number of all the couple's sessions.
+    One query, however long the history."""
+    now = now or timezone.now()
+    ahead = Q(starts_at__gte=now)
+    rows = (
+        sessions_for_couple(clinic=clinic, couple=couple)
+        .annotate(
+            ahead=ExpressionWrapper(ahead, output_field=BooleanField()),
+            # Nearest first on each side of now: ascending ahead, descending before.
+            nth=Window(
+                RowNumber(),
+                partition_by=[F("ahead")],
+                order_by=[
+                    Case(When(ahead, then=F("starts_at"))).asc(),
+                    F("starts_at").desc(),
+                ],
+            ),
+            total=Window(Count("pk")),
+        )
+        .filter(
+            Q(ahead=True, nth__lte=PANEL_UPCOMING)
+            | Q(ahead=False, nth__lte=PANEL_RECENT)
+            | Q(ahead=False, status=SessionStatus.SCHEDULED)
+            | Q(ahead=False, status=SessionStatus.HELD, note__isnull=True)
+        )
+    )
+    shown: list[TherapySession] = sorted(rows, key=lambda session: session.starts_at, reverse=True)
+    total: int = getattr(shown[0], "total", 0) if shown else 0
+    return shown, total
 
 
 def sessions_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[TherapySession]:

@@ -419,3 +419,68 @@ def test_a_couple_with_risk_concerns_in_its_note_comes_first_from_a_later_page(
     assert str(flagged.pk) in html and "Risk concerns in the note of" in html
     first_card = html.index('class="card couple"')
     assert html.index(str(flagged.pk)) - first_card < html.index(str(newest.pk)) - first_card
+
+
+# --- a long history: the panel shows the near sessions, the list page all of them -----------
+
+
+def _session_links(html: str) -> list[str]:
+    return re.findall(r"/sessions/([0-9a-f-]{36})/\"", html)
+
+
+def test_couple_page_shows_the_next_and_last_sessions_and_links_to_all(page, clinic, couple):
+    now = datetime.now(UTC)
+    past = [
+        make_note(make_held_session(couple, starts_at=now - timedelta(days=7 * (n + 1)))).session
+        for n in range(14)
+    ]
+    ahead = [make_session(couple, starts_at=now + timedelta(days=7 * (n + 1))) for n in range(7)]
+    # Older than the last ten, still waiting for the therapist: shown all the same.
+    unnoted = make_held_session(couple, starts_at=now - timedelta(days=200))
+    unmarked = make_session(couple, starts_at=now - timedelta(days=210))
+
+    html = couple_page(page, clinic, couple).content.decode()
+
+    shown = _session_links(html)
+    expected = [*reversed(ahead[:5]), *past[:10], unnoted, unmarked]
+    assert shown == [str(s.pk) for s in expected]
+    assert "No note yet" in html
+    all_sessions = reverse("couple-sessions-page", args=[clinic.slug, couple.pk])
+    assert f'href="{all_sessions}">All 23 sessions</a>' in html
+    read = AuditEvent.objects.filter(
+        object_type="therapy_sessions.therapysession", action="read", channel="page"
+    )
+    assert sorted(read.values_list("object_id", flat=True)) == sorted(shown)
+
+
+def test_couple_page_with_a_short_history_lists_every_session_without_a_link(page, clinic, couple):
+    make_held_session(couple)
+    make_session(couple)
+    html = couple_page(page, clinic, couple).content.decode()
+    assert len(_session_links(html)) == 2
+    assert "sessions</a>" not in html
+
+
+def test_the_sessions_list_shows_every_session_25_a_page_newest_first(page, clinic, couple):
+    now = datetime.now(UTC)
+    sessions = [make_session(couple, starts_at=now + timedelta(days=n - 20)) for n in range(30)]
+    newest_first = [str(s.pk) for s in reversed(sessions)]
+    url = reverse("couple-sessions-page", args=[clinic.slug, couple.pk])
+
+    first = page.get(url).content.decode()
+    second = page.get(url, {"page": 2}).content.decode()
+
+    assert _session_links(first) == newest_first[:25]
+    assert _session_links(second) == newest_first[25:]
+    assert "30 sessions, newest first; page 1 of 2." in first
+    read = AuditEvent.objects.filter(object_type="therapy_sessions.therapysession", action="read")
+    assert read.count() == 30
+
+
+def test_the_sessions_list_is_404_for_an_unassigned_therapist(
+    client, clinic, couple, other_therapist
+):
+    make_session(couple)
+    client.force_login(other_therapist)
+    response = client.get(reverse("couple-sessions-page", args=[clinic.slug, couple.pk]))
+    assert response.status_code == 404
