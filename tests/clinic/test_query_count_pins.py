@@ -73,6 +73,7 @@ PAGE_PINS: dict[str, int] = {
     "c/<slug:clinic_slug>/clients/new/": 4,
     # + the confidentiality panel's history of policy changes and consent
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/": 24,
+    "c/<slug:clinic_slug>/couples/<uuid:couple_id>/sessions/": 6,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/assessments/assign/": 11,
     # + the history of policy changes and consent, and the audited read of it
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/confidentiality/": 7,

@@ -484,3 +484,22 @@ def test_the_sessions_list_is_404_for_an_unassigned_therapist(
     client.force_login(other_therapist)
     response = client.get(reverse("couple-sessions-page", args=[clinic.slug, couple.pk]))
     assert response.status_code == 404
+
+
+def test_the_sessions_list_costs_the_same_queries_for_3_and_60_sessions(page, clinic, couple):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("couple-sessions-page", args=[clinic.slug, couple.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert page.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(3):
+        make_note(couple=couple)
+    small = count()
+    for _ in range(57):
+        make_held_session(couple)
+    assert count() == small
