@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
+    "csp",
     "django_celery_beat",
     "django_guid",
     "health_check",
@@ -70,6 +71,10 @@ MIDDLEWARE = [
     # Before anything that can write an audit event (logins, lockouts): how the request came in.
     "clinic.audit_channel.AuditChannelMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside every middleware that may answer early (session limits, lockout), so those
+    # answers carry the headers too.
+    "clinic.security_headers.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,7 +85,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "clinic.session_limits.SessionLimitMiddleware",
-    "clinic.security_headers.PermissionsPolicyMiddleware",
     # Last: turns a locked-out login on any path into the lockout answer.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -361,6 +365,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "clinic.pagination.Pagination",
+    # JSON only: the browsable API's pages need inline styles the Content-Security-Policy
+    # refuses, and /api/docs/ is where people read and try the API.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "clinic.parsers.JSONParser",  # DRF's, with a bound on nesting
         "rest_framework.parsers.FormParser",
@@ -422,6 +429,24 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): pages load scripts, styles, fonts and images from Attune
+# itself and nothing inline, so an injected `<script>`, `on*=` handler or `style=` attribute
+# does nothing even if it slipped past escaping. `data:` images are the authenticator QR code
+# (allauth) and the API docs' icons; no page is framed, posts elsewhere or loads plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

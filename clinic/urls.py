@@ -2,7 +2,7 @@
 the clinic from the URL (/api/v1/clinics/<clinic_slug>/, /c/<clinic_slug>/) or the portal."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import assessments.routes
 import reports.routes
@@ -22,7 +22,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),  # /metrics
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script from its own URL rather than inline,
+    # as the Content-Security-Policy requires.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(clinic_routes.api_root_urlpatterns)),
     path("api/v1/clinics/<slug:clinic_slug>/", include(_gather("api_urlpatterns"))),
     path("api/v1/portal/", include(_gather("portal_api_urlpatterns"))),

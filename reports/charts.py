@@ -826,10 +826,23 @@ def drawing_to_svg(drawing: Drawing, title: str | None = None) -> str:
     for element in svg.getElementsByTagName("text"):
         element.setAttribute("direction", "ltr")
         element.setAttribute("unicode-bidi", "bidi-override")
-    # renderSVG writes an unfilled polyline as "fill: None", which CSS ignores as invalid, so
-    # browsers would fill the area under every line in black.
-    for element in svg.getElementsByTagName("polyline"):
-        style = element.getAttribute("style")
-        if "fill: None" in style:
-            element.setAttribute("style", style.replace("fill: None", "fill: none"))
+    _styles_to_presentation_attributes(svg)
     return svg.toxml()
+
+
+def _styles_to_presentation_attributes(svg: Element) -> None:
+    """Move each element's `style` declarations into SVG presentation attributes
+    (`fill="..."`, `font-size="..."`): the pages' Content-Security-Policy refuses inline
+    `style` attributes, while presentation attributes are markup and always apply."""
+    for element in [svg, *svg.getElementsByTagName("*")]:
+        if not element.hasAttribute("style"):
+            continue
+        for declaration in element.getAttribute("style").split(";"):
+            name, _, value = declaration.partition(":")
+            name, value = name.strip(), value.strip()
+            if not name or not value:
+                continue
+            # renderSVG writes an unfilled shape as "fill: None", which browsers would read as
+            # invalid and fill the area under every line in black.
+            element.setAttribute(name, "none" if value == "None" else value)
+        element.removeAttribute("style")

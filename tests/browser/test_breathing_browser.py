@@ -38,12 +38,12 @@ def test_a_guided_practice_paces_the_shape_and_saves_the_log(page, live_server, 
     page.get_by_label("Anxious, racing", exact=False).first.check()
     page.get_by_role("button", name="Start", exact=True).click()
     page.wait_for_function(
-        "document.getElementById('breath-words').textContent.startsWith('Breathe in')"
+        "() => document.getElementById('breath-words').textContent.startsWith('Breathe in')"
     )
     page.wait_for_timeout(4500)  # most of the 5-second in-breath
     grown = _scale(page)
     page.wait_for_function(
-        "document.getElementById('breath-words').textContent.startsWith('Breathe out')",
+        "() => document.getElementById('breath-words').textContent.startsWith('Breathe out')",
         timeout=8000,
     )
     page.wait_for_timeout(4500)
@@ -71,7 +71,7 @@ def test_with_reduced_motion_the_shape_keeps_still(browser, live_server, couple)
         page.get_by_role("link", name="Practise now, guided").click()
         page.get_by_role("button", name="Start", exact=True).click()
         page.wait_for_function(
-            "document.getElementById('breath-words').textContent.startsWith('Breathe in')"
+            "() => document.getElementById('breath-words').textContent.startsWith('Breathe in')"
         )
         page.wait_for_timeout(2500)
         first = _scale(page)
@@ -98,7 +98,7 @@ def test_two_partners_breathing_together_see_the_same_phase(browser, live_server
             pages.append(page)
         for page in pages:
             page.wait_for_function(
-                "document.getElementById('breath-words').textContent.startsWith('Breathe')",
+                "() => document.getElementById('breath-words').textContent.startsWith('Breathe')",
                 timeout=15000,
             )
         seen = [p.locator("#breath-words").inner_text() for p in pages]

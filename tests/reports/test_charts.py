@@ -216,4 +216,18 @@ def test_svg_lines_are_not_filled():
     polylines = list(root.iter(f"{SVG}polyline"))
     assert polylines
     for line in polylines:
-        assert "fill: none" in line.get("style", "")
+        assert line.get("fill") == "none"
+
+
+def test_svg_draws_with_presentation_attributes_not_style_attributes():
+    """The pages' Content-Security-Policy refuses inline style attributes: colours, strokes
+    and fonts travel as SVG attributes, which it allows."""
+    for svg in (_scores_svg(), _attachment_svg()):
+        root = _parse(svg)
+        assert not [e.tag for e in root.iter() if "style" in e.attrib]
+        texts = list(root.iter(f"{SVG}text"))
+        assert texts
+        assert all("DejaVu Sans" in t.get("font-family", "") for t in texts)
+        assert all(t.get("font-size", "").endswith("px") for t in texts)
+        strokes = [e.get("stroke") for e in root.iter(f"{SVG}path") if e.get("stroke")]
+        assert any(s.startswith("rgb(") for s in strokes)
