@@ -20,4 +20,7 @@ RUN DEBUG=false SECRET_KEY="$(python -c 'import secrets; print(secrets.token_url
 RUN useradd --system --home /app attune && mkdir -p /app/var && chown attune /app/var
 USER attune
 EXPOSE 8000
-CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Each process counts its Prometheus metrics into files here; /metrics adds them up
+# (clinic/gunicorn_conf.py). Set before any process starts, as prometheus_client requires.
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/attune-metrics
+CMD ["gunicorn", "-c", "python:clinic.gunicorn_conf", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,15 +1,40 @@
-"""Health endpoints for the operator: /healthz (the process answers) and /readyz (what it
-needs is reachable: database, cache, broker, file storage), built on django-health-check."""
+"""Endpoints for the operator: /healthz (the process answers), /readyz (what it needs is
+reachable: database, cache, broker, file storage; django-health-check) and /metrics
+(Prometheus: django-prometheus's request metrics and the broker's queue length)."""
+
+import os
 
 from django.conf import settings
 from django.http import HttpResponse
 from health_check.views import HealthCheckView
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from redis.asyncio import Redis as AsyncRedis
+
+from clinic.task_metrics import QueueLengthCollector
 
 
 def healthz(request):
     """Alive: answers without touching any other service (a restart would not help them)."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def metrics(request):
+    """Prometheus metrics of this web server. Under gunicorn (clinic.gunicorn_conf) every
+    worker process counts into PROMETHEUS_MULTIPROC_DIR and a scrape reads them all, whichever
+    process answers; otherwise this process's own. The broker's queue length either way."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(QueueLengthCollector())
+    else:
+        registry = REGISTRY  # the queue length is registered in it (clinic.apps)
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _broker_client():

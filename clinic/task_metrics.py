@@ -9,8 +9,8 @@ to be fed; nothing is shared through a disk or written to Redis on every task.
   when the worker starts), and the worker's main process serves them all at
   http://<worker>:CELERY_METRICS_PORT/metrics. Both variables are set for worker processes
   only (bin/run, docker-compose.yml).
-- The queue length is the broker's, the same whichever process asks: each web process's
-  /metrics (django-prometheus) reads it from Redis when scraped.
+- The queue length is the broker's, the same whichever process asks: each web server's
+  /metrics (clinic.health.metrics) reads it from Redis when scraped.
 """
 
 import functools
@@ -67,16 +67,19 @@ def _multiprocess_dir() -> Path | None:
     return Path(folder) if folder else None
 
 
-@worker_init.connect
-def _forget_previous_run(**kwargs):
-    """A restarted worker starts counting afresh (prometheus_client's multiprocess rule: the
-    directory is emptied between runs), before its pool processes start."""
-    folder = _multiprocess_dir()
-    if folder is None:
-        return
+def forget_previous_run(folder: Path) -> None:
+    """A restarted server or worker starts counting afresh: prometheus_client's multiprocess
+    directory is emptied between runs, before any process that counts starts."""
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink(missing_ok=True)
+
+
+@worker_init.connect
+def _worker_starting(**kwargs):
+    folder = _multiprocess_dir()
+    if folder is not None:
+        forget_previous_run(folder)
 
 
 @worker_ready.connect
@@ -148,7 +151,7 @@ class QueueLengthCollector:
 
 @functools.cache
 def register_queue_length() -> None:
-    """Add the queue length to the registry django-prometheus serves (once per process)."""
+    """Add the queue length to this process's default registry (once per process)."""
     from prometheus_client import REGISTRY
 
     REGISTRY.register(QueueLengthCollector())

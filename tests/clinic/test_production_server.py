@@ -56,6 +56,7 @@ def production_env(tmp_path):
         "ALLOWED_HOSTS": HOST,
         "STATIC_ROOT": str(tmp_path / "static"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),  # as the Dockerfile sets it
     }
 
 
@@ -129,6 +130,8 @@ def gunicorn(production_env, tmp_path):
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "python:clinic.gunicorn_conf",
             "clinic.wsgi:application",
             "--workers=2",
             f"--bind=127.0.0.1:{port}",
@@ -194,3 +197,29 @@ def test_production_server_refuses_other_hosts(gunicorn):
     # The same request under an allowed host is served, so the host alone is why it was refused.
     conn.request("GET", "/accounts/login/", headers={"Host": HOST, "X-Forwarded-Proto": "https"})
     assert conn.getresponse().status == 200
+
+
+def test_production_metrics_add_up_every_worker_process(gunicorn):
+    """Two gunicorn workers answer in turn; every scrape, whichever process answers it, reports
+    the server's totals (prometheus_client's multiprocess files) and the queue length."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    browser = Browser(gunicorn)
+    for _ in range(6):
+        assert browser.get("/healthz").status == 200
+
+    def healthz_requests(text: str) -> float:
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "django_http_requests_total_by_view_transport_method_total"
+            and sample.labels.get("view") == "healthz"
+        )
+
+    for _ in range(4):
+        scraped = browser.get("/metrics")
+        assert scraped.status == 200
+        text = scraped.body.decode()
+        assert healthz_requests(text) == 6
+        assert 'attune_celery_queue_length{queue="celery"}' in text
