@@ -182,3 +182,32 @@ def machine_load() -> dict:
     """The 1/5/15-minute load averages and CPUs: what else the shared machine was doing."""
     one, five, fifteen = os.getloadavg()
     return {"cpus": os.cpu_count(), "loadavg": [round(one, 2), round(five, 2), round(fifteen, 2)]}
+
+
+def interleaved_latency(runs: dict[str, tuple[int, list]], *, samples: int = 40) -> dict:
+    """Latency of several servers measured together, one request at a time, taking turns
+    (the first to go rotates): a burst of other work on a shared machine then slows every one
+    of them alike, so their ratios hold where their absolute times do not. `runs` maps a label
+    to (port, [(path, headers), ...]); returns a Latency per label."""
+    labels = list(runs)
+    for port, targets in runs.values():
+        for path, head in _targets(targets, None)[:3]:
+            _check(*request(port, path, head)[:2], path)
+    times: dict[str, list[float]] = {label: [] for label in labels}
+    for n in range(samples):
+        for k in range(len(labels)):
+            label = labels[(n + k) % len(labels)]
+            port, targets = runs[label]
+            path, head = _targets(targets, None)[n % len(targets)]
+            status, body, ms = request(port, path, head)
+            _check(status, path, body)
+            times[label].append(ms)
+    out = {}
+    for label, found in times.items():
+        found.sort()
+        out[label] = Latency(
+            p50_ms=round(statistics.median(found), 1),
+            p95_ms=round(found[min(len(found) - 1, int(len(found) * 0.95))], 1),
+            samples=len(found),
+        )
+    return out

@@ -2,17 +2,25 @@
 as when it holds 10?
 
 Run with ``.venv/bin/python -m bench.scale`` (PostgreSQL and Redis on 127.0.0.1; not part of
-the test suite). In one run it builds 10 clinics of 20 couples, each couple with a month of
-history, by COPY; measures the caseload API, the caseload page, the couple page and the portal
-home of those 10 clinics through gunicorn (2 sync workers) with a bounded load generator; then
-grows the same database to 1,000 clinics (20,000 couples, a few million rows; the biggest
-tables' plain indexes are dropped for the load and built again after it, as for any bulk load)
-and measures the same 10 clinics again. Every hot query leads with clinic_id on an index, so the ratio of the
-two should stay within 1.3x. Queries per request are counted in-process. Prints a table and
-writes ``bench/results/scale.json`` (with the table sizes, for docs/scaling.md).
+the test suite). It builds two databases: one of 10 clinics of 20 couples, each couple with a
+month of history, and one of 1,000 clinics (20,000 couples, a few million rows) whose first 10
+clinics are built alike (each clinic's data comes from its own seed). Rows are written by COPY
+with triggers and foreign-key checks off, in parallel processes, and the biggest tables' plain
+indexes are built after the load, as for any bulk load. Both databases are migrated by the
+owner role and served as the app role, so row-level security applies as in production.
 
-Options: ``--clinics 1000``, ``--couples 20`` (per clinic), ``--seconds 6`` (per throughput
-run), ``--database`` (default ``attune_bench_scale``; never the one you work in).
+The caseload API, the caseload page, the couple page and the portal home of the 10 clinics are
+then measured in both databases at once, each served by its own gunicorn (2 sync workers), the
+requests taking turns: on a shared machine a burst of other work slows both alike, and the
+ratio of the two is what to read. Every hot query leads with clinic_id on an index, so it
+should stay within 1.3x. A third server on the large database connects as a superuser, which
+bypasses row security: the difference is row security's cost. Queries per request are counted
+in-process. Prints a table and writes ``bench/results/scale.json`` (with the table sizes, for
+docs/scaling.md).
+
+Options: ``--clinics 1000``, ``--couples 20`` (per clinic), ``--seconds 6`` (throughput per
+server and endpoint), ``--jobs 2`` (processes building), ``--database`` (default
+``attune_bench_scale``, and ``<name>_10`` for the small one; never the one you work in).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import json
 import random
 import sys
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bench.caseload import ROOT, configure_environment, fresh_database
@@ -34,24 +43,63 @@ BUILD_BOUND_S = 600
 ENDPOINTS = ("api", "page", "couple_page", "portal")
 
 
-def _build(rows_for, first: int, last: int, couples: int, today, rng, scores) -> int:
-    from bench.world import Rows, add_clinic
+def clinic_rng(n: int) -> random.Random:
+    """Clinic n's own random numbers: the same data whichever process builds it."""
+    return random.Random(13_000_000 + n)
+
+
+def _build(first: int, last: int, couples: int, today, *, keep: bool = False) -> tuple:
+    """Build clinics first..last-1 (one COPY per table per BATCH clinics, triggers and
+    foreign-key checks off); returns (rows written, the BuiltClinics if `keep`)."""
+    from bench.world import Rows, ScoreCache, add_clinic, without_triggers
     from clinic.tenancy import scopes_disabled
 
-    written = 0
-    with scopes_disabled():
+    written, built, scores = 0, [], ScoreCache()
+    with scopes_disabled(), without_triggers():
         for start in range(first, last, BATCH):
             rows = Rows()
             for n in range(start, min(start + BATCH, last)):
-                rows_for.append(
-                    add_clinic(
-                        rows, slug=f"c{n:05d}", couples=couples, today=today, rng=rng, scores=scores
-                    )
+                made = add_clinic(
+                    rows,
+                    slug=f"c{n:05d}",
+                    couples=couples,
+                    today=today,
+                    rng=clinic_rng(n),
+                    scores=scores,
                 )
+                if keep:
+                    built.append(made)
             written += rows.write()
             if (start // BATCH) % 4 == 3:
-                print(f"  {min(start + BATCH, last)} clinics, {written:,} rows", flush=True)
-    return written
+                print(f"  clinics {first}-{min(start + BATCH, last)}: {written:,} rows", flush=True)
+    return written, built
+
+
+def _build_part(job) -> int:
+    from django.db import connection
+
+    first, last, couples, today = job
+    connection.close()  # a connection of this process's own, never the parent's
+    try:
+        return _build(first, last, couples, today)[0]
+    finally:
+        connection.close()
+
+
+def _build_parallel(first: int, last: int, couples: int, today, jobs: int) -> int:
+    """Build clinics first..last-1 in `jobs` processes, each its own share of clinics, so the
+    database loads one share while Python builds the rows of another."""
+    import multiprocessing
+
+    from django.db import connections
+
+    if jobs <= 1:
+        return _build(first, last, couples, today)[0]
+    connections.close_all()  # forked children must not share the parent's socket
+    step = -(-(last - first) // (jobs * 4))  # smaller shares, so no process idles at the end
+    parts = [(a, min(a + step, last), couples, today) for a in range(first, last, step)]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return sum(pool.map(_build_part, parts, chunksize=1))
 
 
 #: the tables that take most of the rows: their secondary indexes are built after the load
@@ -137,28 +185,68 @@ def _queries(target) -> int:
     return len(ctx.captured_queries)
 
 
-def _measure(targets, seconds: float, concurrency: int) -> dict:
-    from bench.load import Server, latency, machine_load, throughput
+def _measure(servers: dict[str, tuple], seconds: float, concurrency: int) -> dict:
+    """Each endpoint's latency (the servers taking turns, see interleaved_latency), throughput
+    (runs alternating between the servers) and queries. `servers` maps a label to (Server,
+    targets, queries counted in-process for that database)."""
+    from bench.load import interleaved_latency, machine_load, throughput
 
-    out: dict = {"machine_before": machine_load()}
-    with Server(workers=2) as server:
-        for name in ENDPOINTS:
-            lat = latency(server.port, targets[name], samples=30)
-            rate = throughput(server.port, targets[name], seconds=seconds, concurrency=concurrency)
-            out[name] = {
-                "ms_p50": lat.p50_ms,
-                "ms_p95": lat.p95_ms,
-                "rps": rate.rps,
-                "errors": rate.errors,
-                "queries": _queries(targets[name][0]),
+    out: dict = {label: {} for label in servers}
+    before = machine_load()
+    for name in ENDPOINTS:
+        lat = interleaved_latency(
+            {
+                label: (server.port, targets[name])
+                for label, (server, targets, _) in servers.items()
+            },
+            samples=30,
+        )
+        done: dict = {label: [] for label in servers}
+        for _ in range(2):
+            for label, (server, targets, _) in servers.items():
+                done[label].append(
+                    throughput(
+                        server.port, targets[name], seconds=seconds / 2, concurrency=concurrency
+                    )
+                )
+        for label, (_, _, queries) in servers.items():
+            runs = done[label]
+            out[label][name] = {
+                "ms_p50": lat[label].p50_ms,
+                "ms_p95": lat[label].p95_ms,
+                "rps": round(sum(r.requests for r in runs) / sum(r.seconds for r in runs), 1),
+                "errors": sum(r.errors for r in runs),
+                "queries": queries[name],
             }
+            row = out[label][name]
             print(
-                f"  {name:<12} p50 {lat.p50_ms:>7} ms  p95 {lat.p95_ms:>7} ms  "
-                f"{rate.rps:>6} req/s  {out[name]['queries']} queries",
+                f"  {name:<12} {label:<22} p50 {row['ms_p50']:>7} ms  p95 {row['ms_p95']:>7} ms"
+                f"  {row['rps']:>6} req/s  {row['queries']} queries",
                 flush=True,
             )
-    out["machine_after"] = machine_load()
+    after = machine_load()
+    for label in servers:
+        out[label]["machine_before"], out[label]["machine_after"] = before, after
     return out
+
+
+@contextmanager
+def _on_database(name: str):
+    """The block's ORM work (building, logins, counting queries) on database `name`."""
+    from django.db import connection
+
+    previous = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = previous
+
+
+def _prepare(targets) -> dict:
+    return {name: _queries(targets[name][0]) for name in ENDPOINTS}
 
 
 def _sizes() -> dict:
@@ -188,42 +276,74 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=6)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--database", default="attune_bench_scale")
+    parser.add_argument("--jobs", type=int, default=2, help="processes building clinics")
     args = parser.parse_args(argv)
 
+    small_db = f"{args.database}_{MEASURED}"
     configure_environment(args.database)
-    fresh_database(args.database)
     sys.path.insert(0, str(ROOT))
+    from bench.roles import production_roles
+
+    # Each database migrated by the owner role and served as the app role, as in production.
+    app_role = {}
+    for database in (small_db, args.database):
+        fresh_database(database)
+        app_role[database] = production_roles(database)
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    from bench.world import ScoreCache, analyze
+    from bench.load import Server
+    from bench.world import analyze
 
-    call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     today = datetime.now(UTC).date()
-    rng, scores, built = random.Random(13), ScoreCache(), []
 
     print(f"building {MEASURED} clinics x {args.couples} couples (a month each)...", flush=True)
-    began = time.perf_counter()
-    rows = _build(built, 0, MEASURED, args.couples, today, rng, scores)
-    build_s = time.perf_counter() - began
-    analyze()
-    targets = _targets(built[:MEASURED])
-    print(f"measuring at {MEASURED} clinics...", flush=True)
-    small = _measure(targets, args.seconds, args.concurrency)
+    with _on_database(small_db):
+        _, built = _build(0, MEASURED, args.couples, today, keep=True)
+        analyze()
+        small_targets = _targets(built)
+        small_queries = _prepare(small_targets)
 
-    print(f"growing to {args.clinics} clinics...", flush=True)
+    print(f"building {args.clinics} clinics, the same {MEASURED} first...", flush=True)
     began = time.perf_counter()
+    rows, built = _build(0, MEASURED, args.couples, today, keep=True)
     indexes = _drop_secondary_indexes()
-    rows += _build(built, MEASURED, args.clinics, args.couples, today, rng, scores)
+    rows += _build_parallel(MEASURED, args.clinics, args.couples, today, args.jobs)
     _build_indexes(indexes)
     analyze()
-    build_s += time.perf_counter() - began
+    build_s = time.perf_counter() - began
     print(f"  {rows:,} rows in {build_s:.0f} s", flush=True)
-    print(f"measuring at {args.clinics} clinics...", flush=True)
-    large = _measure(targets, args.seconds, args.concurrency)
+    large_targets = _targets(built)
+    large_queries = _prepare(large_targets)
+
+    print(
+        f"measuring {MEASURED} clinics of each database, requests taking turns: as the app "
+        "role (row security on), and the large one as a superuser (row security bypassed)...",
+        flush=True,
+    )
+    small_label, large_label, su_label = (
+        f"{MEASURED} clinics",
+        f"{args.clinics} clinics",
+        f"{args.clinics} superuser",
+    )
+    with (
+        Server(workers=2, env=app_role[small_db]) as small_server,
+        Server(workers=2, env=app_role[args.database]) as large_server,
+        Server(workers=2) as superuser_server,
+    ):
+        measured = _measure(
+            {
+                small_label: (small_server, small_targets, small_queries),
+                large_label: (large_server, large_targets, large_queries),
+                su_label: (superuser_server, large_targets, large_queries),
+            },
+            args.seconds,
+            args.concurrency,
+        )
+    small, large, large_su = measured[small_label], measured[large_label], measured[su_label]
 
     ratios = {
         name: {
@@ -241,15 +361,23 @@ def main(argv=None) -> int:
         f"at_{MEASURED}_clinics": small,
         f"at_{args.clinics}_clinics": large,
         "ratio_large_to_small": ratios,
+        f"at_{args.clinics}_clinics_as_superuser": large_su,
+        "row_security_overhead_p50": {
+            name: round(large[name]["ms_p50"] / large_su[name]["ms_p50"], 2) for name in ENDPOINTS
+        },
         "queries_equal": all(
             small[name]["queries"] == large[name]["queries"] for name in ENDPOINTS
         ),
         "sizes": _sizes(),
         "setup": {
-            "server": "gunicorn, 2 sync workers, CONN_MAX_AGE=60, DEBUG off",
-            "load": f"latency one request at a time (30 samples); throughput with "
-            f"{args.concurrency} in flight for {args.seconds:g} s; the same {MEASURED} "
-            "clinics at both sizes",
+            "server": "gunicorn, 2 sync workers, CONN_MAX_AGE=60, DEBUG off, connected as "
+            "the app role (row security on) unless stated",
+            "build": f"{args.jobs} processes, COPY with triggers and foreign-key checks off",
+            "load": f"the same {MEASURED} clinics built in a database of {MEASURED} and "
+            f"one of {args.clinics}, each served by its own gunicorn at the same time; latency "
+            "one request at a time, the servers taking turns (30 samples each); throughput "
+            f"with {args.concurrency} in flight, 2 x {args.seconds / 2:g} s per server, "
+            "alternating",
         },
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -274,6 +402,9 @@ def main(argv=None) -> int:
             f"{name:<13}{s['ms_p50']:>9}{g['ms_p50']:>11}{r['p50']:>7}"
             f"{s['rps']:>9}{g['rps']:>11}{r['rps']:>7}{g['queries']:>9}"
         )
+    print(
+        f"row security overhead (p50, app role / superuser): {results['row_security_overhead_p50']}"
+    )
     print(f"build: {rows:,} rows in {build_s:.0f} s (bound {BUILD_BOUND_S} s)")
     print(f"database: {results['sizes']['database_bytes'] / 1e9:.2f} GB")
     print(f"met: {results['met']}")

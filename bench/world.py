@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -197,14 +198,17 @@ class ScoreCache:
 
     POOL = 24
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 13) -> None:
         self._pool: dict = {}
+        # The pools come from their own seed, so every process building clinics in parallel
+        # draws from the same ones.
+        self._rng = random.Random(seed)
 
     def answers_and_scores(self, code: str, rng: random.Random) -> tuple[dict, dict]:
         if code not in self._pool:
             self._pool[code] = [
                 (answers, score(get_instrument(code), answers).to_dict())
-                for answers in (_answers(code, rng) for _ in range(self.POOL))
+                for answers in (_answers(code, self._rng) for _ in range(self.POOL))
             ]
         answers, scores = rng.choice(self._pool[code])
         return {str(k): v for k, v in answers.items()}, scores
@@ -471,6 +475,21 @@ def _add_history(rows, clinic, couple, partners, therapist, start, n, rng, score
                 context={"recording_length_s": 300},
                 source="manual",
             )
+
+
+@contextmanager
+def without_triggers():
+    """The block's writes skip triggers and foreign-key checks (`session_replication_role =
+    replica`, as pg_restore --disable-triggers does; superuser only). The rows are consistent
+    by construction, parents written before children; checking millions of foreign keys one
+    row at a time was most of the load's cost."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def analyze() -> None:
