@@ -110,34 +110,63 @@ def _slugify_email(name: str) -> str:
     return ascii_part or "partner"
 
 
+PRESENTING_CONCERNS = (
+    "Escalating arguments about money; one partner withdraws, the other pursues.",
+    "Trust after an affair disclosed last spring; both want to stay together.",
+    "Arguments since the birth of their first child; little time as a couple.",
+    "Long-standing distance; they describe living as flatmates.",
+)
+
+
+def history_weeks(status: str) -> int:
+    """How long a demo couple has been coming: a couple at intake has had its first weeks."""
+    return 2 if status == CoupleStatus.INTAKE else 12
+
+
+def _session_hour(index: int) -> int:
+    """Each demo couple's weekly hour (a therapist never sees two couples at once)."""
+    return 9 + 2 * index
+
+
 def _add_history(couple: Couple, therapist: User, *, seed: int) -> None:
-    """Twelve weeks of sessions, questionnaires, logs and readings ending this week, the next
-    session booked, and questionnaires due today, so every page and report has something to show."""
-    from assessments.services import assignments_create
+    """Weeks of sessions, questionnaires, logs and readings ending this week; for an open case
+    the next session booked and the running questionnaires' next round due today (on the same
+    recurring assignments, never a second assignment of an instrument)."""
+    from assessments.models import Assignment, Response
     from reports.synthetic import HistorySize, build_history
     from sessions.therapy.services import session_schedule
 
-    weeks = 12
+    weeks = history_weeks(couple.status)
     today = timezone.localdate(timezone=couple.clinic.tz)
     build_history(
         couple=couple,
         therapist=therapist,
         start=today - timedelta(weeks=weeks),
         seed=seed,
-        size=HistorySize(days=weeks * 7, sessions=weeks, rounds=3),
+        session_hour=_session_hour(seed),
+        size=HistorySize(days=weeks * 7, sessions=weeks, rounds=min(3, weeks)),
     )
-    if couple.status != CoupleStatus.ACTIVE:
+    if couple.status not in (CoupleStatus.ACTIVE, CoupleStatus.INTAKE):
         return
-    next_week = datetime.combine(today + timedelta(days=7), time(10), tzinfo=couple.clinic.tz)
-    session_schedule(couple=couple, by=therapist, starts_at=next_week)
-    assignments_create(
-        clinic=couple.clinic,
-        couple=couple,
-        by=therapist,
-        partners=couple.partners,
-        instruments=["phq9", "gad7"],
-        first_due_on=today,
+    next_week = datetime.combine(
+        today + timedelta(days=7), time(_session_hour(seed)), tzinfo=couple.clinic.tz
     )
+    session_schedule(couple=couple, by=therapist, starts_at=next_week)
+    running = Assignment.objects.filter(couple=couple, instrument_code__in=["phq9", "gad7"])
+    Response.objects.bulk_create(
+        Response(
+            clinic=couple.clinic,
+            couple=couple,
+            partner_id=assignment.partner_id,
+            assignment=assignment,
+            instrument_code=assignment.instrument_code,
+            instrument_version=assignment.instrument_version,
+            opens_on=today,
+            due_on=today,
+        )
+        for assignment in running
+    )
+    running.update(repeat_until=today + timedelta(weeks=12))
 
 
 @transaction.atomic
@@ -171,7 +200,7 @@ def seed_demo() -> list[DemoLogin]:
             for index, (a, b, status) in enumerate(spec["couples"]):
                 therapist = users["therapist1"] if index % 2 == 0 else users["therapist2"]
                 partners = []
-                for legal, preferred, pronouns in (a, b):
+                for p_index, (legal, preferred, pronouns) in enumerate((a, b)):
                     email = f"{_slugify_email(preferred or legal)}.{index}@{spec['slug']}.example"
                     client = Client.objects.filter(clinic=clinic, legal_name=legal).first()
                     if client is None:
@@ -181,7 +210,12 @@ def seed_demo() -> list[DemoLogin]:
                             preferred_name=preferred,
                             pronouns=pronouns,
                             email=email,
-                            date_of_birth=date(1985 + index, 3 + index, 10 + index),
+                            # Partners of one couple are of different ages, as couples are.
+                            date_of_birth=date(
+                                1978 + 3 * index + 4 * p_index,
+                                1 + (5 * index + 7 * p_index) % 12,
+                                1 + (11 * index + 13 * p_index) % 28,
+                            ),
                             portal_user=_user(email, preferred or legal),
                             created_by=therapist,
                         )
@@ -191,22 +225,23 @@ def seed_demo() -> list[DemoLogin]:
                     clinic=clinic, partner_a=partners[0], partner_b=partners[1]
                 ).first()
                 if couple is None:
+                    today = timezone.localdate(timezone=clinic.tz)
+                    began = today - timedelta(weeks=history_weeks(status))
                     couple = Couple.objects.create(
                         clinic=clinic,
                         partner_a=partners[0],
                         partner_b=partners[1],
                         status=status,
-                        intake_date=date(2026, 9, 1 + index),
-                        start_date=None
-                        if status == CoupleStatus.INTAKE
-                        else date(2026, 9, 15 + index),
-                        presenting_concerns="Escalating conflict; one partner withdraws, the other pursues.",
+                        intake_date=began - timedelta(days=3 + index),
+                        start_date=None if status == CoupleStatus.INTAKE else began,
+                        presenting_concerns=PRESENTING_CONCERNS[
+                            (index + len(spec["couples"])) % len(PRESENTING_CONCERNS)
+                        ],
                         created_by=therapist,
                     )
                     couple.therapists.set([therapist], through_defaults=couple.assignment_defaults)
                     CoupleStatusChange.objects.create(
                         clinic=clinic, couple=couple, to_status=status, changed_by=therapist
                     )
-                    if status != CoupleStatus.INTAKE:
-                        _add_history(couple, therapist, seed=index)
+                    _add_history(couple, therapist, seed=index)
     return logins

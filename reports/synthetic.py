@@ -13,6 +13,8 @@ from assessments.models import Assignment, Response, ResponseStatus
 from assessments.scoring import get_instrument, score
 from clinic.models import Couple, User
 from sessions.models import (
+    AgreementDecision,
+    AgreementResponse,
     AgreementVersion,
     CheckIn,
     Homework,
@@ -31,6 +33,47 @@ from sessions.models import (
 )
 
 DEFAULT_INSTRUMENTS = ("phq9", "gad7", "csi16", "ecrs")
+
+# What a therapist writes differs from week to week: (data, assessment, plan, interventions),
+# used in turn, so a run of notes reads as a course of therapy rather than one note copied.
+NOTE_WEEKS = (
+    (
+        "Mapped the pursue-withdraw cycle from Sunday's argument about the in-laws.",
+        "Both could name their own part in the cycle; the withdrawing partner went quiet twice.",
+        "Introduce the time-out agreement; daily window-of-tolerance check-ins.",
+        ["psychoeducation", "attachment_reframing"],
+    ),
+    (
+        "Reviewed the first time-out: called at the signal, both came back within the hour.",
+        "Less contempt in the retelling; flooding still comes fast for the pursuing partner.",
+        "Keep to the agreed return time; start resonance breathing, 15 minutes a day.",
+        ["time_out_practice", "co_regulation_breathing"],
+    ),
+    (
+        "Practised paced breathing together in session; heart rates came down within minutes.",
+        "Co-regulation is easier in the room than at home in the evenings.",
+        "Breathe together twice this week, before the evening meal.",
+        ["co_regulation_breathing", "grounding"],
+    ),
+    (
+        "Talked through a hard week at work and how it spilled into the relationship.",
+        "Each reached for the other rather than withdrawing; a repair attempt was accepted.",
+        "Name one appreciation a day; keep logging practice.",
+        ["attachment_reframing"],
+    ),
+    (
+        "Explored what the withdrawing partner feels before shutting down: shame, not anger.",
+        "Softer start-ups on both sides; the pursuing partner listened without interrupting.",
+        "Write down the fear under the shutdown and bring it next week.",
+        ["attachment_reframing", "psychoeducation"],
+    ),
+    (
+        "Grounding when a discussion of money escalated in session (5-4-3-2-1).",
+        "Recovery took about ten minutes; both stayed in the room.",
+        "Use grounding at the first sign of flooding; time-out if it does not help.",
+        ["grounding", "time_out_practice"],
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -70,9 +113,16 @@ def _answers(instrument, rng: random.Random, progress: float) -> dict[int, int]:
 
 
 def build_history(
-    *, couple: Couple, therapist: User, start: date, size: HistorySize, seed: int = 0
+    *,
+    couple: Couple,
+    therapist: User,
+    start: date,
+    size: HistorySize,
+    seed: int = 0,
+    session_hour: int = 10,
 ) -> None:
-    """Write `size` worth of history for `couple` starting on `start` (clinic-local dates)."""
+    """Write `size` worth of history for `couple` starting on `start` (clinic-local dates), its
+    weekly sessions at `session_hour` (a therapist's couples each have their own hour)."""
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     clinic, tz = couple.clinic, couple.clinic.tz
     partners = (couple.partner_a, couple.partner_b)
@@ -95,7 +145,7 @@ def build_history(
             clinic=clinic,
             couple=couple,
             therapist=therapist,
-            starts_at=at(day, 10),
+            starts_at=at(day, session_hour),
             kind=SessionKind.INDIVIDUAL if individual else SessionKind.JOINT,
             partner=partner,
             status=status,
@@ -105,7 +155,10 @@ def build_history(
         )
         sessions.append(session)
         if status == SessionStatus.HELD:
-            what = "individual session" if individual else "joint session"
+            data, assessment, plan, interventions = NOTE_WEEKS[n % len(NOTE_WEEKS)]
+            if individual:
+                data = "Individual session: the partner's own history of conflict at home."
+                interventions = ["psychoeducation"]
             notes.append(
                 SessionNote(
                     id=uuid.uuid4(),
@@ -113,19 +166,15 @@ def build_history(
                     session=session,
                     author=therapist,
                     template=NoteTemplate.DAP,
-                    sections={
-                        "data": f"Week {n + 1} {what}: practised pausing when flooded.",
-                        "assessment": "Both partners able to name their zone.",
-                        "plan": "Continue resonance breathing daily.",
-                    },
+                    sections={"data": data, "assessment": assessment, "plan": plan},
                     partner_a_zone="within",
                     partner_a_intensity=rng.randint(2, 6),
                     partner_b_zone="hyper" if n % 3 == 0 else "within",
                     partner_b_intensity=rng.randint(2, 7),
-                    interventions=["co_regulation_breathing", "time_out_practice"],
+                    interventions=interventions,
                     risk_level=RiskLevel.NONE,  # signed notes always answer it
                     state=NoteState.SIGNED,
-                    signed_at=at(day, 12),
+                    signed_at=at(day, session_hour + 2),
                     signed_by=therapist,
                 )
             )
@@ -215,7 +264,7 @@ def build_history(
         created_by=therapist,
     )
     Homework.objects.bulk_create([breathing, time_out])
-    AgreementVersion.objects.bulk_create(
+    agreement = AgreementVersion.objects.bulk_create(
         [
             AgreementVersion(
                 clinic=clinic,
@@ -231,6 +280,20 @@ def build_history(
                 agree_not_to="Follow each other, send messages, or drive off.",
                 created_by=therapist,
             )
+        ]
+    )[0]
+    # Both partners accept the agreement on its first evening: time-outs are logged only after.
+    AgreementResponse.objects.bulk_create(
+        [
+            AgreementResponse(
+                clinic=clinic,
+                version=agreement,
+                partner=partner,
+                decision=AgreementDecision.ACCEPTED,
+                by=partner.portal_user,
+                at=at(start, 20, 30 + 10 * p_index),
+            )
+            for p_index, partner in enumerate(partners)
         ]
     )
 

@@ -61,7 +61,7 @@ def test_clinical_report_holds_every_section_with_scores(couple):
     assert f"{latest:g}" in text
     assert couple.partner_a.display_name in text
     assert "Summary with <tags> & ampersands" in text
-    assert "Session notes" in text and "practised pausing" in text
+    assert "Session notes" in text and "Mapped the" in text
 
 
 def test_couple_report_holds_no_notes_and_no_private_results(couple):

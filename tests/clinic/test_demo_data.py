@@ -1,0 +1,67 @@
+"""The demo data is what a therapist would believe: every couple has a history, partners have
+their own names and birthdays, the time-out agreement is accepted before any time-out, notes
+differ from week to week, and no instrument is assigned twice to one partner."""
+
+from collections import Counter
+
+import pytest
+
+from assessments.models import Assignment, Response
+from clinic.demo import seed_demo
+from clinic.models import Couple
+from clinic.tenancy import across_clinics
+from sessions.models import AgreementResponse, SessionNote, TherapySession, TimeOutLog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    seed_demo()
+    with across_clinics():
+        yield list(Couple.objects.select_related("partner_a", "partner_b", "clinic"))
+
+
+def test_every_demo_couple_has_a_history(demo):
+    assert len(demo) == 7
+    for couple in demo:
+        assert TherapySession.objects.filter(couple=couple, status="held").exists(), couple
+        assert Response.objects.filter(couple=couple, status="submitted").exists(), couple
+
+
+def test_partners_have_their_own_surnames_and_birthdays(demo):
+    for couple in demo:
+        a, b = couple.partner_a, couple.partner_b
+        assert a.legal_name.split()[-1] != b.legal_name.split()[-1]
+        assert a.date_of_birth != b.date_of_birth
+
+
+def test_the_agreement_is_accepted_by_both_before_the_first_time_out(demo):
+    for couple in demo:
+        first = TimeOutLog.objects.filter(couple=couple).order_by("started_at").first()
+        if first is None:
+            continue
+        accepted = AgreementResponse.objects.filter(
+            version__homework=first.homework, decision="accepted", at__lt=first.started_at
+        )
+        assert accepted.count() == 2, couple
+
+
+def test_notes_differ_from_week_to_week(demo):
+    for couple in demo:
+        notes = SessionNote.objects.filter(session__couple=couple)
+        texts = [tuple(sorted(n.sections.items())) for n in notes]
+        assert len(texts) >= 2 and len(set(texts)) > len(texts) // 2, couple
+
+
+def test_no_instrument_is_assigned_twice_to_one_partner(demo):
+    pairs = Counter(Assignment.objects.values_list("partner_id", "instrument_code"))
+    assert pairs and max(pairs.values()) == 1
+    # The running questionnaires' next round is due today, on the same assignments.
+    assert Response.objects.filter(status="pending", assignment__instrument_code="phq9").exists()
+
+
+def test_seeding_twice_adds_nothing(demo):
+    before = (Assignment.objects.count(), SessionNote.objects.count())
+    seed_demo()
+    assert (Assignment.objects.count(), SessionNote.objects.count()) == before
