@@ -1,6 +1,6 @@
 """The strict Content-Security-Policy in real Chromium: the pages people use most (the
 caseload, a couple's page with its charts, the portal, guided breathing, the results, the
-authenticator set-up and the API docs) load and work with no violation reported, neither as a
+authenticator and security-key set-up and the API docs) load and work with no violation reported, neither as a
 `securitypolicyviolation` event nor as a "Refused to ..." console error."""
 
 from datetime import timedelta
@@ -85,6 +85,14 @@ def test_staff_pages_and_the_api_docs_load_with_no_violation(watched, live_serve
     # The charts keep their colours and fonts as SVG attributes.
     fill = watched.eval_on_selector("figure.chart svg text", "t => getComputedStyle(t).fill")
     assert fill.startswith("rgb(") and fill != "rgb(0, 0, 0)", fill
+    # Adding a security key runs allauth's WebAuthn scripts, after the password is given again.
+    watched.goto(f"{base}/accounts/2fa/webauthn/add/")
+    if "/reauthenticate/" in watched.url:
+        watched.get_by_label("Password").fill(PASSWORD)
+        watched.get_by_role("button", name="Confirm").click()
+    watched.wait_for_url(f"{base}/accounts/2fa/webauthn/add/")
+    watched.wait_for_function("() => !!(window.allauth && window.allauth.webauthn)")
+    found += [f"security key set-up: {v}" for v in _violations(watched)]
     # Swagger UI starts from its script file and draws every route.
     found += _visit(watched, f"{base}/api/docs/", ".opblock")
     assert watched.locator(".opblock").count() > 50

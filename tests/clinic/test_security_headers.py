@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.urls import get_resolver
 
 from assessments.models import LicensedWording
 from clinic.invitations import staff_invite
 from tests.assessments.world import submitted_response
 from tests.clinic.test_page_walk import PORTAL_PREFIX, STAFF_PREFIX, _url, _values, page_routes
+from tests.clinic.test_route_walk import _walk
 from tests.factories import PASSWORD, CoupleFactory, MembershipFactory
 from tests.login import LoginClient
 from tests.sessions.world import (
@@ -44,15 +46,12 @@ DATA_SCRIPT_TYPES = {"application/json"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href"}
 # A file, a feed or the breathing clock: not HTML.
 NOT_PAGES = ("/download/", ".ics", "/clock/")
-# Allauth pages without a value in the URL that each kind of login may open.
-ACCOUNT_PAGES = (
-    "/account/",
-    "/accounts/2fa/",
-    "/accounts/2fa/recovery-codes/",
-    "/accounts/email/",
-    "/accounts/password/change/",
-    "/accounts/reauthenticate/",
-)
+# The account pages (allauth's and Attune's) whose URL holds no value, read from the resolver.
+ACCOUNT_PAGES = [
+    f"/{route}"
+    for route, _ in _walk(get_resolver().url_patterns)
+    if route.startswith(("accounts/", "account/")) and not re.search(r"[<^]", route)
+]
 PUBLIC_PAGES = (
     "/accounts/login/",
     "/accounts/login/code/",
@@ -194,6 +193,7 @@ def _logged_in_afresh(user):
 def test_every_staff_page_is_strict_for_an_admin_and_a_therapist(world):
     couple = world["couple"]
     urls = _urls(STAFF_PREFIX, couple, couple.partner_a)
+    assert "/accounts/2fa/webauthn/add/" in ACCOUNT_PAGES and len(ACCOUNT_PAGES) > 20
     admin = _logged_in(world["admin"])
     failures, pages = check(admin, [*urls, *ACCOUNT_PAGES])
     assert pages >= 30, f"only {pages} staff pages were read"
