@@ -5,7 +5,7 @@ alert is audited."""
 import django_filters
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -43,6 +43,7 @@ from clinic.audit import record_event, record_read
 from clinic.filtering import TenantFilterSet
 from clinic.models import Couple
 from clinic.parsers import JSONParser
+from clinic.query_params import single_value, whole_number
 from clinic.selectors import couples_for_caseload
 
 
@@ -405,13 +406,20 @@ class CoupleResultsView(CoupleScopedMixin, ClinicAPIView):
     reliable change since baseline and since last time, partner discrepancy on the same
     occasion and dyadic change. `?charts=1` adds server-rendered SVG charts."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "charts", int, enum=[0, 1], description="1 adds server-rendered SVG charts."
+            )
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, clinic_slug, couple_id):
         couple = self.couple
         results = couple_results(clinic=self.clinic, couple=couple)
         record_read(request, couple, detail={"view": "assessment-results"})
         body: dict = {"couple": str(couple.pk), "instruments": results_payload(results, staff=True)}
-        if request.query_params.get("charts") == "1":
+        if whole_number(request, "charts", low=0, high=1) == 1:
             names = (couple.partner_a.display_name, couple.partner_b.display_name)
             for entry, r in zip(body["instruments"], results, strict=True):
                 entry["chart_svg"] = scores_svg(r, names)
@@ -423,9 +431,12 @@ class FhirQuestionnaireListView(ClinicAPIView):
     """Every instrument as a FHIR R4 Questionnaire in a searchset Bundle (`?code=phq9` for one).
     Licensed wording is not exported; those items carry their numbered placeholders."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[OpenApiParameter("code", str, description="One instrument, e.g. phq9.")],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, clinic_slug):
-        code = request.query_params.get("code")
+        code = single_value(request, "code")
         instruments = [i for i in list_instruments() if code in (None, i.code)]
         return Response(fhir.questionnaire_bundle(instruments))
 

@@ -18,7 +18,11 @@ class ClinicConfig(AppConfig):
     def ready(self):
         # After every migrate (and flush), once: grants for the app role, trigger hardening.
         post_migrate.connect(_harden_database, sender=self, dispatch_uid="clinic.harden_database")
-        from clinic import accounts  # noqa: F401 (connects the account event receivers)
+        from clinic import (
+            accounts,  # noqa: F401 (connects the account event receivers)
+            strict_input,
+        )
         from clinic.task_metrics import register_queue_length
 
         register_queue_length()  # the broker's queue length on /metrics
+        strict_input.install()

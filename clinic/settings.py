@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clinic.tenancy.request_outside_any_clinic",
+    "clinic.query_params.UnknownQueryParameters",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -368,17 +369,15 @@ REST_FRAMEWORK = {
     # JSON only: the browsable API's pages need inline styles the Content-Security-Policy
     # refuses, and /api/docs/ is where people read and try the API.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "clinic.parsers.JSONParser",  # DRF's, with a bound on nesting
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (DRF's parser, with a bound on nesting); the file uploads add multipart.
+    "DEFAULT_PARSER_CLASSES": ["clinic.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        # Each refuses a bad value with a 400 naming the parameter (clinic/query_params.py).
+        "clinic.query_params.StrictFilterBackend",
+        "clinic.query_params.StrictSearchFilter",
+        "clinic.query_params.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "clinic.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.api_errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -399,6 +398,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.api_schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CoupleStatusEnum": "clinic.models.CoupleStatus",
         "ClientStatusEnum": "clinic.models.Client.Status",

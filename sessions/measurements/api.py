@@ -2,6 +2,8 @@
 readings (record, void), and device-file imports (preview, then confirm or discard)."""
 
 import django_filters
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -12,6 +14,7 @@ from clinic.api_base import ClinicAPIView, CoupleScopedViewSet
 from clinic.audit import record_read
 from clinic.filtering import TenantFilterSet
 from clinic.parsers import JSONParser
+from clinic.query_params import whole_number
 from sessions.homework.serializers import ReasonSerializer
 from sessions.measurements import serializers as s
 from sessions.measurements import services as measurement_services
@@ -22,7 +25,7 @@ from sessions.models import Measurement, MeasurementImport
 class MeasurementKindsView(ClinicAPIView):
     """Every measurement kind: stored unit, accepted units, plausible ranges, context fields."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: build_array_type(build_basic_type(OpenApiTypes.OBJECT))})
     def get(self, request, *args, **kwargs):
         return Response(describe_kinds())
 
@@ -116,7 +119,9 @@ class MeasurementImportViewSet(mixins.ListModelMixin, CoupleScopedViewSet):
 
     def get_serializer_context(self):
         # Which page of the preview's readings and bad rows to show (100 of each a page).
-        return {**super().get_serializer_context(), "page": self.request.query_params.get("page")}
+        # A page that is not a whole number is a 400 (clinic/query_params.py); past the end, the last.
+        page = whole_number(self.request, "page", low=1)
+        return {**super().get_serializer_context(), "page": page}
 
     @extend_schema(responses=s.MeasurementImportSummarySerializer(many=True))
     def list(self, request, *args, **kwargs):

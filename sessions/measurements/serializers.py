@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from clinic.api_base import ClinicScopedRelatedField
 from clinic.models import Client
+from clinic.strict_input import NumberOrTextField
 from sessions.measurements.device_import import FORMATS
 from sessions.measurements.physiology import home_kind_choices, kind_choices
 from sessions.measurements.selectors import PreviewPage, preview_page
@@ -48,9 +49,9 @@ class MeasurementWriteSerializer(serializers.Serializer):
 
     partner = ClinicScopedRelatedField(scoped_queryset=_couple_partners)
     kind = serializers.CharField(max_length=30)
-    value = serializers.CharField(max_length=40)
+    value = NumberOrTextField(max_length=40)
     unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    secondary_value = serializers.CharField(max_length=40, required=False, allow_null=True)
+    secondary_value = NumberOrTextField(max_length=40, required=False, allow_null=True)
     measured_at = serializers.DateTimeField()
     context = serializers.DictField(required=False)
     session = ClinicScopedRelatedField(
@@ -72,9 +73,9 @@ class PortalMeasurementWriteSerializer(serializers.Serializer):
         choices=home_kind_choices(),
         error_messages={"invalid_choice": HOME_ONLY},
     )
-    value = serializers.CharField(max_length=40)
+    value = NumberOrTextField(max_length=40)
     unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    secondary_value = serializers.CharField(max_length=40, required=False, allow_null=True)
+    secondary_value = NumberOrTextField(max_length=40, required=False, allow_null=True)
     measured_at = serializers.DateTimeField()
     context = serializers.DictField(required=False)
 

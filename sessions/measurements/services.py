@@ -90,7 +90,7 @@ def measurement_record(
     by: User,
     kind: str,
     value: Any,
-    unit: str | None,
+    unit: str | None = None,
     measured_at: datetime,
     context: dict | None = None,
     secondary_value: Any = None,

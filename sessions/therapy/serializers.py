@@ -157,6 +157,14 @@ class SessionNoteSerializer(serializers.ModelSerializer):
 
     session = serializers.UUIDField(source="session_id", read_only=True)
     couple = serializers.UUIDField(source="session.couple_id", read_only=True)
+    # A zone not yet rated is "": the schema's enum must say so (it omits blank on read-only
+    # model fields).
+    partner_a_zone = serializers.ChoiceField(
+        choices=RegulationZone.choices, allow_blank=True, read_only=True
+    )
+    partner_b_zone = serializers.ChoiceField(
+        choices=RegulationZone.choices, allow_blank=True, read_only=True
+    )
     session_kind = serializers.ChoiceField(
         source="session.kind", choices=SessionKind.choices, read_only=True
     )

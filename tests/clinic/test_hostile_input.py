@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from clinic.api_schema import documented_query_parameters
 from clinic.parsers import MAX_DEPTH, nesting_depth
 from sessions.models import TherapySession
 from tests.clinic.test_route_walk import CLINIC_PREFIX, _fill, _kwargs, _methods, api_routes
@@ -54,6 +55,7 @@ def test_an_ordinary_body_still_reaches_the_view():
     assert "nested" not in json.dumps(response.json())
 
 
+DATE_FILTERS = ("since", "until", "starts_after", "starts_before")
 FAR_EAST = timezone(timedelta(hours=20))  # valid in Python and ISO 8601; PostgreSQL refuses it
 FAR_WEST = timezone(-timedelta(hours=18, minutes=30))
 
@@ -79,17 +81,23 @@ def test_no_list_route_answers_500_to_date_filters_with_far_offsets(clinic, admi
     client = api_client_for(admin)
     client.raise_request_exception = False
     instant = "2026-01-01T00:00:00+20:00"
-    params = dict.fromkeys(("since", "until", "starts_after", "starts_before"), instant)
+    documented = documented_query_parameters()
     answered, failures = [], []
     for route, callback in api_routes():
         if not route.startswith(CLINIC_PREFIX) or "GET" not in _methods(callback):
             continue
         if any(kwarg not in {"clinic_slug", "couple_id"} for _, kwarg in _kwargs(route)):
             continue  # a list route: the clinic's, or one couple's
+        taken = documented.get(
+            (callback.cls, "GET", (getattr(callback, "actions", None) or {}).get("get")), ()
+        )
+        params = {name: instant for name in DATE_FILTERS if name in taken}
+        if not params:
+            continue  # (an undocumented parameter is refused before any filter reads it)
         url = _fill(route, {"clinic_slug": clinic.slug, "couple_id": couple.pk})
         response = client.get(url, params)
         answered.append(response.status_code)
         if response.status_code >= 500:
             failures.append(f"GET {url} -> {response.status_code}")
     assert failures == []
-    assert answered.count(200) >= 10, answered
+    assert answered.count(200) >= 4, answered

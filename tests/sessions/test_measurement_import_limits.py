@@ -86,7 +86,9 @@ def test_the_preview_comes_100_readings_a_page(couple, therapist):
     last = api.get(imports_url(couple, f"{body['id']}/?page=3")).json()
     assert (last["page"], len(last["rows"]), last["rows"][0]["row_number"]) == (3, 50, 202)
     assert api.get(imports_url(couple, f"{body['id']}/?page=99")).json()["page"] == 3
-    assert api.get(imports_url(couple, f"{body['id']}/?page=nonsense")).json()["page"] == 1
+    nonsense = api.get(imports_url(couple, f"{body['id']}/?page=nonsense"))
+    assert nonsense.status_code == 400
+    assert nonsense.json()["errors"]["page"] == ["Give a whole number of at least 1."]
 
 
 def test_bad_rows_come_a_page_at_a_time_and_confirm_names_the_first_hundred(couple, therapist):
