@@ -404,6 +404,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "CoupleStatusEnum": "clinic.models.CoupleStatus",
+        "ConsentMethodEnum": "clinic.models.ConsentMethod",
         "ClientStatusEnum": "clinic.models.Client.Status",
         "IndividualMaterialPolicyEnum": "clinic.models.IndividualMaterialPolicy",
         "SessionKindEnum": "sessions.models.SessionKind",

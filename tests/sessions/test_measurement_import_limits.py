@@ -108,9 +108,9 @@ def test_the_preview_page_shows_one_page_of_readings(client, couple, therapist):
     html = client.get(page_url).content.decode()
     assert "150 readings can be imported" in html
     assert "Page 1 of 2" in html
-    assert html.count("<td>hrv_rmssd</td>") == 100
+    assert html.count("<td>HRV (RMSSD)</td>") == 100
     second = client.get(page_url + "?page=2").content.decode()
-    assert second.count("<td>hrv_rmssd</td>") == 50
+    assert second.count("<td>HRV (RMSSD)</td>") == 50
     assert "Import all 150 readings" in second
 
 
