@@ -88,7 +88,7 @@ def _build(couples: int):
         a = Client.objects.create(clinic=clinic, legal_name="Yara Long")
         b = Client.objects.create(clinic=clinic, legal_name="Yusuf Long")
         year = Couple.objects.create(clinic=clinic, partner_a=a, partner_b=b, status="active")
-        year.therapists.add(therapist, through_defaults=year.assignment_defaults)
+        year.therapists.add(therapist, admin, through_defaults=year.assignment_defaults)
         build_history(
             couple=year, therapist=therapist, start=today - timedelta(days=364), size=YEAR, seed=7
         )

@@ -307,6 +307,9 @@ def add_clinic(
         rows.add(
             Couple.therapists.through, clinic_id=clinic, couple_id=couple, therapist_id=therapist
         )
+        # The admin the benchmarks log in as carries every couple (a clinical director): being an
+        # admin alone opens no couple's record.
+        rows.add(Couple.therapists.through, clinic_id=clinic, couple_id=couple, therapist_id=admin)
         couple_ids.append(couple)
         _add_history(rows, clinic, couple, partners, therapist, start, n, rng, scores, at)
     return BuiltClinic(clinic, slug, admin, couple_ids, portal_ids)

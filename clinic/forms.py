@@ -5,6 +5,7 @@ from django import forms
 from clinic.audit_trail import ACTIONS, RECORD_WORDS
 from clinic.models import Client, Clinic, Couple, CoupleStatus, Membership, Role, User
 from clinic.selectors import clients_visible_to, therapists_of
+from clinic.services import BREAK_GLASS_MINUTES
 
 
 class ClientForm(forms.ModelForm):
@@ -314,3 +315,17 @@ class ClinicSettingsForm(forms.ModelForm):
     def clean_crisis_text(self) -> str:
         # Browsers send CRLF; store one form so an untouched text does not count as a change.
         return self.cleaned_data["crisis_text"].replace("\r\n", "\n").strip()
+
+
+class BreakGlassForm(forms.Form):
+    """Why an admin must open a case that is not on their caseload, and for how long."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        min_length=10,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The couple's therapists will see this, with your name and the time.",
+    )
+    minutes = forms.TypedChoiceField(
+        label="Open for", coerce=int, choices=list(BREAK_GLASS_MINUTES.items()), initial=60
+    )

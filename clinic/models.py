@@ -350,6 +350,36 @@ class CoupleTherapist(TenantModel):
         return f"{self.therapist_id} treats {self.couple_id}"
 
 
+class BreakGlassQuerySet(TenantQuerySet):
+    def open_at(self, moment) -> "BreakGlassQuerySet":
+        """Accesses still running at `moment`."""
+        return self.filter(opened_at__lte=moment, expires_at__gt=moment)
+
+
+class BreakGlass(TenantModel):
+    """An admin's access to a couple outside their caseload, for a limited time, with the reason
+    they gave ("break-glass"). The couple's therapists are shown each one; the audit trail holds
+    it as a distinct action. Rows are never changed: access ends when `expires_at` passes."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=1000)
+    opened_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = tenant_manager(BreakGlassQuerySet)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["clinic", "couple", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("opened_at")),
+                name="breakglass_expires_after_opening",
+            )
+        ]
+
+
 class CoupleStatusChange(TenantModel):
     """Who moved a couple between intake, active, paused and discharged, and when."""
 

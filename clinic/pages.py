@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from clinic import invitations, lockout, services, session_limits
 from clinic.audit import record_read
 from clinic.audit_trail import audit_events, describe
+from clinic.date_style import format_when
 from clinic.extensions import (
     CASELOAD_ENRICHERS,
     PORTAL_SECTIONS,
@@ -31,6 +32,7 @@ from clinic.extensions import (
 from clinic.form_errors import run_service
 from clinic.forms import (
     AuditFilterForm,
+    BreakGlassForm,
     ClientForm,
     ClinicSettingsForm,
     CoupleEditForm,
@@ -62,9 +64,12 @@ from clinic.page_access import (
 )
 from clinic.permissions import admin_page
 from clinic.selectors import (
+    break_glass_notices,
     clients_visible_to,
     couples_for_caseload,
     couples_named,
+    couples_outside_caseload,
+    couples_visible_to,
     get_client_for_member,
     get_couple_for_member,
     memberships_of,
@@ -217,6 +222,57 @@ def couple_detail(request, couple_id):
     return render_couple_page(request, couple)
 
 
+@clinic_member_required
+@admin_page
+def clinic_cases(request):
+    """For admins: the clinic's live cases that are not on their caseload, by name and
+    therapists only, each opened only through break-glass (a stated, time-limited reason)."""
+    couples = list(couples_outside_caseload(clinic=request.clinic, membership=request.membership))
+    # Names and therapists are shown: a read of each case's record, though not of its content.
+    record_read(request, couples, detail={"view": "cases outside the caseload"})
+    return render(request, "clinic/clinic_cases.html", {"couples": couples})
+
+
+@transaction.atomic
+@clinic_member_required
+@admin_page
+@require_http_methods(["GET", "POST"])
+def break_glass(request, couple_id):
+    """An admin opens a case outside their caseload: a reason and a length of time, flagged in
+    the audit trail and shown to the couple's therapists."""
+    couple = (
+        Couple.objects.for_clinic(request.clinic)
+        .select_related("partner_a", "partner_b")
+        .filter(pk=couple_id)
+        .first()
+    )
+    if couple is None:
+        raise Http404("No such couple.")
+    visible = couples_visible_to(clinic=request.clinic, membership=request.membership)
+    if visible.filter(pk=couple.pk).exists():
+        return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        opening = run_service(
+            form,
+            lambda: services.break_glass_open(
+                couple=couple, by=request.user, request=request, **form.cleaned_data
+            ),
+        )
+        if opening is not None:
+            messages.warning(
+                request,
+                f"You have opened this case until {format_when(opening.expires_at, 'time')}. "
+                "Its therapists can see that you did, and why.",
+            )
+            return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
+    return render(
+        request,
+        "clinic/break_glass.html",
+        {"form": form, "couple": couple, "therapists": couple.therapists.all()},
+    )
+
+
 def render_couple_page(request, couple: Couple, *, status: int = 200):
     """The couple page; a panel whose form was refused shows it again with what was typed
     (the panel reads its bound form from the request)."""
@@ -233,6 +289,7 @@ def render_couple_page(request, couple: Couple, *, status: int = 200):
             "panels": panels,
             "status_form": status_form,
             "portal_statuses": invitations.portal_statuses(couple.partners, clinic=request.clinic),
+            "break_glass_notices": break_glass_notices(couple=couple),
         },
         status=status,
     )

@@ -2,15 +2,17 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from clinic.models import (
     ArchivableQuerySet,
+    BreakGlass,
     Client,
     Clinic,
     ConfidentialityAgreement,
     Couple,
+    CoupleTherapist,
     Membership,
-    Role,
     User,
 )
 from clinic.tenancy import across_clinics
@@ -52,23 +54,60 @@ def memberships_of(*, user) -> list[Membership]:
 
 
 def couples_visible_to(*, clinic: Clinic, membership: Membership) -> ArchivableQuerySet:
-    """Admins see the whole clinic; a therapist sees the couples assigned to them."""
+    """The couples whose clinical record a member may open: those assigned to them, and for an
+    admin also those they opened by break-glass (a stated reason, for a limited time). Being an
+    admin alone opens no couple: the clinic's other cases are listed for admins by name only
+    (`couples_outside_caseload`)."""
     qs = Couple.objects.for_clinic(clinic)
-    if membership.role != Role.ADMIN:
-        qs = qs.filter(therapists=membership.user)
-    return qs
+    assigned = CoupleTherapist.objects.filter(couple=OuterRef("pk"), therapist=membership.user)
+    if not membership.is_admin:
+        return qs.filter(Exists(assigned))
+    opened = BreakGlass.objects.for_clinic(clinic).open_at(timezone.now())
+    return qs.filter(
+        Exists(assigned) | Exists(opened.filter(couple=OuterRef("pk"), user=membership.user))
+    )
+
+
+def couples_outside_caseload(*, clinic: Clinic, membership: Membership) -> QuerySet[Couple]:
+    """For an admin: the clinic's live couples they may not open without break-glass, with
+    names and therapists only (what an admin needs to know a case exists and who holds it)."""
+    therapists = Prefetch("therapists", queryset=User.objects.order_by("full_name", "email"))
+    visible = couples_visible_to(clinic=clinic, membership=membership)
+    return (
+        Couple.objects.for_clinic(clinic)
+        .live()
+        .exclude(pk__in=visible.values("pk"))
+        .select_related("partner_a", "partner_b")
+        .prefetch_related(therapists)
+        .order_by("partner_a__legal_name", "partner_b__legal_name")
+    )
+
+
+def break_glass_notices(*, couple: Couple) -> QuerySet[BreakGlass]:
+    """Every break-glass opening of a couple, newest first, with who opened it (shown to the
+    couple's therapists on the couple page)."""
+    return (
+        BreakGlass.objects.for_clinic(couple.clinic_id)
+        .filter(couple=couple)
+        .select_related("user")
+        .order_by("-opened_at")
+    )
 
 
 def clients_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[Client]:
-    """Admins see every client; a therapist sees partners of their couples and clients they
-    registered who are not yet in a couple (intake in progress)."""
-    qs = Client.objects.for_clinic(clinic)
-    if membership.role == Role.ADMIN:
-        return qs
-    user = membership.user
-    return qs.filter(
-        Q(couples_as_a__therapists=user) | Q(couples_as_b__therapists=user) | Q(created_by=user)
-    ).distinct()
+    """Partners of the couples the member may open (couples_visible_to, break-glass included)
+    and clients they registered; for an admin also every client in no couple yet (intake: no
+    clinical record to open, and someone has to pair them)."""
+    couples = couples_visible_to(clinic=clinic, membership=membership)
+    rule = (
+        Q(pk__in=couples.values("partner_a"))
+        | Q(pk__in=couples.values("partner_b"))
+        | Q(created_by=membership.user)
+    )
+    if membership.is_admin:
+        paired = Couple.objects.for_clinic(clinic)
+        rule |= ~Q(pk__in=paired.values("partner_a")) & ~Q(pk__in=paired.values("partner_b"))
+    return Client.objects.for_clinic(clinic).filter(rule)
 
 
 def couples_for_caseload(

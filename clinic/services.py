@@ -1,7 +1,7 @@
 """Writes with rules for people and tenancy. Each service takes the clinic and the acting user,
 validates the domain rules, and records its audit event in the same transaction."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from clinic.identity import end_all_access
 from clinic.models import (
     OPEN_COUPLE_STATUSES,
     AppliesTo,
+    BreakGlass,
     Client,
     Clinic,
     ConfidentialityAgreement,
@@ -544,3 +545,43 @@ def client_access_history(*, clinic: Clinic, client: Client, by: User, request=N
         detail={"events": body.count("\n") - 1},
     )
     return body
+
+
+# How long a break-glass opening lasts, in minutes: long enough for the task that needed it,
+# short enough that it is not a standing key. Staff logins end after 12 hours in any case.
+BREAK_GLASS_MINUTES = {60: "1 hour", 240: "4 hours", 480: "8 hours (the rest of a working day)"}
+
+
+@transaction.atomic
+def break_glass_open(
+    *, couple: Couple, by: User, reason: str, minutes: int, request=None
+) -> BreakGlass:
+    """An admin opens a couple outside their caseload, stating why, for a limited time. The
+    opening is its own audit action with the reason, and the couple's therapists see it on the
+    couple page."""
+    require_admin_of(clinic=couple.clinic, user=by, message="Only a clinic admin can break glass.")
+    reason = " ".join(reason.split())
+    if len(reason) < 10:
+        raise ValidationError(
+            {"reason": "Say why you need to open this case (10 characters or more)."}
+        )
+    if minutes not in BREAK_GLASS_MINUTES:
+        raise ValidationError({"minutes": "Choose one of the offered lengths."})
+    now = timezone.now()
+    opening = BreakGlass.objects.create(
+        clinic=couple.clinic,
+        couple=couple,
+        user=by,
+        reason=reason,
+        opened_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    record_event(
+        clinic=couple.clinic,
+        actor=by,
+        action="break_glass",
+        obj=couple,
+        request=request,
+        detail={"reason": reason, "until": opening.expires_at.isoformat(), "minutes": minutes},
+    )
+    return opening

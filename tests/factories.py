@@ -1,13 +1,16 @@
 """factory_boy factories. Children derive their clinic from their parent, so a test cannot
 build a couple whose partners belong to another clinic by accident."""
 
+from datetime import timedelta
+
 import factory
 import pyotp
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from clinic.models import Client, Clinic, Couple, CoupleStatus, Membership, Role, User
+from clinic.models import BreakGlass, Client, Clinic, Couple, CoupleStatus, Membership, Role, User
 
 PASSWORD = "correct-horse-battery"
 # Every staff member built here has this authenticator-app secret enrolled (see
@@ -98,3 +101,16 @@ class CoupleFactory(DjangoModelFactory):
     def therapists(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.therapists.set(extracted, through_defaults=obj.assignment_defaults)
+
+
+def open_by_break_glass(couple: Couple, admin: User, minutes: int = 60) -> BreakGlass:
+    """`admin` has opened `couple` (not on their caseload) with a reason, from now."""
+    now = timezone.now()
+    return BreakGlass.objects.create(
+        clinic=couple.clinic,
+        couple=couple,
+        user=admin,
+        reason="Covering for the couple's therapist",
+        opened_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )

@@ -48,6 +48,7 @@ def test_staff_results_show_series_bands_and_reliable_change(history, therapist,
 
 
 def test_clinic_sd_and_r_drive_the_discrepancy_and_change(history, admin, clinic):
+    history.therapists.add(admin, through_defaults=history.assignment_defaults)
     services.reliability_override_set(
         clinic=clinic, by=admin, instrument_code="phq9", sd=5.0, r=0.84, source="Clinic sample"
     )

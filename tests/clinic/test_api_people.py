@@ -5,7 +5,13 @@ import pytest
 from clinic.models import AuditEvent, Client, Couple, CoupleStatus, CoupleStatusChange
 from clinic.permissions import ADMIN_ONLY
 from tests.conftest import api_client_for
-from tests.factories import ClientFactory, CoupleFactory, MembershipFactory, totp_code
+from tests.factories import (
+    ClientFactory,
+    CoupleFactory,
+    MembershipFactory,
+    open_by_break_glass,
+    totp_code,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +145,7 @@ def test_couple_partner_from_another_clinic_reads_as_missing(admin, clinic, othe
 
 
 def test_client_in_at_most_one_open_couple(admin, clinic, couple):
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     newcomer = ClientFactory(clinic=clinic)
     response = api_client_for(admin).post(
         url(clinic, "couples/"),
@@ -149,6 +156,7 @@ def test_client_in_at_most_one_open_couple(admin, clinic, couple):
 
 
 def test_discharged_couple_frees_its_partners(admin, clinic, couple):
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     api = api_client_for(admin)
     response = api.post(
         url(clinic, f"couples/{couple.pk}/status/"),
@@ -199,26 +207,30 @@ def test_invalid_status_transition_is_400(therapist, clinic, couple):
     assert "status" in response.json()["errors"]
 
 
-def test_therapist_sees_only_assigned_couples_admin_sees_all(
+def test_members_see_assigned_couples_and_an_admin_also_those_opened_by_break_glass(
     therapist, other_therapist, admin, clinic, couple
 ):
     theirs = CoupleFactory(clinic=clinic, therapists=[other_therapist])
     mine_ids = {
         c["id"] for c in api_client_for(therapist).get(url(clinic, "couples/")).json()["results"]
     }
-    all_ids = {
-        c["id"] for c in api_client_for(admin).get(url(clinic, "couples/")).json()["results"]
-    }
     assert mine_ids == {str(couple.pk)}
-    assert all_ids == {str(couple.pk), str(theirs.pk)}
+    admin_api = api_client_for(admin)
+    assert admin_api.get(url(clinic, "couples/")).json()["results"] == []
+    open_by_break_glass(theirs, admin)
+    opened = {c["id"] for c in admin_api.get(url(clinic, "couples/")).json()["results"]}
+    assert opened == {str(theirs.pk)}
     assert api_client_for(therapist).get(url(clinic, f"couples/{theirs.pk}/")).status_code == 404
 
 
 def test_caseload_filter_search_ordering(admin, clinic, therapist, other_therapist):
     c1 = CoupleFactory(
-        clinic=clinic, therapists=[therapist], partner_a__legal_name="Zed Quill", status="active"
+        clinic=clinic,
+        therapists=[therapist, admin],
+        partner_a__legal_name="Zed Quill",
+        status="active",
     )
-    c2 = CoupleFactory(clinic=clinic, therapists=[other_therapist], status="paused")
+    c2 = CoupleFactory(clinic=clinic, therapists=[other_therapist, admin], status="paused")
     api = api_client_for(admin)
     assert [c["id"] for c in api.get(url(clinic, "couples/?status=paused")).json()["results"]] == [
         str(c2.pk)
@@ -300,6 +312,7 @@ def test_admin_lists_audit_events_of_own_clinic_only(admin, clinic, other_clinic
     AuditEvent.objects.create(
         clinic=other_clinic, action="read", object_type="secret", object_id="x"
     )
+    couple.therapists.add(admin, through_defaults=couple.assignment_defaults)
     api = api_client_for(admin)
     api.get(url(clinic, f"couples/{couple.pk}/"))
     events = api.get(url(clinic, "audit-events/")).json()["results"]
@@ -323,6 +336,7 @@ def test_audit_events_cannot_be_changed_at_database(clinic):
 
 def test_couple_update_rejects_other_clinics_therapist(admin, clinic, other_clinic, couple):
     stranger = MembershipFactory(clinic=other_clinic).user
+    open_by_break_glass(couple, admin)
     response = api_client_for(admin).patch(
         url(clinic, f"couples/{couple.pk}/"), {"therapists": [str(stranger.pk)]}
     )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import AuditEvent, CoupleStatus, CoupleStatusChange
-from tests.factories import CoupleFactory, MembershipFactory
+from tests.factories import CoupleFactory, MembershipFactory, open_by_break_glass
 
 pytestmark = pytest.mark.django_db
 
@@ -147,9 +147,12 @@ def test_colleague_without_the_case_and_another_clinic_get_404(
     assert couple.status == CoupleStatus.ACTIVE
 
 
-def test_admin_may_edit_any_couple_of_the_clinic(client, admin, clinic):
+def test_admin_changes_a_couple_opened_by_break_glass(client, admin, clinic):
     other = CoupleFactory(clinic=clinic)
     client.force_login(admin)
+    url = reverse("couple-status", args=[clinic.slug, other.pk])
+    assert client.post(url, {"status": "paused"}).status_code == 404  # not without a reason
+    open_by_break_glass(other, admin)
     response = client.post(
         reverse("couple-status", args=[clinic.slug, other.pk]), {"status": "paused"}
     )

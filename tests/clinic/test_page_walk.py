@@ -157,6 +157,8 @@ ADMIN_ONLY_PAGES = {
     "members",
     "audit",
     "audit-client-access",
+    "break-glass",
+    "clinic-cases",
     "clinic-settings",
     "exports",
     "export-download",

@@ -25,7 +25,7 @@ def _read_events(clinic) -> int:
 
 def test_a_clinic_page_runs_in_one_transaction(client, clinic, admin):
     for _ in range(3):
-        CoupleFactory(clinic=clinic)
+        CoupleFactory(clinic=clinic, therapists=[admin])
     client.force_login(admin)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"/c/{clinic.slug}/caseload/")
@@ -36,7 +36,7 @@ def test_a_clinic_page_runs_in_one_transaction(client, clinic, admin):
 
 def test_a_clinic_api_request_runs_in_one_transaction(clinic, admin):
     for _ in range(3):
-        CoupleFactory(clinic=clinic)
+        CoupleFactory(clinic=clinic, therapists=[admin])
     api = api_client_for(admin)
     with CaptureQueriesContext(connection) as ctx:
         response = api.get(f"/api/v1/clinics/{clinic.slug}/couples/")

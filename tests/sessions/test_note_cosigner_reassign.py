@@ -9,7 +9,7 @@ from django.utils import timezone
 from clinic.models import AuditEvent, Role
 from sessions.models import NoteState, SessionNote
 from tests.conftest import api_client_for
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, open_by_break_glass
 from tests.sessions.world import make_note
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,13 @@ def awaiting(couple, supervisor):
 
 def leave(clinic, user):
     user.memberships.filter(clinic=clinic).update(is_active=False)
+
+
+@pytest.fixture
+def admin(admin, couple):
+    """The admin is not on the couple's caseload: they open it with a reason (break-glass)."""
+    open_by_break_glass(couple, admin)
+    return admin
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from clinic.models import AuditEvent
 from sessions.portal.selectors import upcoming_sessions_for
 from sessions.therapy.extensions import load_caseload_sessions
 from tests.conftest import api_client_for
-from tests.factories import CoupleFactory, MembershipFactory
+from tests.factories import CoupleFactory, MembershipFactory, open_by_break_glass
 from tests.sessions.world import make_held_session, make_session
 
 pytestmark = pytest.mark.django_db
@@ -162,8 +162,9 @@ def test_partner_sees_joint_and_own_individual_sessions_only_unless_shared(clini
     assert upcoming_sessions_for(couple=couple, client=couple.partner_a) == [joint, mine, theirs]
 
 
-def test_admin_changes_policy_of_any_couple(admin, clinic):
+def test_admin_changes_policy_of_a_couple_opened_by_break_glass(admin, clinic):
     couple = CoupleFactory(clinic=clinic, therapists=[MembershipFactory(clinic=clinic).user])
+    open_by_break_glass(couple, admin)
     response = api_client_for(admin).post(
         url(clinic, f"couples/{couple.pk}/confidentiality/"),
         {**CONSENTED, "policy": "private"},

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from clinic.models import AuditEvent, Role
 from sessions.models import NoteAddendum, NoteState, SessionNote
 from tests.conftest import api_client_for
-from tests.factories import CoupleFactory, MembershipFactory
+from tests.factories import CoupleFactory, MembershipFactory, open_by_break_glass
 from tests.sessions.world import make_held_session, make_note, make_session, make_signed_note
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +112,7 @@ def test_put_replaces_the_whole_draft_and_requires_every_field(therapist, clinic
 
 def test_only_the_author_edits_the_draft(therapist, admin, clinic, couple):
     note = make_note(couple=couple)
+    open_by_break_glass(couple, admin)
     response = patch(api_client_for(admin), clinic, note, version=1, risk_plan="x")
     assert response.status_code == 403
     assert response.json()["detail"] == "Only the note's author can edit this draft."
@@ -280,6 +281,7 @@ def test_only_the_supervisor_cosigns(supervised, supervisor, admin, clinic, coup
         MembershipFactory(clinic=clinic).user, through_defaults=couple.assignment_defaults
     )
     colleague = couple.therapists.exclude(pk=supervised.pk).first()
+    open_by_break_glass(couple, admin)
     for user, expected in ((supervised, 403), (admin, 403), (colleague, 403)):
         response = api_client_for(user).post(url(clinic, f"notes/{note.pk}/cosign/"))
         assert response.status_code == expected, user
@@ -434,7 +436,7 @@ def test_note_list_query_count_is_the_same_for_3_and_40_notes(admin, clinic, the
 
     def add(n):
         for i in range(n):
-            couple = CoupleFactory(clinic=clinic, therapists=[therapist])
+            couple = CoupleFactory(clinic=clinic, therapists=[therapist, admin])
             (make_signed_note if i % 2 else make_note)(couple=couple)
 
     add(3)
