@@ -33,3 +33,12 @@ def test_pages_load_their_stylesheet(page, live_server):
     login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD, DEMO_TOTP_SECRET)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(246, 248, 247)"  # --bg in attune.css
+
+
+def test_the_couple_page_fits_a_phone_without_sideways_scrolling(page, live_server):
+    seed_demo()
+    login(page, live_server, "therapist1@harbour.example", DEMO_PASSWORD, DEMO_TOTP_SECRET)
+    page.get_by_role("link", name="Zoë & Marcus Bell").click()
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the couple page is {width} px wide on a 390 px phone"
