@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "clinic.layouts.base_layout",
             ],
             # The project's filters (`when` for every date a person reads) in every template.
             "builtins": ["clinic.templatetags.attune"],

@@ -35,3 +35,20 @@ def test_leave_quickly_from_the_keyboard(page, live_server, keys):
     assert "/portal/" not in page.url  # the portal's history entry was replaced
     page.goto(f"{live_server.url}/portal/")
     assert "/accounts/login/" in page.url  # and the session ended on the server
+
+
+@pytest.mark.parametrize("path", ["/account/", "/accounts/password/change/"])
+def test_leave_quickly_from_the_portals_account_pages(page, live_server, path):
+    """The account and password pages are the portal's too: the button and the keys work there."""
+    _open_portal(page, live_server)
+    page.goto(live_server.url + path)
+    assert page.url.endswith(path)
+    assert page.locator("#leave-quickly").is_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url(f"**{NEUTRAL_PATH}")
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+    assert path not in page.url  # the account page's history entry was replaced
+    page.goto(f"{live_server.url}{path}")
+    assert "/accounts/login/" in page.url  # and the session ended on the server
