@@ -10,8 +10,8 @@ objects; elsewhere no identifier of ours in the answer).
 
 Path parameters are our own objects (built as the route walk builds them), so requests reach the
 views instead of stopping at 404. The number of examples per operation is bounded
-(API_PROPERTY_EXAMPLES, default 10: about a minute and a half on two cores; 25 finds no more
-today).
+(API_PROPERTY_EXAMPLES, default 10: about two and a half minutes on a shared two-core machine;
+25 found nothing more when last raised).
 """
 
 import os
