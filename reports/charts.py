@@ -456,6 +456,9 @@ def scores_chart(
     return drawing
 
 
+# White at 85%: a quadrant name stays readable over a marker, which still shows through.
+LABEL_BACKING = Color(1, 1, 1, alpha=0.85)
+
 QUADRANTS = (
     # (label, high anxiety?, high avoidance?)
     ("Secure", False, False),
@@ -513,20 +516,6 @@ def attachment_chart(
         value = min(max(value, low), high)
         return frame.left + (value - low) / (high - low) * side
 
-    for label, high_anxiety, high_avoidance in QUADRANTS if quadrant_names else ():
-        x = frame.right - 4 if high_avoidance else frame.left + 4
-        y = frame.top - 11 if high_anxiety else frame.bottom + 5
-        drawing.add(
-            _text(
-                x,
-                y,
-                label,
-                size=8,
-                anchor="end" if high_avoidance else "start",
-                colour=MUTED,
-                bold=True,
-            )
-        )
     ticks = [float(v) for v in range(math.ceil(low), math.floor(high) + 1)]
     for tick in ticks:
         drawing.add(
@@ -580,6 +569,34 @@ def attachment_chart(
             drawing.add(_markers(track.partner, coords[:2], size=3.6, hollow=True))
             if len(coords) > 2:
                 drawing.add(_markers(track.partner, coords[-2:], size=3.6))
+    # The quadrant names go on last, each on a white label, so a partner's marker in a corner
+    # never hides one (the marker stays visible around the label's edges).
+    for label, high_anxiety, high_avoidance in QUADRANTS if quadrant_names else ():
+        x = frame.right - 4 if high_avoidance else frame.left + 4
+        y = frame.top - 11 if high_anxiety else frame.bottom + 5
+        label_width = stringWidth(label, fonts.BOLD, 8)
+        left = x - label_width if high_avoidance else x
+        drawing.add(
+            Rect(
+                left - 1.5,
+                y - 2,
+                label_width + 3,
+                10,
+                fillColor=LABEL_BACKING,
+                strokeColor=None,
+            )
+        )
+        drawing.add(
+            _text(
+                x,
+                y,
+                label,
+                size=8,
+                anchor="end" if high_avoidance else "start",
+                colour=MUTED,
+                bold=True,
+            )
+        )
 
     # legend and reading guide to the right of the square
     x = frame.right + 22

@@ -231,3 +231,20 @@ def test_svg_draws_with_presentation_attributes_not_style_attributes():
         assert all(t.get("font-size", "").endswith("px") for t in texts)
         strokes = [e.get("stroke") for e in root.iter(f"{SVG}path") if e.get("stroke")]
         assert any(s.startswith("rgb(") for s in strokes)
+
+
+def test_quadrant_names_sit_above_the_markers_on_a_backing():
+    from reportlab.graphics.shapes import PolyLine, Rect, String
+
+    from reports.charts import LABEL_BACKING, attachment_chart
+
+    contents = sample_contents("year")
+    items = list(attachment_chart(contents.attachment, contents.partners).contents)
+    last_track = max(i for i, item in enumerate(items) if isinstance(item, PolyLine))
+    for name in ("Secure", "Preoccupied", "Dismissing", "Fearful"):
+        index = next(
+            i for i, item in enumerate(items) if isinstance(item, String) and item.text == name
+        )
+        assert index > last_track, f"{name} is drawn under the partners' tracks"
+        backing = items[index - 1]
+        assert isinstance(backing, Rect) and backing.fillColor == LABEL_BACKING
