@@ -41,6 +41,7 @@ BATCH = 50  # clinics queued in memory before each COPY
 RATIO_BOUND = 1.3
 BUILD_BOUND_S = 600
 ENDPOINTS = ("api", "page", "couple_page", "portal")
+ROUNDS = 3  # throughput runs per server and endpoint, taking turns
 
 
 def clinic_rng(n: int) -> random.Random:
@@ -202,11 +203,17 @@ def _measure(servers: dict[str, tuple], seconds: float, concurrency: int) -> dic
             samples=30,
         )
         done: dict = {label: [] for label in servers}
-        for _ in range(2):
-            for label, (server, targets, _) in servers.items():
+        labels = list(servers)
+        for turn in range(ROUNDS):  # short runs, alternating, the first to go rotating
+            for k in range(len(labels)):
+                label = labels[(turn + k) % len(labels)]
+                server, targets, _ = servers[label]
                 done[label].append(
                     throughput(
-                        server.port, targets[name], seconds=seconds / 2, concurrency=concurrency
+                        server.port,
+                        targets[name],
+                        seconds=seconds / ROUNDS,
+                        concurrency=concurrency,
                     )
                 )
         for label, (_, _, queries) in servers.items():
@@ -376,8 +383,8 @@ def main(argv=None) -> int:
             "load": f"the same {MEASURED} clinics built in a database of {MEASURED} and "
             f"one of {args.clinics}, each served by its own gunicorn at the same time; latency "
             "one request at a time, the servers taking turns (30 samples each); throughput "
-            f"with {args.concurrency} in flight, 2 x {args.seconds / 2:g} s per server, "
-            "alternating",
+            f"with {args.concurrency} in flight, {ROUNDS} x {args.seconds / ROUNDS:g} s per "
+            "server, taking turns",
         },
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
