@@ -90,7 +90,9 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
         # The failure that locked is audited as the lockout; attempts refused while locked
         # are not new guesses (no password was checked).
         return
-    audit_account_event(_user_named(request, credentials), "login_failed", request)
+    # A wrong code or security key after a right password says which step failed.
+    detail = {"second_factor": kwargs["second_factor"]} if kwargs.get("second_factor") else {}
+    audit_account_event(_user_named(request, credentials), "login_failed", request, **detail)
 
 
 @receiver(user_locked_out, dispatch_uid="attune-audit-locked-out")

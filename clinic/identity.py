@@ -128,7 +128,12 @@ def issue_api_token(*, request, email: str, password: str, code: str = ""):
         if not code:
             raise ValidationError({"code": ["Enter the code from your authenticator app."]})
         if not check_second_factor_code(user, code):
-            user_login_failed.send(sender=__name__, credentials={"email": email}, request=request)
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"email": email},
+                request=request,
+                second_factor="code",
+            )
             raise ValidationError({"code": ["This code is not valid or was already used."]})
     elif is_staff(user) or _client_must_enrol(user):
         raise PermissionDenied(SECOND_FACTOR_NEEDED)

@@ -211,6 +211,9 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_PASSKEY_SIGNUP_ENABLED = False
 MFA_FORMS = {
+    # The login's second step counts wrong answers in the password's lockout (django-axes).
+    "authenticate": "clinic.second_step.LoginCodeForm",
+    "authenticate_webauthn": "clinic.second_step.LoginSecurityKeyForm",
     "add_webauthn": "clinic.security_keys.AddSecurityKeyForm",
     "edit_webauthn": "clinic.security_keys.EditSecurityKeyForm",
 }
