@@ -256,7 +256,7 @@ class AuditEventSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(source="event.id")
     at = serializers.DateTimeField(source="event.at")
-    actor = serializers.EmailField(source="event.actor.email", default=None)
+    actor = serializers.EmailField(source="event.actor.email", default=None, allow_null=True)
     actor_name = serializers.CharField(source="who")
     action = serializers.CharField(source="event.action")
     object_type = serializers.CharField(source="event.object_type")
