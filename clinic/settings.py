@@ -123,6 +123,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend plus the clinic setting for row-level security (clinic.row_security).
     DATABASES["default"]["ENGINE"] = "clinic.postgresql"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A request runs in one transaction that reads, then writes (at least its audit event). On
+    # SQLite two such transactions deadlock when both upgrade a read lock to a write lock, and
+    # one fails at once with "database is locked" (a 500 in `make run` with two people logged
+    # in). Taking the write lock at BEGIN makes the second wait its turn instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # DATABASE_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction pooling mode, which

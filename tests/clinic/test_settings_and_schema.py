@@ -86,6 +86,51 @@ def test_embedded_default_uses_sqlite_and_in_process_tasks():
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"], result.stderr
 
 
+SQLITE_CONCURRENT_WRITERS = """
+import os, threading, time, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
+django.setup()
+from django.db import connection, transaction
+with connection.cursor() as c:
+    c.execute("CREATE TABLE t (n integer)")
+connection.close()
+failures = []
+def request_like():
+    try:
+        with transaction.atomic():  # read first, then write: what an audited request does
+            with connection.cursor() as c:
+                c.execute("SELECT count(*) FROM t")
+                time.sleep(0.3)
+                c.execute("INSERT INTO t VALUES (1)")
+    except Exception as exc:
+        failures.append(repr(exc))
+    finally:
+        connection.close()
+threads = [threading.Thread(target=request_like) for _ in range(3)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+with connection.cursor() as c:
+    c.execute("SELECT count(*) FROM t")
+    print(c.fetchone()[0], failures)
+"""
+
+
+def test_sqlite_requests_that_read_then_write_wait_for_each_other(tmp_path):
+    # `make run` serves several people at once from SQLite; overlapping requests must queue,
+    # not fail with "database is locked".
+    env = _clean_env(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'walk.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_CONCURRENT_WRITERS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "3 []", result.stdout + result.stderr[-2000:]
+
+
 @pytest.mark.django_db
 def test_openapi_schema_builds_without_warnings():
     result = _manage("spectacular", "--fail-on-warn", "--validate", env=os.environ.copy())
