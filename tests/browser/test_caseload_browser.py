@@ -42,3 +42,25 @@ def test_the_couple_page_fits_a_phone_without_sideways_scrolling(page, live_serv
     page.wait_for_load_state("networkidle")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the couple page is {width} px wide on a 390 px phone"
+
+
+# Every table heading or cell holding one word whose text runs over more than one line: a word
+# broken mid-way ("Partn" / "er") because the page lets long words break anywhere.
+BROKEN_WORDS = """() => [...document.querySelectorAll("main th, main td")].filter((cell) => {
+  const text = cell.textContent.trim();
+  if (!text || /\\s/.test(text)) return false;
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+}).map((cell) => cell.textContent.trim())"""
+
+
+def test_table_words_stay_whole_on_a_phone(page, live_server):
+    # Tables wider than the phone scroll inside their box; they must not squeeze a column until
+    # its heading or a name breaks mid-word.
+    seed_demo()
+    login(page, live_server, "zoe.0@harbour.example", DEMO_PASSWORD, DEMO_TOTP_SECRET)
+    page.goto(f"{live_server.url}/portal/results/")
+    assert page.get_by_role("columnheader", name="Partner").first.is_visible()
+    assert page.evaluate(BROKEN_WORDS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
