@@ -2,9 +2,8 @@
 portal's layout for a client, with its "Leave quickly", and the staff layout for staff."""
 
 import pytest
-from django.urls import reverse
-
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.urls import reverse
 
 from tests.factories import PASSWORD, enrol_totp
 
