@@ -64,8 +64,9 @@ def report_request_page(request, couple_id):
             count = len(reports)
             messages.success(
                 request,
-                f"{count} report{'' if count == 1 else 's'} queued. "
-                "This page shows when they are ready.",
+                "1 report requested. This page shows when it is ready."
+                if count == 1
+                else f"{count} reports requested. This page shows when they are ready.",
             )
             return redirect(
                 f"{reverse('couple-detail', args=[request.clinic.slug, couple.pk])}#reports"

@@ -37,6 +37,18 @@ def test_a_refused_report_request_keeps_the_form_open_and_filled(client, therapi
     assert not ProgressReport.objects.filter(couple=couple).exists()
 
 
+def test_a_requested_report_is_announced_in_the_singular_or_plural(
+    client, therapist, clinic, couple
+):
+    client.force_login(therapist)
+    url = reverse("report-request", args=[clinic.slug, couple.pk])
+    period = {"period_start": "2026-03-01", "period_end": "2026-05-31"}
+    one = client.post(url, {**period, "audiences": ["clinical"]}, follow=True)
+    assert "1 report requested. This page shows when it is ready." in one.content.decode()
+    two = client.post(url, {**period, "audiences": ["clinical", "couple"]}, follow=True)
+    assert "2 reports requested. This page shows when they are ready." in two.content.decode()
+
+
 def test_a_report_with_an_impossible_period_says_which_field(client, therapist, clinic, couple):
     client.force_login(therapist)
     response = client.post(
