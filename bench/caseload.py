@@ -114,8 +114,15 @@ def _same_content(api: bytes, reference: bytes) -> bool:
         return False
     for mine, theirs in zip(a["results"], r["results"], strict=True):
         if mine != theirs:
-            diff = sorted(k for k in mine if mine.get(k) != theirs.get(k))
+            missing = object()  # a key one side lacks differs even where the other holds None
+            diff = sorted(
+                k
+                for k in mine.keys() | theirs.keys()
+                if mine.get(k, missing) != theirs.get(k, missing)
+            )
             print(f"  reference differs for couple {mine['id']}: {diff}", flush=True)
+            for k in diff:
+                print(f"    api {k}: {mine.get(k)!r}\n    ref {k}: {theirs.get(k)!r}", flush=True)
             return False
     return True
 
@@ -178,7 +185,7 @@ def main(argv=None) -> int:
         port = server.port
         same = all(
             _same_content(request(port, api, api_auth)[1], request(port, ref, api_auth)[1])
-            for api, ref in zip(api_paths[:3], ref_paths[:3], strict=False)
+            for api, ref in zip(api_paths, ref_paths, strict=True)
         )
         page_bytes = len(request(port, page_paths[0], staff_cookie)[1])
         print("measuring latency (one request at a time)...", flush=True)

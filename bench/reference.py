@@ -1,8 +1,9 @@
 """A hand-written caseload endpoint: the yardstick the caseload API is measured against.
 
 It returns the same content as `GET /api/v1/clinics/<slug>/couples/` (50 a page, newest first):
-each couple with partners, therapists, next and last session, open risk alerts, overdue
-questionnaires, latest headline scores and the agreement-discussion flag. It does the same
+each couple with partners, therapists, next and last session, open risk alerts, risk
+concerns in the latest signed note, overdue questionnaires, latest headline scores and the
+agreement-discussion flag. It does the same
 duties (token authentication, active membership with a second factor, one audit event per couple shown) with
 `.values()` queries and no serializer, so the gap between the two is the framework's and the
 enrichers' overhead. Served only by the benchmark's server (bench/settings.py).
@@ -21,9 +22,16 @@ from rest_framework.utils.encoders import JSONEncoder
 from assessments.caseload import HEADLINE_INSTRUMENTS, _headline_scales
 from assessments.models import Response, ResponseStatus, RiskAlert, overdue_q
 from assessments.risk import REVIEW, URGENT
+from clinic.date_style import format_for_clinic
 from clinic.models import AuditEvent, Clinic, Couple, Membership
 from clinic.tenancy import scopes_disabled
-from sessions.models import AgreementResponse, AgreementVersion, SessionStatus, TherapySession
+from sessions.models import (
+    AgreementResponse,
+    AgreementVersion,
+    SessionNote,
+    SessionStatus,
+    TherapySession,
+)
 
 PAGE = 50
 COUPLE_FIELDS = (
@@ -34,6 +42,7 @@ COUPLE_FIELDS = (
     "end_date",
     "presenting_concerns",
     "individual_material_policy",
+    "shared_since",
     "created_at",
     "updated_at",
     "archived_at",
@@ -81,7 +90,7 @@ def caseload_reference(request, clinic_slug):
         return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
     user = found[0]
     with scopes_disabled():
-        clinic = Clinic.objects.filter(slug=clinic_slug).values("id", "time_zone").first()
+        clinic = Clinic.objects.filter(slug=clinic_slug).values("id", "time_zone", "locale").first()
         if (
             clinic is None
             or not Membership.objects.filter(
@@ -92,7 +101,8 @@ def caseload_reference(request, clinic_slug):
         ):
             raise Http404("No such clinic.")
         cid = clinic["id"]
-        tz = Clinic(time_zone=clinic["time_zone"]).tz
+        style = Clinic(time_zone=clinic["time_zone"], locale=clinic["locale"])
+        tz = style.tz
         page = max(int(request.GET.get("page", "1") or 1), 1)
         live = Couple.objects.filter(clinic_id=cid, archived_at__isnull=True)
         count = live.count()
@@ -216,6 +226,20 @@ def caseload_reference(request, clinic_slug):
             name = names.get(row["partner_id"])
             if name is not None and name not in entry["who"]:
                 entry["who"].append(name)
+        # The latest signed note per couple (by session time) when it records risk concerns.
+        note_risk = {
+            row["session__couple_id"]: {
+                "note": str(row["id"]),
+                "on": format_for_clinic(row["session__starts_at"], "date", style),
+            }
+            for row in SessionNote.objects.filter(
+                clinic_id=cid, session__couple_id__in=ids, signed_at__isnull=False
+            )
+            .order_by("session__couple_id", "-session__starts_at", "-signed_at")
+            .distinct("session__couple_id")
+            .values("id", "session__couple_id", "session__starts_at", "risk_level")
+            if row["risk_level"] == "concerns"
+        }
         results = []
         for c in couples:
             pk = c["id"]
@@ -237,6 +261,7 @@ def caseload_reference(request, clinic_slug):
                             "next": _brief(upcoming.get(pk), tz),
                             "last": _brief(held.get(pk), tz),
                         },
+                        "note_risk": note_risk.get(pk),
                         "agreement_discussion": discussion,
                         "assessment_alerts": alerts.get(pk),
                         "assessments": summary,

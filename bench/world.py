@@ -344,6 +344,12 @@ def _add_history(rows, clinic, couple, partners, therapist, start, n, rng, score
                 },
                 partner_a_zone="within",
                 partner_b_zone="hyper" if week % 2 else "within",
+                # One couple in 25 has risk concerns in its latest note (the caseload flags it).
+                **(
+                    {"risk_level": "concerns", "risk_concerns": "Threat.", "risk_plan": "Plan."}
+                    if week == 3 and n % 25 == 7
+                    else {"risk_level": "none"}
+                ),
                 state=NoteState.SIGNED,
                 signed_at=at(day, 12),
                 signed_by_id=therapist,

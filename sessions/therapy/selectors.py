@@ -27,6 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinic.confidentiality import Material, Viewer, ViewerKind, couple_sharing, may_view
+from clinic.date_style import format_for_clinic
 from clinic.models import Clinic, Couple, Membership
 from clinic.queries import first_rows_per
 from clinic.selectors import couples_visible_to
@@ -257,11 +258,12 @@ def open_note_risk(*, clinic: Clinic, couple_ids: Iterable) -> dict:
         .filter(rank=1)
         .values("id", "couple_id", "starts_at", "risk_level")
     )
-    tz = clinic.tz
+    # The clinic's date style, not strftime: "%b" follows the process's C locale, so the same
+    # note read "22 Nov 2026" or "Nov 22, 2026" depending on the server it was served from.
     return {
         row["couple_id"]: {
             "note": str(row["id"]),
-            "on": f"{row['starts_at'].astimezone(tz):%-d %b %Y}",
+            "on": format_for_clinic(row["starts_at"], "date", clinic),
         }
         for row in latest
         if row["risk_level"] == RiskLevel.CONCERNS

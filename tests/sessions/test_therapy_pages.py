@@ -405,6 +405,22 @@ def test_risk_concerns_in_the_latest_signed_note_flag_the_caseload(page, clinic,
     assert "Risk concerns in the note of" not in html
 
 
+def test_the_risk_flag_dates_its_note_in_the_clinics_style_on_the_page_and_the_api(
+    page, clinic, couple, therapist
+):
+    # 03:30 UTC on 1 March is still 28 February in New York; a US clinic writes it month first.
+    clinic.time_zone, clinic.locale = "America/New_York", "en-us"
+    clinic.save()
+    held = make_held_session(couple, starts_at=datetime(2026, 3, 1, 3, 30, tzinfo=UTC))
+    make_signed_note(held, risk_level="concerns", risk_concerns="Threat", risk_plan="Plan")
+    html = page.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert "Risk concerns in the note of Feb 28, 2026" in html
+    from tests.conftest import api_client_for
+
+    api = api_client_for(therapist).get(f"/api/v1/clinics/{clinic.slug}/couples/").json()
+    assert api["results"][0]["caseload"]["note_risk"]["on"] == "Feb 28, 2026"
+
+
 def test_a_couple_with_risk_concerns_in_its_note_comes_first_from_a_later_page(
     page, clinic, couple, therapist
 ):
