@@ -2,7 +2,8 @@
 drawings the PDF progress reports use): scores over time with the published bands shaded, one
 chart per scale for instruments without a total (ECR-R, ECR-S, BPQ-SF: a dimension is never
 drawn as a total), and the attachment map (ECR anxiety against avoidance, 1-7, midpoint guides
-at 4, quadrants named as a descriptive aid only)."""
+at 4, quadrants named as a descriptive aid only). They are drawn at the web's sizes (narrower,
+larger text) so that they read on a phone."""
 
 from assessments.definitions import Scale
 from assessments.results import InstrumentResults, attachment_form
@@ -61,9 +62,14 @@ def scores_svg(
         ]
         if not days:
             continue
-        drawing = charts.scores_chart(
-            _report_scale(results, scale, show_bands), partner_names, min(days), max(days)
-        )
+        with charts.web_sizes():
+            drawing = charts.scores_chart(
+                _report_scale(results, scale, show_bands),
+                partner_names,
+                min(days),
+                max(days),
+                width=charts.WEB_WIDTH,
+            )
         svgs.append(charts.drawing_to_svg(drawing))
     return "".join(svgs) or None
 
@@ -113,9 +119,11 @@ def attachment_svg(
             tracks.append(rc.AttachmentTrack(partner=partner.index, points=points))
     if not tracks:
         return None
-    drawing = charts.attachment_chart(
-        rc.AttachmentMap(instrument=chosen.instrument.short_name, tracks=tuple(tracks)),
-        partner_names,
-        quadrant_names=quadrant_names,
-    )
+    with charts.web_sizes():
+        drawing = charts.attachment_chart(
+            rc.AttachmentMap(instrument=chosen.instrument.short_name, tracks=tuple(tracks)),
+            partner_names,
+            width=charts.WEB_WIDTH,
+            quadrant_names=quadrant_names,
+        )
     return charts.drawing_to_svg(drawing)

@@ -11,9 +11,11 @@ marker and dash, so a greyscale printout still reads.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 from xml.dom.minidom import Element
@@ -66,6 +68,32 @@ BAND_SHADES = (HexColor("#F4F4F4"), HexColor("#FAFAFA"))
 DEFAULT_WIDTH = 480.0
 TITLE_ATTR = "_attune_title"
 
+# The web pages draw the charts narrower and their text twice as large as the PDF does: an SVG
+# scales with the page, and at the PDF's proportions a 390 px phone showed 5 px labels. At
+# these sizes the smallest label is 11 px on such a phone and body-sized on a desktop.
+WEB_WIDTH = 420.0
+WEB_TEXT_SCALE = 2.0
+_TEXT_SCALE: contextvars.ContextVar[float] = contextvars.ContextVar("text_scale", default=1)
+
+
+@contextlib.contextmanager
+def web_sizes() -> Iterator[None]:
+    """Charts built inside this block use the web's text sizes (the PDF's are the default)."""
+    token = _TEXT_SCALE.set(WEB_TEXT_SCALE)
+    try:
+        yield
+    finally:
+        _TEXT_SCALE.reset(token)
+
+
+def _k() -> float:
+    return _TEXT_SCALE.get()
+
+
+def _sized(pdf: float, web: float) -> float:
+    """A layout length that is not simply proportional to the text: the PDF's or the web's."""
+    return pdf if _k() == 1 else web
+
 
 _Builder = TypeVar("_Builder", bound=Callable[..., Drawing])
 
@@ -94,7 +122,9 @@ def _text(
     colour: Color = INK,
     bold: bool = False,
 ) -> String | Group:
-    """A label; a label mixing scripts becomes one String per font run, in visual order."""
+    """A label; a label mixing scripts becomes one String per font run, in visual order.
+    `size` is the PDF's; the web's text scale applies on top."""
+    size *= _k()
     runs = fonts.font_runs(text, bold=bold)
     if len(runs) == 1:
         return String(
@@ -111,6 +141,7 @@ def _text(
 
 
 def _width(text: str, size: float, *, bold: bool = False) -> float:
+    size *= _k()
     return sum(stringWidth(run, font, size) for run, font in fonts.font_runs(text, bold=bold))
 
 
@@ -140,6 +171,7 @@ def _markers(
     first partner, squares for the second. One path is far cheaper to render than many shapes."""
     colour = PARTNER_COLOURS[partner % 2]
     path = Path(fillColor=white if hollow else colour, strokeColor=colour, strokeWidth=0.9)
+    size *= _sized(1, 1.5)  # bigger on a phone, where a marker is also a touch of colour
     k = size * _KAPPA
     for index in range(0, len(coords) - 1, 2):
         x, y = coords[index], coords[index + 1]
@@ -178,27 +210,33 @@ def _legend(
     max_label: float = 150,
 ) -> None:
     """Draw a one-row legend: (label, colour, dash, partner-marker or None for a swatch)."""
+    k = _k()
+    max_label *= k
+    if k != 1 and isinstance(drawing, Drawing) and entries:
+        # a narrow web chart shares its one row out, so no name runs off the right edge
+        share = (drawing.width - x) / len(entries) - 34 * k
+        max_label = min(max_label, share)
     for label, colour, dash, partner in entries:
         shown = _fit(label, 7.5, max_label)
         if partner is None:
-            drawing.add(Rect(x, y - 1, 8, 7, fillColor=colour, strokeColor=None))
-            x += 11
+            drawing.add(Rect(x, y - k, 8 * k, 7 * k, fillColor=colour, strokeColor=None))
+            x += 11 * k
         else:
             drawing.add(
                 Line(
                     x,
-                    y + 2.5,
-                    x + 16,
-                    y + 2.5,
+                    y + 2.5 * k,
+                    x + 16 * k,
+                    y + 2.5 * k,
                     strokeColor=colour,
                     strokeWidth=1.4,
                     strokeDashArray=dash,
                 )
             )
-            drawing.add(_marker(partner, x + 8, y + 2.5, size=2.2))
-            x += 20
+            drawing.add(_marker(partner, x + 8 * k, y + 2.5 * k, size=2.2))
+            x += 20 * k
         drawing.add(_text(x, y, shown))
-        x += _width(shown, 7.5) + 14
+        x += _width(shown, 7.5) + 14 * k
 
 
 # --- axes ----------------------------------------------------------------------------
@@ -224,12 +262,13 @@ def _nice_ticks(low: float, high: float, max_ticks: int = 6) -> list[float]:
     return ticks
 
 
-def _date_ticks(start: date, end: date) -> list[tuple[date, str, str]]:
+def _date_ticks(start: date, end: date, max_ticks: int = 13) -> list[tuple[date, str, str]]:
     """Tick dates with a main label and a second line (the year where it changes)."""
     span = (end - start).days
     ticks: list[tuple[date, str, str]] = []
     if span <= 62:
         step = 7 if span > 10 else 1
+        step *= max(1, math.ceil((span // step + 1) / max_ticks))
         day = start
         while day <= end:
             ticks.append((day, format_short_date(day), ""))
@@ -242,7 +281,7 @@ def _date_ticks(start: date, end: date) -> list[tuple[date, str, str]]:
     while day <= end:
         months.append(day)
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    stride = max(1, math.ceil(len(months) / 13))
+    stride = max(1, math.ceil(len(months) / max_ticks))
     shown = months[::stride]
     for index, month in enumerate(shown):
         year = str(month.year) if index == 0 or month.month <= stride else ""
@@ -289,22 +328,29 @@ def _draw_value_axis(drawing: Drawing, frame: _Frame, ticks: Sequence[float], ti
     for tick in ticks:
         y = frame.y(tick)
         drawing.add(Line(frame.left, y, frame.right, y, strokeColor=GRID, strokeWidth=0.5))
-        drawing.add(_text(frame.left - 4, y - 2.5, format_number(tick), anchor="end", colour=MUTED))
-    drawing.add(_vertical_text(11, frame.bottom + frame.height / 2, title))
+        drawing.add(
+            _text(frame.left - 4, y - 2.5 * _k(), format_number(tick), anchor="end", colour=MUTED)
+        )
+    drawing.add(_vertical_text(11 * _k(), frame.bottom + frame.height / 2, title))
 
 
 def _draw_date_axis(drawing: Drawing, frame: _Frame, *, title: str = "Date") -> None:
-    for day, label, year in _date_ticks(frame.start, frame.end):
+    k = _k()
+    # as many labels as fit side by side ("30 Sep" is the widest), never more than 13
+    max_ticks = 13 if k == 1 else max(2, int(frame.width // (_width("30 Sep", 7.5) + 6 * k)))
+    for day, label, year in _date_ticks(frame.start, frame.end, max_ticks):
         x = frame.x(day)
         drawing.add(Line(x, frame.bottom, x, frame.bottom - 3, strokeColor=FRAME, strokeWidth=0.6))
-        drawing.add(_text(x, frame.bottom - 11, label, anchor="middle", colour=MUTED))
+        drawing.add(_text(x, frame.bottom - 11 * k, label, anchor="middle", colour=MUTED))
         if year:
-            drawing.add(_text(x, frame.bottom - 19, year, size=6.5, anchor="middle", colour=MUTED))
+            drawing.add(
+                _text(x, frame.bottom - 19 * k, year, size=6.5, anchor="middle", colour=MUTED)
+            )
     if title:
         drawing.add(
             _text(
                 frame.left + frame.width / 2,
-                frame.bottom - 30,
+                frame.bottom - 30 * k,
                 title,
                 anchor="middle",
                 colour=MUTED,
@@ -369,7 +415,7 @@ def scores_chart(
     end: date,
     *,
     width: float = DEFAULT_WIDTH,
-    height: float = 190,
+    height: float | None = None,
 ) -> Drawing:
     """Totals over time for one instrument, one line per partner, bands shaded, with legend."""
     direction = {
@@ -389,16 +435,19 @@ def scores_chart(
         if instrument.scale_id == "total"
         else f"{instrument.name} over time"
     )
+    k = _k()
+    height = height or _sized(190, 300)
     drawing = _new_drawing(width, height, title)
     days = [p.on for s in instrument.series for p in s.points]
     start, end = _axis_range(start, end, days)
     # band names sit outside the plot, on the right, where no line can cover them
-    right_margin = 84 if instrument.bands else 12
+    right_margin = _sized(84, 128) if instrument.bands else 12
+    left = _sized(44, 70)
     frame = _Frame(
-        44,
-        40,
-        width - 44 - right_margin,
-        height - 62,
+        left,
+        40 * k,
+        width - left - right_margin,
+        height - 62 * k,
         start,
         end,
         instrument.score_min,
@@ -422,8 +471,8 @@ def scores_chart(
         drawing.add(
             _text(
                 frame.right + 4,
-                (y0 + y1) / 2 - 2.5,
-                _fit(band.label, 7, 78),
+                (y0 + y1) / 2 - 2.5 * k,
+                _fit(band.label, 7, right_margin - 6),
                 size=7,
                 colour=MUTED,
             )
@@ -442,7 +491,7 @@ def scores_chart(
     _legend(
         drawing,
         frame.left,
-        height - 13,
+        height - 13 * k,
         [
             (
                 partners[s.partner],
@@ -497,7 +546,7 @@ def attachment_chart(
     partners: Sequence[str],
     *,
     width: float = DEFAULT_WIDTH,
-    height: float = 290,
+    height: float | None = None,
     quadrant_names: bool = True,
 ) -> Drawing:
     """Anxiety (y) against avoidance (x) per partner over time, with the four quadrants named
@@ -505,12 +554,24 @@ def attachment_chart(
 
     The quadrant names are a descriptive aid only; the scales stay dimensional.
     """
+    k = _k()
+    # The PDF has the legend right of the square; the narrower web chart has it below.
+    stacked = k != 1
+    left = _sized(44, 66)
+    legend_height = (38 * len(attachment.tracks) + 70) * k if stacked else 0
+    if stacked:
+        side = width - left - 10
+        height = height or legend_height + 40 * k + side + 10
+    else:
+        height = height or 290
+        side = height - 52
     drawing = _new_drawing(
         width, height, f"Attachment map ({attachment.instrument}): anxiety and avoidance"
     )
-    side = height - 52
     low, high, mid = attachment.scale_min, attachment.scale_max, attachment.midpoint
-    frame = _Frame(44, 40, side, side, date(2000, 1, 1), date(2000, 1, 2), low, high)
+    frame = _Frame(
+        left, legend_height + 40 * k, side, side, date(2000, 1, 1), date(2000, 1, 2), low, high
+    )
 
     def x_of(value: float) -> float:
         value = min(max(value, low), high)
@@ -520,15 +581,25 @@ def attachment_chart(
     for tick in ticks:
         drawing.add(
             _text(
-                frame.left - 4, frame.y(tick) - 2.5, format_number(tick), anchor="end", colour=MUTED
+                frame.left - 4,
+                frame.y(tick) - 2.5 * k,
+                format_number(tick),
+                anchor="end",
+                colour=MUTED,
             )
         )
         drawing.add(
-            _text(x_of(tick), frame.bottom - 11, format_number(tick), anchor="middle", colour=MUTED)
+            _text(
+                x_of(tick),
+                frame.bottom - 11 * k,
+                format_number(tick),
+                anchor="middle",
+                colour=MUTED,
+            )
         )
     drawing.add(
         _vertical_text(
-            11,
+            11 * k,
             frame.bottom + side / 2,
             f"Anxiety ({format_number(low)}{DASH}{format_number(high)})",
         )
@@ -536,7 +607,7 @@ def attachment_chart(
     drawing.add(
         _text(
             frame.left + side / 2,
-            frame.bottom - 26,
+            frame.bottom - 26 * k,
             f"Avoidance ({format_number(low)}{DASH}{format_number(high)})",
             anchor="middle",
             colour=MUTED,
@@ -573,15 +644,15 @@ def attachment_chart(
     # never hides one (the marker stays visible around the label's edges).
     for label, high_anxiety, high_avoidance in QUADRANTS if quadrant_names else ():
         x = frame.right - 4 if high_avoidance else frame.left + 4
-        y = frame.top - 11 if high_anxiety else frame.bottom + 5
-        label_width = stringWidth(label, fonts.BOLD, 8)
-        left = x - label_width if high_avoidance else x
+        y = frame.top - 11 * k if high_anxiety else frame.bottom + 5 * k
+        label_width = _width(label, 8, bold=True)
+        label_left = x - label_width if high_avoidance else x
         drawing.add(
             Rect(
-                left - 1.5,
-                y - 2,
+                label_left - 1.5,
+                y - 2 * k,
                 label_width + 3,
-                10,
+                10 * k,
                 fillColor=LABEL_BACKING,
                 strokeColor=None,
             )
@@ -598,49 +669,61 @@ def attachment_chart(
             )
         )
 
-    # legend and reading guide to the right of the square
-    x = frame.right + 22
-    y = frame.top - 8
+    # legend and reading guide to the right of the square (PDF) or below it (web)
+    x = 4 * k if stacked else frame.right + 22
+    y = legend_height - 12 * k if stacked else frame.top - 8
     label_width = width - x - 4
     for track in attachment.tracks:
         colour = PARTNER_COLOURS[track.partner % 2]
         drawing.add(
             Line(
                 x,
-                y + 2.5,
-                x + 16,
-                y + 2.5,
+                y + 2.5 * k,
+                x + 16 * k,
+                y + 2.5 * k,
                 strokeColor=colour,
                 strokeWidth=1.4,
                 strokeDashArray=PARTNER_DASHES[track.partner % 2],
             )
         )
-        drawing.add(_marker(track.partner, x + 8, y + 2.5, size=2.2))
+        drawing.add(_marker(track.partner, x + 8 * k, y + 2.5 * k, size=2.2))
         drawing.add(
-            _text(x + 22, y, _fit(partners[track.partner], 8, label_width - 22), size=8, bold=True)
+            _text(
+                x + 22 * k,
+                y,
+                _fit(partners[track.partner], 8, label_width - 22 * k),
+                size=8,
+                bold=True,
+            )
         )
         if track.points:
             first, latest = track.points[0], track.points[-1]
             drawing.add(
-                _text(x + 22, y - 11, f"first {format_date(first.on)}", size=7, colour=MUTED)
+                _text(
+                    x + 22 * k, y - 11 * k, f"first {format_date(first.on)}", size=7, colour=MUTED
+                )
             )
             drawing.add(
-                _text(x + 22, y - 20, f"latest {format_date(latest.on)}", size=7, colour=MUTED)
+                _text(
+                    x + 22 * k, y - 20 * k, f"latest {format_date(latest.on)}", size=7, colour=MUTED
+                )
             )
-        y -= 38
-    drawing.add(Circle(x + 4, y + 2.5, 3.2, fillColor=white, strokeColor=MUTED, strokeWidth=0.9))
-    drawing.add(_text(x + 12, y, "first assessment", size=7, colour=MUTED))
-    y -= 11
-    drawing.add(Circle(x + 4, y + 2.5, 3.2, fillColor=MUTED, strokeColor=MUTED))
-    drawing.add(_text(x + 12, y, "latest (arrow shows direction)", size=7, colour=MUTED))
-    y -= 18
+        y -= 38 * k
+    drawing.add(
+        Circle(x + 4 * k, y + 2.5 * k, 3.2 * k, fillColor=white, strokeColor=MUTED, strokeWidth=0.9)
+    )
+    drawing.add(_text(x + 12 * k, y, "first assessment", size=7, colour=MUTED))
+    y -= 11 * k
+    drawing.add(Circle(x + 4 * k, y + 2.5 * k, 3.2 * k, fillColor=MUTED, strokeColor=MUTED))
+    drawing.add(_text(x + 12 * k, y, "latest (arrow shows direction)", size=7, colour=MUTED))
+    y -= 18 * k
     for line in (
         "Quadrant names are a descriptive",
         "aid, not types or diagnoses.",
         f"Guides at the midpoint ({format_number(mid)}).",
     ):
         drawing.add(_text(x, y, line, size=7, colour=MUTED))
-        y -= 9
+        y -= 9 * k
     return drawing
 
 
@@ -742,23 +825,27 @@ def physiology_chart(
     session_dates: Sequence[date] = (),
     *,
     width: float = DEFAULT_WIDTH,
-    height: float = 170,
+    height: float | None = None,
 ) -> Drawing:
     """Readings of one kind over time, one line per partner, with ticks marking sessions."""
     if not series:
         raise ValueError("physiology_chart needs at least one series")
     label, unit = series[0].label, series[0].unit
+    k = _k()
+    height = height or _sized(170, 280)
     drawing = _new_drawing(width, height, f"{label} over time")
     values = [p.value for s in series for p in s.points]
     start, end = _axis_range(start, end, [p.on for s in series for p in s.points])
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (high - low) * 0.08 or max(abs(high) * 0.1, 1.0)
     ticks = _nice_ticks(low - pad, high + pad, 5)
+    left = _sized(44, 70)
+    top = 22 * k + (13 * k if session_dates and k != 1 else 0)
     frame = _Frame(
-        44,
-        40,
-        width - 56,
-        height - 62,
+        left,
+        40 * k,
+        width - left - 12,
+        height - 40 * k - top,
         start,
         end,
         min(ticks[0], low - pad),
@@ -771,7 +858,7 @@ def physiology_chart(
         if start <= day <= end:
             x = frame.x(day)
             ticks.moveTo(x, frame.top)
-            ticks.lineTo(x, frame.top - 5)
+            ticks.lineTo(x, frame.top - 5 * k)
     drawing.add(ticks)
     _draw_frame(drawing, frame)
     for one in series:
@@ -790,11 +877,16 @@ def physiology_chart(
         )
         for s in series
     ]
-    _legend(drawing, frame.left, height - 13, entries)
+    if session_dates and k != 1:
+        # no room beside the partners on a narrow chart: the key goes on its own row
+        _legend(drawing, frame.left, height - 13 * k, entries)
+        x, y = frame.left + 6 * k, height - 26 * k
+    else:
+        _legend(drawing, frame.left, height - 13, entries)
+        x, y = frame.right - _width("session held", 7.5), height - 13
     if session_dates:
-        x = frame.right - _width("session held", 7.5)
-        drawing.add(Line(x - 6, height - 13, x - 6, height - 6, strokeColor=MUTED, strokeWidth=0.7))
-        drawing.add(_text(x, height - 13, "session held", colour=MUTED))
+        drawing.add(Line(x - 6, y, x - 6, y + 7 * k, strokeColor=MUTED, strokeWidth=0.7))
+        drawing.add(_text(x, y, "session held", colour=MUTED))
     return drawing
 
 

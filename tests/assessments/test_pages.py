@@ -9,6 +9,7 @@ from assessments import services
 from assessments.models import Response, RiskAlert
 from clinic.models import AuditEvent
 from tests.assessments.world import PHQ9_WITH_RISK, assign, first_response, submitted_response
+from tests.reports.chart_sizes import SMALLEST_READABLE_PX, chart_svgs, smallest_text_px
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +147,10 @@ def test_couple_page_draws_score_charts_and_the_attachment_map(client, couple, t
     assert "Fearful" in page and "Secure" in page
     assert "reliably deteriorated" in page  # 9 -> 18 against the fixed 6-point threshold
     assert "Together since baseline (total):</strong> both reliably deteriorated" in page
+    # every chart's smallest label is still 11 px on a 390 px phone
+    svgs = chart_svgs(page)
+    assert len(svgs) >= 3
+    assert all(smallest_text_px(svg) >= SMALLEST_READABLE_PX for svg in svgs)
 
 
 def test_instrument_page_says_which_wording_applies_and_admin_uploads(client, clinic, admin):
@@ -318,6 +323,8 @@ def test_portal_attachment_map_names_quadrants_only_where_the_clinic_shows_bands
     couple.clinic.save()
     page = client.get("/portal/results/").content.decode()
     assert all(name in page for name in quadrants) and "corner names" in page
+    svgs = chart_svgs(page)
+    assert svgs and all(smallest_text_px(svg) >= SMALLEST_READABLE_PX for svg in svgs)
 
 
 def test_instruments_without_a_total_chart_every_scale_and_name_who_the_map_leaves_out(

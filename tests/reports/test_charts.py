@@ -4,7 +4,8 @@ from datetime import date
 from xml.etree import ElementTree
 
 from reportlab import rl_config
-from reportlab.graphics.shapes import Path
+from reportlab.graphics.shapes import Group, Path, String
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from reports import charts
 from reports.contents import (
@@ -16,6 +17,7 @@ from reports.contents import (
     ScorePoint,
 )
 from reports.formatting import DASH
+from tests.reports.chart_sizes import SMALLEST_READABLE_PX, smallest_text_px
 from tests.reports.sample import sample_contents
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -248,3 +250,77 @@ def test_quadrant_names_sit_above_the_markers_on_a_backing():
         assert index > last_track, f"{name} is drawn under the partners' tracks"
         backing = items[index - 1]
         assert isinstance(backing, Rect) and backing.fillColor == LABEL_BACKING
+
+
+def _strings(group) -> list[String]:
+    found = []
+    for shape in group.contents:
+        if isinstance(shape, String):
+            found.append(shape)
+        elif isinstance(shape, Group) and tuple(shape.transform[:4]) == (1, 0, 0, 1):
+            found.extend(_strings(shape))
+    return found
+
+
+def _web_charts() -> list[str]:
+    contents = sample_contents("year", names=("Zoë Ångström", "Дмитрий Соколов"))
+    assert contents.assessments and contents.attachment and contents.physiology
+    with charts.web_sizes():
+        drawings = [
+            charts.scores_chart(
+                contents.assessments[0],
+                contents.partners,
+                contents.period_start,
+                contents.period_end,
+                width=charts.WEB_WIDTH,
+            ),
+            charts.attachment_chart(contents.attachment, contents.partners, width=charts.WEB_WIDTH),
+            charts.physiology_chart(
+                contents.physiology[:1],
+                contents.partners,
+                contents.period_start,
+                contents.period_end,
+                contents.session_dates,
+                width=charts.WEB_WIDTH,
+            ),
+        ]
+    return [charts.drawing_to_svg(drawing) for drawing in drawings]
+
+
+def test_web_charts_text_is_at_least_11_px_on_a_390_px_phone():
+    for svg in _web_charts():
+        assert smallest_text_px(svg) >= SMALLEST_READABLE_PX, svg[:200]
+
+
+def test_web_charts_scale_with_the_page_and_carry_no_style_attributes():
+    for svg in _web_charts():
+        root = _parse(svg)
+        assert root.attrib["viewBox"].split()[2] == str(int(charts.WEB_WIDTH))
+        assert not any("style" in element.attrib for element in root.iter())
+
+
+def test_pdf_charts_keep_their_print_sizes():
+    # the web's larger text is only for the web: the report's labels stay 6.5-8 pt on 480 pt
+    root = _parse(_scores_svg())
+    assert root.attrib["viewBox"] == "0 0 480 190"
+    sizes = {t.attrib["font-size"] for t in root.iter(f"{SVG}text")}
+    assert sizes <= {"6.5px", "7px", "7.5px", "8px"}
+    assert smallest_text_px(_scores_svg()) < SMALLEST_READABLE_PX
+
+
+def test_web_chart_legend_names_stay_inside_the_chart():
+    contents = sample_contents("year", names=("Zoë Ångström", "Дмитрий Соколов"))
+    assert contents.assessments
+    with charts.web_sizes():
+        drawing = charts.scores_chart(
+            contents.assessments[0],
+            ("Alexandria Montgomery-Fitzwilliam", "Bartholomew Featherstonehaugh"),
+            contents.period_start,
+            contents.period_end,
+            width=charts.WEB_WIDTH,
+        )
+    for string in _strings(drawing):
+        width = stringWidth(string.text, string.fontName, string.fontSize)
+        left = string.x - (width if string.textAnchor == "end" else 0)
+        left -= width / 2 if string.textAnchor == "middle" else 0
+        assert left >= 0 and left + width <= drawing.width + 0.5, string.text

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.models import AgreementVersion, Homework, Measurement, MeasurementImport
+from tests.reports.chart_sizes import SMALLEST_READABLE_PX, chart_svgs, smallest_text_px
 from tests.sessions.world import (
     make_agreement,
     make_check_in,
@@ -62,6 +63,8 @@ def test_couple_page_charts_markers_as_inline_svg(staff, couple):
     make_measurement(couple, couple.partner_b, value=55)
     html = staff.get(couple_url(couple)).content.decode()
     assert "<svg" in html and "HRV (RMSSD) over time" in html
+    svgs = [svg for svg in chart_svgs(html) if "over time</title>" in svg]
+    assert svgs and all(smallest_text_px(svg) >= SMALLEST_READABLE_PX for svg in svgs)
 
 
 def test_couple_page_query_count_does_not_grow_with_logs(staff, couple, therapist):
