@@ -517,11 +517,18 @@ def export_assemble(*, export: ClinicExport, headline_rows: list[dict]) -> Clini
                     f"{folders.of(report.couple)}/{report.audience.capitalize()} report "
                     f"{export.period_start.isoformat()} to {export.period_end.isoformat()}.pdf"
                 )
-                with storage.open_file(report.file_key) as src, archive.open(name, "w") as dst:
+                entry = _zip_entry(name, report.finished_at, export.clinic.tz)
+                with storage.open_file(report.file_key) as src, archive.open(entry, "w") as dst:
                     shutil.copyfileobj(src, dst, storage.CHUNK)
-            archive.writestr("headline_scores.csv", _headline_csv(headline_rows))
+            made = timezone.now()
+            archive.writestr(
+                _zip_entry("headline_scores.csv", made, export.clinic.tz),
+                _headline_csv(headline_rows),
+            )
             if failed:
-                archive.writestr("FAILED.txt", "\n".join(failed) + "\n")
+                archive.writestr(
+                    _zip_entry("FAILED.txt", made, export.clinic.tz), "\n".join(failed) + "\n"
+                )
         stored = storage.store_file(storage.export_key(export), spool)
     now = timezone.now()
     ClinicExport.objects.with_scopes_disabled().filter(pk=export.pk).update(
@@ -540,6 +547,15 @@ def export_assemble(*, export: ClinicExport, headline_rows: list[dict]) -> Clini
     )
     export.refresh_from_db()
     return export
+
+
+def _zip_entry(name: str, when, tz) -> zipfile.ZipInfo:
+    """An archive entry dated when its file was made, in the clinic's time (a ZIP stores local
+    time); without a date, unzipped reports would all say 1 January 1980."""
+    local = timezone.localtime(when or timezone.now(), tz)
+    entry = zipfile.ZipInfo(name, date_time=local.timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    return entry
 
 
 # Characters that Windows, macOS or the ZIP format itself refuse or misread in a file name.

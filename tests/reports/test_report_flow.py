@@ -315,8 +315,15 @@ def test_clinic_export_builds_a_zip_with_every_couple_and_a_csv(
     detail = api.get(url(clinic, f"exports/{export.pk}/")).json()
     assert detail["progress"] == "6 of 6"
     data = b"".join(api.get(url(clinic, f"exports/{export.pk}/download/")).streaming_content)
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
     assert "headline_scores.csv" in names
+    # Each file is dated when it was made, in the clinic's time, not 1 January 1980.
+    today = timezone.localtime(timezone.now(), clinic.tz).date()
+    assert {info.date_time[:3] for info in archive.infolist()} == {
+        (today.year, today.month, today.day)
+    }
+    assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in archive.infolist())
     # Folders by couple label and opening date, as staff know the case; never a bare id.
     opened = timezone.localdate()
     assert {
