@@ -260,8 +260,14 @@ def import_preview(
     _check_open(couple, partner)
     code = format_code or detect_format(filename, text)
     if code is None:
+        # In words for the page's format choice, each with the code the API's `format` takes.
+        named = [f"{label.split(' (')[0]} ({code})" for code, label in FORMATS.items()]
         raise ValidationError(
-            {"format": "The file's format was not recognised; choose one of: " + ", ".join(FORMATS)}
+            {
+                "format": "The file's format was not recognised; choose its format: "
+                + ", ".join(named[:-1])
+                + f" or {named[-1]}."
+            }
         )
     if code in NEEDS_TIME_ZONE and not time_zone:
         raise ValidationError(

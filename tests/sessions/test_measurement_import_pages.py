@@ -76,3 +76,22 @@ def test_preview_names_measures_and_formats_in_words_and_times_in_clinic_time(
     assert "HRV (RMSSD)" in html and "Attune CSV" in html
     assert "hrv_rmssd" not in html and "generic_csv" not in html
     assert "Jan 12, 2026, 7:05 AM" in html and "America/New_York" in html
+
+
+def test_an_unrecognised_file_names_the_formats_in_words(staff, couple):
+    response = staff.post(
+        import_url(couple),
+        {
+            "partner": str(couple.partner_a.pk),
+            "file": SimpleUploadedFile("readings.csv", b"when,what\n2026-01-01,7\n"),
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        "The file&#x27;s format was not recognised; choose its format: Attune CSV (generic_csv),"
+        in html
+    )
+    assert "HRV4Training export (hrv4training)" in html
+    assert "or Apple Health export.xml (apple_health)." in html
+    assert not MeasurementImport.objects.exists()
