@@ -209,14 +209,17 @@ def _legend(
     *,
     max_label: float = 150,
 ) -> None:
-    """Draw a one-row legend: (label, colour, dash, partner-marker or None for a swatch)."""
+    """Draw a legend: (label, colour, dash, partner-marker or None for a swatch), in one row,
+    or on a narrow web chart one entry a row when the row would run off the right edge."""
     k = _k()
     max_label *= k
-    if k != 1 and isinstance(drawing, Drawing) and entries:
-        # a narrow web chart shares its one row out, so no name runs off the right edge
-        share = (drawing.width - x) / len(entries) - 34 * k
-        max_label = min(max_label, share)
-    for label, colour, dash, partner in entries:
+    start = x
+    stacked = isinstance(drawing, Drawing) and _legend_rows(entries, x, drawing.width) > 1
+    if stacked:
+        max_label = min(max_label, drawing.width - x - 24 * k)
+    for index, (label, colour, dash, partner) in enumerate(entries):
+        if stacked and index:
+            x, y = start, y - LEGEND_ROW * k
         shown = _fit(label, 7.5, max_label)
         if partner is None:
             drawing.add(Rect(x, y - k, 8 * k, 7 * k, fillColor=colour, strokeColor=None))
@@ -237,6 +240,27 @@ def _legend(
             x += 20 * k
         drawing.add(_text(x, y, shown))
         x += _width(shown, 7.5) + 14 * k
+
+
+LEGEND_ROW = 13
+
+
+def _legend_rows(
+    entries: Sequence[tuple[str, Color, tuple[float, ...] | None, int | None]],
+    x: float,
+    right: float,
+    max_label: float = 150,
+) -> int:
+    """How many rows `_legend` takes: one, unless a web chart is too narrow for its names."""
+    k = _k()
+    if k == 1 or not entries:
+        return 1
+    fonts.register_fonts()  # measured before the drawing (which registers them) exists
+    row = sum(
+        (11 if partner is None else 20) * k + min(_width(label, 7.5), max_label * k) + 14 * k
+        for label, _, _, partner in entries
+    )
+    return 1 if x + row - 14 * k <= right else len(entries)
 
 
 # --- axes ----------------------------------------------------------------------------
@@ -436,18 +460,28 @@ def scores_chart(
         else f"{instrument.name} over time"
     )
     k = _k()
-    height = height or _sized(190, 300)
+    left = _sized(44, 70)
+    legend = [
+        (
+            partners[s.partner],
+            PARTNER_COLOURS[s.partner % 2],
+            PARTNER_DASHES[s.partner % 2],
+            s.partner,
+        )
+        for s in instrument.series
+    ]
+    extra_rows = _legend_rows(legend, left, width) - 1
+    height = height or _sized(190, 300) + extra_rows * LEGEND_ROW * k
     drawing = _new_drawing(width, height, title)
     days = [p.on for s in instrument.series for p in s.points]
     start, end = _axis_range(start, end, days)
     # band names sit outside the plot, on the right, where no line can cover them
     right_margin = _sized(84, 128) if instrument.bands else 12
-    left = _sized(44, 70)
     frame = _Frame(
         left,
         40 * k,
         width - left - right_margin,
-        height - 62 * k,
+        height - (62 + extra_rows * LEGEND_ROW) * k,
         start,
         end,
         instrument.score_min,
@@ -488,20 +522,7 @@ def scores_chart(
     for series in instrument.series:
         points = [(p.on, p.total) for p in series.points if p.total is not None]
         _draw_series(drawing, frame, series.partner, points)
-    _legend(
-        drawing,
-        frame.left,
-        height - 13 * k,
-        [
-            (
-                partners[s.partner],
-                PARTNER_COLOURS[s.partner % 2],
-                PARTNER_DASHES[s.partner % 2],
-                s.partner,
-            )
-            for s in instrument.series
-        ],
-    )
+    _legend(drawing, frame.left, height - 13 * k, legend)
     return drawing
 
 
@@ -832,15 +853,26 @@ def physiology_chart(
         raise ValueError("physiology_chart needs at least one series")
     label, unit = series[0].label, series[0].unit
     k = _k()
-    height = height or _sized(170, 280)
+    left = _sized(44, 70)
+    entries: list[tuple[str, Color, tuple[float, ...] | None, int | None]] = [
+        (
+            partners[s.partner],
+            PARTNER_COLOURS[s.partner % 2],
+            PARTNER_DASHES[s.partner % 2],
+            s.partner,
+        )
+        for s in series
+    ]
+    # a narrow web chart has no room beside the partners: the sessions' key gets its own row
+    extra_rows = _legend_rows(entries, left, width) - 1 + (1 if session_dates and k != 1 else 0)
+    height = height or _sized(170, 280) + extra_rows * LEGEND_ROW * k
     drawing = _new_drawing(width, height, f"{label} over time")
     values = [p.value for s in series for p in s.points]
     start, end = _axis_range(start, end, [p.on for s in series for p in s.points])
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (high - low) * 0.08 or max(abs(high) * 0.1, 1.0)
     ticks = _nice_ticks(low - pad, high + pad, 5)
-    left = _sized(44, 70)
-    top = 22 * k + (13 * k if session_dates and k != 1 else 0)
+    top = (22 + extra_rows * LEGEND_ROW) * k
     frame = _Frame(
         left,
         40 * k,
@@ -868,19 +900,9 @@ def physiology_chart(
             one.partner,
             [(p.on, p.value) for p in sorted(one.points, key=lambda p: p.on)],
         )
-    entries: list[tuple[str, Color, tuple[float, ...] | None, int | None]] = [
-        (
-            partners[s.partner],
-            PARTNER_COLOURS[s.partner % 2],
-            PARTNER_DASHES[s.partner % 2],
-            s.partner,
-        )
-        for s in series
-    ]
     if session_dates and k != 1:
-        # no room beside the partners on a narrow chart: the key goes on its own row
         _legend(drawing, frame.left, height - 13 * k, entries)
-        x, y = frame.left + 6 * k, height - 26 * k
+        x, y = frame.left + 6 * k, height - (13 + extra_rows * LEGEND_ROW) * k
     else:
         _legend(drawing, frame.left, height - 13, entries)
         x, y = frame.right - _width("session held", 7.5), height - 13

@@ -319,6 +319,9 @@ def test_web_chart_legend_names_stay_inside_the_chart():
             contents.period_end,
             width=charts.WEB_WIDTH,
         )
+    names = [s.text for s in _strings(drawing) if s.text.startswith(("Alexandria", "Bartholo"))]
+    # one name a row rather than cut short
+    assert names == ["Alexandria Montgomery-Fitzwilliam", "Bartholomew Featherstonehaugh"]
     for string in _strings(drawing):
         width = stringWidth(string.text, string.fontName, string.fontSize)
         left = string.x - (width if string.textAnchor == "end" else 0)
