@@ -63,14 +63,16 @@ def scores_svg(
         if not days:
             continue
         with charts.web_sizes():
-            drawing = charts.scores_chart(
-                _report_scale(results, scale, show_bands),
-                partner_names,
-                min(days),
-                max(days),
-                width=charts.WEB_WIDTH,
+            svgs.append(
+                charts.chart_svg(
+                    charts.scores_chart,
+                    _report_scale(results, scale, show_bands),
+                    tuple(partner_names),
+                    min(days),
+                    max(days),
+                    width=charts.WEB_WIDTH,
+                )
             )
-        svgs.append(charts.drawing_to_svg(drawing))
     return "".join(svgs) or None
 
 
@@ -120,10 +122,10 @@ def attachment_svg(
     if not tracks:
         return None
     with charts.web_sizes():
-        drawing = charts.attachment_chart(
+        return charts.chart_svg(
+            charts.attachment_chart,
             rc.AttachmentMap(instrument=chosen.instrument.short_name, tracks=tuple(tracks)),
-            partner_names,
+            tuple(partner_names),
             width=charts.WEB_WIDTH,
             quadrant_names=quadrant_names,
         )
-    return charts.drawing_to_svg(drawing)

@@ -14,12 +14,17 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import hashlib
 import math
+import pathlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 from xml.dom.minidom import Element
 
+import reportlab
+from django.core.cache import cache
+from django.utils import timezone, translation
 from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import (
     Circle,
@@ -923,6 +928,55 @@ _SVG_FONTS = {
     fonts.BOLD: {"family": _SVG_FAMILY, "weight": "bold"},
     **{fallback.name: {"family": _SVG_FAMILY} for fallback in fonts.FALLBACKS},
 }
+
+
+#: How long a chart's SVG stays cached. Its key is the data it draws, so a change of data is a
+#: new key, never a stale chart; the time only bounds what sits in the cache.
+SVG_CACHE_SECONDS = 24 * 60 * 60
+# The source of what draws and words a chart, and ReportLab's version: a change of how charts
+# are drawn (a deploy) reads under new keys.
+_SVG_SOURCES = (
+    "reports/charts.py",
+    "reports/formatting.py",
+    "reports/fonts.py",
+    "clinic/date_style.py",
+)
+_SVG_VERSION = hashlib.sha256(
+    b"".join(
+        (pathlib.Path(__file__).resolve().parent.parent / name).read_bytes()
+        for name in _SVG_SOURCES
+    )
+    + reportlab.Version.encode()
+).hexdigest()[:16]
+
+
+def chart_svg(
+    draw: Callable[..., Drawing], *args: Any, title: str | None = None, **kwargs: Any
+) -> str:
+    """`drawing_to_svg(draw(*args, **kwargs), title)`, cached under a digest of what is drawn.
+
+    Drawing a chart and writing its SVG costs milliseconds a chart (a page shows several), while
+    its inputs (frozen dataclasses of dates, numbers and names, whose repr is complete) are the
+    same from one view of the page to the next. The key also holds the active language and time
+    zone, which the axes are written in. The digest keeps names and scores out of the key."""
+    described = repr(
+        (
+            _SVG_VERSION,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            _TEXT_SCALE.get(),  # web_sizes()
+            draw.__qualname__,
+            args,
+            sorted(kwargs.items()),
+            title,
+        )
+    )
+    key = f"chart-svg:{hashlib.sha256(described.encode()).hexdigest()}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = drawing_to_svg(draw(*args, **kwargs), title=title)
+        cache.set(key, svg, SVG_CACHE_SECONDS)
+    return svg
 
 
 def drawing_to_svg(drawing: Drawing, title: str | None = None) -> str:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.utils.safestring import SafeString, mark_safe
 
 from clinic.models import Couple
-from reports.charts import WEB_WIDTH, drawing_to_svg, physiology_chart, web_sizes
+from reports.charts import WEB_WIDTH, chart_svg, physiology_chart, web_sizes
 from reports.contents import MeasurementPoint, PhysiologySeries
 from sessions.local_dates import clinic_today, day_bounds, local_date
 from sessions.measurements.physiology import KIND_BY_CODE
@@ -64,13 +64,20 @@ def build_charts(
             PhysiologySeries(partner=i, kind=kind, label=label, unit=unit, points=tuple(points))
             for i, points in sorted(by_partner.items())
         ]
-        with web_sizes():
-            drawing = physiology_chart(
-                series, names, start, end, sorted(session_days), width=WEB_WIDTH
-            )
         title = f"{label} over time"
+        with web_sizes():
+            drawn = chart_svg(
+                physiology_chart,
+                series,
+                names,
+                start,
+                end,
+                sorted(session_days),
+                width=WEB_WIDTH,
+                title=title,
+            )
         # drawing_to_svg escapes every text node, so the markup is safe to embed.
-        svg = mark_safe(drawing_to_svg(drawing, title=title))  # noqa: S308  # nosec B308 B703
+        svg = mark_safe(drawn)  # noqa: S308  # nosec B308 B703
         charts.append(MarkerChart(title, svg, sum(len(p) for p in by_partner.values())))
     return charts
 

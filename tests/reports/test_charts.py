@@ -1,8 +1,10 @@
 """Report charts: the Drawings and their inline-SVG form (pure, no database)."""
 
+import uuid
 from datetime import date
 from xml.etree import ElementTree
 
+from django.utils import translation
 from reportlab import rl_config
 from reportlab.graphics.shapes import Group, Path, String
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -327,3 +329,31 @@ def test_web_chart_legend_names_stay_inside_the_chart():
         left = string.x - (width if string.textAnchor == "end" else 0)
         left -= width / 2 if string.textAnchor == "middle" else 0
         assert left >= 0 and left + width <= drawing.width + 0.5, string.text
+
+
+def test_a_chart_is_drawn_once_for_its_data_and_read_back_the_same_from_the_cache():
+    contents = sample_contents("year", names=(f"Ada {uuid.uuid4().hex[:8]}", "Bo Lind"))
+    assert contents.assessments is not None
+    args = (contents.assessments[0], contents.partners, contents.period_start, contents.period_end)
+    drawn = []
+
+    def scores_chart(*given):
+        drawn.append(given)
+        return charts.scores_chart(*given)
+
+    expected = charts.drawing_to_svg(charts.scores_chart(*args))
+    first = charts.chart_svg(scores_chart, *args)
+    again = charts.chart_svg(scores_chart, *args)
+    assert first == again == expected
+    assert len(drawn) == 1  # new names: drawn the first time, read from the cache after
+    # Other data is another key: a later score is drawn, never the earlier chart.
+    other = charts.chart_svg(scores_chart, *args[:2], args[2], date(2031, 1, 1))
+    assert len(drawn) == 2 and other != first
+    # So is another language (the axes' words and dates).
+    with translation.override("en-us"):
+        charts.chart_svg(scores_chart, *args)
+    assert len(drawn) == 3
+    # And the web's text sizes.
+    with charts.web_sizes():
+        charts.chart_svg(scores_chart, *args)
+    assert len(drawn) == 4
