@@ -175,7 +175,8 @@ class RiskLevel(models.TextChoices):
     # No default answer: a note cannot be signed until the therapist chose one of the others.
     UNSET = "", "Not recorded yet"
     NONE = "none", "No risk concerns"
-    CONCERNS = "concerns", "Risk concerns (plan required)"
+    # The signed record says what was found; the form adds that a plan is required.
+    CONCERNS = "concerns", "Risk concerns"
 
 
 # From `signed_at` on, the only UPDATEs the database accepts are setting the co-signature once

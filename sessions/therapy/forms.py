@@ -140,7 +140,10 @@ class NoteDraftForm(forms.Form):
     # not to save a draft).
     risk_level = forms.ChoiceField(
         label="Risk",
-        choices=[(v, label) for v, label in RiskLevel.choices if v != RiskLevel.UNSET],
+        choices=[
+            (RiskLevel.NONE, RiskLevel.NONE.label),
+            (RiskLevel.CONCERNS, f"{RiskLevel.CONCERNS.label} (plan required)"),
+        ],
         widget=forms.RadioSelect,
         required=False,
     )

@@ -390,6 +390,17 @@ def test_signing_needs_the_confirmation_box(page, clinic, couple):
     assert refused.status_code == 400 and "Tick the box to confirm" in refused.content.decode()
 
 
+def test_a_signed_note_records_risk_concerns_without_the_forms_hint(page, clinic, couple):
+    note = make_signed_note(
+        couple=couple, risk_level="concerns", risk_concerns="Threat", risk_plan="Safety plan"
+    )
+    html = page.get(reverse("note-page", args=[clinic.slug, note.pk])).content.decode()
+    assert "<p>Risk concerns</p>" in html and "(plan required)" not in html
+    draft = make_note(couple=couple)
+    form = page.get(reverse("note-page", args=[clinic.slug, draft.pk])).content.decode()
+    assert "Risk concerns (plan required)" in form
+
+
 def test_risk_concerns_in_the_latest_signed_note_flag_the_caseload(page, clinic, couple):
     earlier = make_signed_note(
         couple=couple, risk_level="concerns", risk_concerns="Threat", risk_plan="Safety plan"
