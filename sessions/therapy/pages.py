@@ -209,9 +209,6 @@ def couple_confidentiality(request, couple_id):
             "effective": sharing.policy,
             "shared_since": sharing.since,
             "history": history,
-            "clinic_default": "shared"
-            if request.clinic.partners_see_individual_results
-            else "private",
         },
         status=400 if request.method == "POST" else 200,
     )

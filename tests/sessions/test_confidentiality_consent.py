@@ -223,6 +223,8 @@ def test_the_page_asks_for_consent_and_confirmation_then_shows_the_history(
     with time_machine.travel(CHANGE, tick=False):
         html = client.get(page_url).content.decode()
         assert f"How {couple.partner_a.display_name} agreed" in html
+        # Said once: not "(Clinic default: the clinic's default is private)".
+        assert "private to its partner</strong>\n    (the clinic's default)." in html
         refused = client.post(page_url, {"policy": "shared", "applies_to": "from_now"})
         assert refused.status_code == 400
         html = refused.content.decode()
@@ -244,6 +246,7 @@ def test_the_page_asks_for_consent_and_confirmation_then_shows_the_history(
     assert done.status_code == 302
     couple.refresh_from_db()
     assert couple.individual_material_policy == "shared" and couple.shared_since == CHANGE
+    assert "(chosen for this couple)." in client.get(page_url).content.decode()
     event = AuditEvent.objects.get(object_id=str(couple.pk), action="confidentiality")
     assert event.channel == "page"
     detail = client.get(reverse("couple-detail", args=[couple.clinic.slug, couple.pk]))
