@@ -32,6 +32,16 @@ class WeekAdherence:
     days_active: int  # days of this week on which the homework was due
     in_progress: bool  # the week holds today, so more logs may still come
 
+    @property
+    def this_week_in_words(self) -> str:
+        """The current week's count for a person to read: "3 of 5 practices this week", and
+        past the target "6 practices this week (goal 5)", not "6 of 5", which reads like a
+        mistake."""
+        if self.logged > self.target:
+            return f"{self.logged} practices this week (goal {self.target})"
+        noun = "practice" if self.target == 1 else "practices"
+        return f"{self.logged} of {self.target} {noun} this week"
+
 
 @dataclass(frozen=True)
 class AdherenceSummary:

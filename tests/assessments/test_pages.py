@@ -34,6 +34,15 @@ def test_portal_home_lists_what_is_due(partner_a, phq9):
     assert "PHQ-9" in page and form_url(phq9) in page
 
 
+def test_portal_home_writes_the_due_date_in_the_same_style_as_the_sessions(partner_a, phq9):
+    from clinic.date_style import format_when
+
+    page = partner_a.get("/portal/").content.decode()
+    # "due Sunday 29 November", as "Coming up" writes "Sunday 6 December, 14:00"
+    assert f"due {format_when(phq9.due_on, 'weekday')}" in page
+    assert f"due {format_when(phq9.due_on, 'date')}" not in page
+
+
 def test_form_has_a_fieldset_and_legend_per_item_with_labelled_radios(partner_a, phq9, clinic):
     page = partner_a.get(form_url(phq9)).content.decode()
     assert page.count("<fieldset") == 10 and page.count("<legend>") == 10

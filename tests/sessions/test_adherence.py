@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -157,3 +157,16 @@ def test_datetimes_are_refused_so_zones_cannot_slip_in():
             today=D(2025, 12, 3),
         )
     assert caught.value.field == "log_dates"
+
+
+def test_a_weeks_count_reads_as_words_and_past_the_goal_not_as_six_of_five():
+    def week(logged, target):
+        monday = date(2026, 11, 23)
+        return WeekAdherence(
+            monday, monday + timedelta(days=6), logged, target, logged >= target, 7, True
+        )
+
+    assert week(3, 5).this_week_in_words == "3 of 5 practices this week"
+    assert week(5, 5).this_week_in_words == "5 of 5 practices this week"
+    assert week(0, 1).this_week_in_words == "0 of 1 practice this week"
+    assert week(6, 5).this_week_in_words == "6 practices this week (goal 5)"

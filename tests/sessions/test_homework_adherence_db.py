@@ -169,7 +169,7 @@ def test_couple_page_shows_per_partner_adherence_and_what_the_cap_leaves_out(
     with time_machine.travel(datetime(2025, 12, 14, 21, 0, tzinfo=AKL), tick=False):
         page = client.get(f"/c/{couple.clinic.slug}/couples/{couple.pk}/").content.decode()
     assert (
-        f"{a.display_name}: this week 6/4 · 100.0% overall (2 beyond the weekly targets, "
+        f"{a.display_name}: 6 practices this week (goal 4) · 100% overall (2 beyond the weekly targets, "
         "not credited)" in page
     )
-    assert f"{couple.partner_b.display_name}: this week 0/4 · 0.0% overall</div>" in page
+    assert f"{couple.partner_b.display_name}: 0 of 4 practices this week · 0% overall</div>" in page

@@ -14,6 +14,7 @@ from tests.sessions.world import (
     make_agreement,
     make_check_in,
     make_practice,
+    make_practice_log,
     make_session,
 )
 
@@ -42,6 +43,33 @@ def test_portal_home_offers_check_in_practice_time_out_and_the_agreement(
     assert "Coming up" in html
     assert "Leave quickly" in html
     assert AuditEvent.objects.filter(object_id=str(agreement.pk), channel="portal").exists()
+
+
+def test_portal_home_counts_the_weeks_practices_in_words_past_the_goal_too(client, couple):
+    # Sunday 6 December 2026, the week's last day: a practice 5 a week since 23 November
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        client.force_login(couple.partner_a.portal_user)
+        practice = make_practice(couple, start_date=datetime(2026, 11, 23).date())
+        for hours in (1, 2):
+            make_practice_log(
+                couple,
+                couple.partner_a,
+                homework=practice,
+                practiced_at=now - timedelta(hours=hours),
+            )
+        html = client.get(reverse("portal-home")).content.decode()
+        assert "2 of 5 practices this week" in html
+        for hours in (3, 4, 5, 6):
+            make_practice_log(
+                couple,
+                couple.partner_a,
+                homework=practice,
+                practiced_at=now - timedelta(hours=hours),
+            )
+        html = client.get(reverse("portal-home")).content.decode()
+    assert "6 practices this week (goal 5)" in html
+    assert "6 of 5" not in html
 
 
 def test_accepting_the_agreement_on_its_page(partner_a, couple, therapist):
