@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from assessments.scoring import UnknownInstrument, get_instrument
 from clinic.audit_channel import Channel
 from clinic.date_style import format_when
 from clinic.models import AuditEvent, Client, Clinic, Couple
@@ -139,6 +140,7 @@ DATED_THROUGH = {
 RELATED = {
     "therapy_sessions.sessionnote": ("session",),
     "therapy_sessions.noteaddendum": ("note__session",),
+    "assessments.riskalert": ("response",),
 }
 
 
@@ -266,7 +268,7 @@ def _record_words(label: str, obj) -> str:
     words = RECORD_WORDS.get(label) or (str(model._meta.verbose_name) if model else label)
     if obj is None:
         return words
-    title = getattr(obj, "title", "") or getattr(obj, "instrument_code", "")
+    title = getattr(obj, "title", "") or _instrument_name(label, obj)
     if title:
         words = f"{words} \N{LEFT DOUBLE QUOTATION MARK}{title}\N{RIGHT DOUBLE QUOTATION MARK}"
     if label in ("clinic.couple", "clinic.client", "clinic.clinic", "clinic.user"):
@@ -277,6 +279,19 @@ def _record_words(label: str, obj) -> str:
     this_year = timezone.localdate().year
     style = "short" if when.year == this_year else "date"
     return f"{words} of {format_when(when, style)}"
+
+
+def _instrument_name(label: str, obj) -> str:
+    """The questionnaire's name as the clinic knows it ("ECR-S", not the code "ecrs"), from the
+    instrument library in code, so naming it costs no query; a risk alert names its response's."""
+    source = obj.response if label == "assessments.riskalert" else obj
+    code = getattr(source, "instrument_code", "")
+    if not code:
+        return ""
+    try:
+        return get_instrument(code, getattr(source, "instrument_version", None)).short_name
+    except UnknownInstrument:
+        return code
 
 
 def _model(label: str):

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from clinic.audit import record_event, record_read
 from clinic.models import AuditEvent
+from tests.assessments.world import PHQ9_WITH_RISK, assign, first_response, submitted_response
 from tests.factories import CoupleFactory
 from tests.sessions.world import make_check_in, make_note, make_session
 
@@ -214,3 +215,29 @@ def test_putting_events_into_words_costs_the_same_for_many_records(clinic, coupl
     for _ in range(8):
         some_reads()
     assert _audit_page_queries(staff, clinic) == few
+
+
+@time_machine.travel(datetime(2026, 9, 20, 12, 0, tzinfo=UTC), tick=False)
+def test_a_questionnaire_is_named_as_the_clinic_knows_it_not_by_its_code(clinic, couple, staff):
+    gad7 = first_response(assign(couple, couple.partner_a, "gad7"))
+    alert = submitted_response(couple, couple.partner_b, answers=PHQ9_WITH_RISK).risk_alerts.get()
+    record_read(None, [gad7, gad7.assignment, alert], clinic=clinic)
+    few = _audit_page_queries(staff, clinic)
+
+    html = staff.get(reverse("audit", args=[clinic.slug])).content.decode()
+    assert (
+        "the questionnaire \N{LEFT DOUBLE QUOTATION MARK}GAD-7\N{RIGHT DOUBLE QUOTATION MARK}"
+        in html
+    )
+    assert "questionnaire assignment \N{LEFT DOUBLE QUOTATION MARK}GAD-7" in html
+    assert "risk alert \N{LEFT DOUBLE QUOTATION MARK}PHQ-9" in html
+    assert "\N{LEFT DOUBLE QUOTATION MARK}gad7" not in html
+
+    for _ in range(3):
+        more = first_response(assign(couple, couple.partner_b, "pcl5"))
+        record_read(None, [more, alert], clinic=clinic)
+    assert _audit_page_queries(staff, clinic) == few
+    assert (
+        "\N{LEFT DOUBLE QUOTATION MARK}PCL-5"
+        in staff.get(reverse("audit", args=[clinic.slug])).content.decode()
+    )
