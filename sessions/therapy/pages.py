@@ -157,6 +157,7 @@ def session_new(request, couple_id):
         )
         if session:
             messages.success(request, "The session was booked.")
+            _warn_if_past(request, session)
             return redirect("session-page", clinic_slug=request.clinic.slug, session_id=session.pk)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -246,6 +247,17 @@ def session_page(request, session_id):
     return _session_page(request, session)
 
 
+def _warn_if_past(request, session) -> None:
+    """A past session may be booked on purpose (to record one that took place), but it must not
+    sit in the diary as "Scheduled" unnoticed."""
+    if session.status == SessionStatus.SCHEDULED and session.starts_at < timezone.now():
+        messages.warning(
+            request,
+            "This session's time has passed: mark it held, a no-show or cancelled, "
+            "or it stays \u201cScheduled\u201d.",
+        )
+
+
 def _session_action(request, session_id, *, key, form_class, run, done_message):
     session = _session(request, session_id)
     kwargs = {"session": session} if form_class in (RescheduleForm, HeldForm) else {}
@@ -254,6 +266,8 @@ def _session_action(request, session_id, *, key, form_class, run, done_message):
         result = run_service(form, lambda: run(session, form.cleaned_data))
         if result is not None:
             messages.success(request, done_message)
+            if key == "reschedule":
+                _warn_if_past(request, result)
             if key == "note":
                 return redirect("note-page", clinic_slug=request.clinic.slug, note_id=result.pk)
             return redirect("session-page", clinic_slug=request.clinic.slug, session_id=session.pk)

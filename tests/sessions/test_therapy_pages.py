@@ -64,6 +64,44 @@ def test_booking_form_takes_clinic_local_time(page, clinic, couple, therapist):
     assert "18:00" in detail
 
 
+@time_machine.travel(NOW, tick=False)
+def test_a_session_booked_in_the_past_is_saved_but_flagged_to_mark_it_held(
+    page, clinic, couple, therapist
+):
+    booking = {
+        "schedule-kind": "joint",
+        "schedule-duration_minutes": "50",
+        "schedule-modality": "in_person",
+        "schedule-therapist": str(therapist.pk),
+    }
+    url = reverse("session-new", args=[clinic.slug, couple.pk])
+    # Three days ago: a session that took place may be recorded, but not left "Scheduled" unseen.
+    response = page.post(url, {**booking, "schedule-starts_at": "2026-02-27T10:00"}, follow=True)
+    past = TherapySession.objects.get(couple=couple)
+    assert past.status == SessionStatus.SCHEDULED
+    html = response.content.decode()
+    assert "The session was booked." in html
+    assert "This session&#x27;s time has passed: mark it held" in html
+
+    response = page.post(url, {**booking, "schedule-starts_at": "2026-03-05T10:00"}, follow=True)
+    html = response.content.decode()
+    assert "The session was booked." in html and "time has passed" not in html
+
+    future = TherapySession.objects.get(couple=couple, starts_at__gt=NOW)
+    response = page.post(
+        reverse("session-reschedule", args=[clinic.slug, future.pk]),
+        {
+            "reschedule-starts_at": "2026-02-26T10:00",
+            "reschedule-duration_minutes": "50",
+            "reschedule-modality": "in_person",
+            "reschedule-therapist": str(therapist.pk),
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "The session was rescheduled." in html and "time has passed" in html
+
+
 def test_booking_errors_are_shown_on_the_form(page, clinic, couple, therapist):
     response = page.post(
         reverse("session-new", args=[clinic.slug, couple.pk]),
