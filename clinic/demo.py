@@ -123,9 +123,28 @@ def history_weeks(status: str) -> int:
     return 2 if status == CoupleStatus.INTAKE else 12
 
 
-def _session_hour(index: int) -> int:
-    """Each demo couple's weekly hour (a therapist never sees two couples at once)."""
-    return 9 + 2 * index
+# Each demo couple's weekly slot: (weekday, Monday 0, hour, minute) in the clinic's time; no
+# two alike, so a therapist never sees two couples at once.
+WEEKLY_SLOTS = ((0, 10, 0), (2, 14, 30), (1, 17, 0), (3, 9, 30), (4, 11, 0), (1, 13, 0), (3, 16, 0))
+
+# The staff's names, by clinic slug and login.
+STAFF_NAMES = {
+    "harbour": {"admin": "Sarah Nolan", "therapist1": "Dr Helen Marsh", "therapist2": "Tom Okafor"},
+    "riverside": {
+        "admin": "Priya Shah",
+        "therapist1": "Dr Maria Alvarez",
+        "therapist2": "James Whitfield",
+    },
+}
+
+
+def weekly_slot(couple: Couple, index: int, week_of: date) -> datetime:
+    """The couple's session time in the week (Monday to Sunday) holding `week_of`."""
+    weekday, hour, minute = WEEKLY_SLOTS[index % len(WEEKLY_SLOTS)]
+    monday = week_of - timedelta(days=week_of.weekday())
+    return datetime.combine(
+        monday + timedelta(days=weekday), time(hour, minute), tzinfo=couple.clinic.tz
+    )
 
 
 def _add_history(couple: Couple, therapist: User, *, seed: int) -> None:
@@ -138,20 +157,27 @@ def _add_history(couple: Couple, therapist: User, *, seed: int) -> None:
 
     weeks = history_weeks(couple.status)
     today = timezone.localdate(timezone=couple.clinic.tz)
+    this_week = weekly_slot(couple, seed, today)
+    # This week's session is history once it is over (and its note signed); otherwise booked.
+    held_this_week = this_week + timedelta(hours=3) <= timezone.now()
+    start = today - timedelta(weeks=weeks)
+    first, sessions = this_week - timedelta(weeks=weeks), weeks + int(held_this_week)
+    if first.date() < start:  # no session before the couple started
+        first, sessions = first + timedelta(weeks=1), sessions - 1
     build_history(
         couple=couple,
         therapist=therapist,
-        start=today - timedelta(weeks=weeks),
+        start=start,
         seed=seed,
-        session_hour=_session_hour(seed),
-        size=HistorySize(days=weeks * 7, sessions=weeks, rounds=min(3, weeks)),
+        first_session=first,
+        size=HistorySize(days=weeks * 7, sessions=sessions, rounds=min(3, weeks)),
     )
     if couple.status not in (CoupleStatus.ACTIVE, CoupleStatus.INTAKE):
         return
-    next_week = datetime.combine(
-        today + timedelta(days=7), time(_session_hour(seed)), tzinfo=couple.clinic.tz
-    )
-    session_schedule(couple=couple, by=therapist, starts_at=next_week)
+    upcoming = [this_week] if not held_this_week else []
+    upcoming.append(this_week + timedelta(weeks=1))
+    for starts_at in upcoming:
+        session_schedule(couple=couple, by=therapist, starts_at=starts_at)
     running = Assignment.objects.filter(couple=couple, instrument_code__in=["phq9", "gad7"])
     Response.objects.bulk_create(
         Response(
@@ -183,15 +209,16 @@ def seed_demo() -> list[DemoLogin]:
                     "locale": spec["locale"],
                 },
             )
+            names = STAFF_NAMES[spec["slug"]]
             staff = [
-                ("admin", Role.ADMIN, "Avery Admin"),
-                ("therapist1", Role.THERAPIST, "Robin Therapist"),
-                ("therapist2", Role.THERAPIST, "Jordan Therapist"),
+                ("admin", Role.ADMIN, names["admin"]),
+                ("therapist1", Role.THERAPIST, names["therapist1"]),
+                ("therapist2", Role.THERAPIST, names["therapist2"]),
             ]
             users = {}
             for key, role, name in staff:
                 email = f"{key}@{spec['slug']}.example"
-                users[key] = _user(email, f"{name} ({spec['name'].split()[0]})")
+                users[key] = _user(email, name)
                 _enrol_demo_totp(users[key])
                 Membership.objects.get_or_create(
                     clinic=clinic, user=users[key], defaults={"role": role}

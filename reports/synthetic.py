@@ -120,9 +120,14 @@ def build_history(
     size: HistorySize,
     seed: int = 0,
     session_hour: int = 10,
+    first_session: datetime | None = None,
 ) -> None:
     """Write `size` worth of history for `couple` starting on `start` (clinic-local dates), its
-    weekly sessions at `session_hour` (a therapist's couples each have their own hour)."""
+    weekly sessions at `session_hour` (a therapist's couples each have their own hour) or, given
+    `first_session`, weekly from that moment (a couple's own weekday and time).
+
+    Every entry is written as if logged when it happened (its `created_at`), so the portal's
+    24-hour correction window has long closed on it, as it would have."""
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     clinic, tz = couple.clinic, couple.clinic.tz
     partners = (couple.partner_a, couple.partner_b)
@@ -130,9 +135,10 @@ def build_history(
     def at(day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=tz)
 
+    first = first_session or at(start, session_hour)
     sessions, notes = [], []
     for n in range(size.sessions):
-        day = start + timedelta(days=7 * n)
+        starts_at = first + timedelta(days=7 * n)
         individual = n % 10 == 9
         partner = partners[(n // 10) % 2] if individual else None
         status = SessionStatus.HELD
@@ -145,11 +151,14 @@ def build_history(
             clinic=clinic,
             couple=couple,
             therapist=therapist,
-            starts_at=at(day, session_hour),
+            starts_at=starts_at,
             kind=SessionKind.INDIVIDUAL if individual else SessionKind.JOINT,
             partner=partner,
             status=status,
-            status_reason="" if status == SessionStatus.HELD else "Illness",
+            status_reason={
+                SessionStatus.CANCELLED: "Cancelled the day before: illness",
+                SessionStatus.NO_SHOW: "Did not come; no message",
+            }.get(status, ""),
             partner_a_attended=True if status == SessionStatus.HELD else None,
             partner_b_attended=(not individual) if status == SessionStatus.HELD else None,
         )
@@ -174,7 +183,7 @@ def build_history(
                     interventions=interventions,
                     risk_level=RiskLevel.NONE,  # signed notes always answer it
                     state=NoteState.SIGNED,
-                    signed_at=at(day, session_hour + 2),
+                    signed_at=starts_at + timedelta(hours=2),
                     signed_by=therapist,
                 )
             )
@@ -310,6 +319,7 @@ def build_history(
                     partner=partner,
                     author=partner.portal_user,
                     checked_at=at(day, 21),
+                    created_at=at(day, 21),
                     zone=zone,
                     intensity=rng.randint(0, 10) if zone != "within" else rng.randint(0, 4),
                 )
@@ -322,6 +332,7 @@ def build_history(
                     author=partner.portal_user,
                     homework=breathing,
                     practiced_at=at(day, 7, 30),
+                    created_at=at(day, 7, 45),
                     minutes=15,
                     before_zone="hyper" if d % 4 == 0 else "within",
                     before_intensity=rng.randint(4, 8),
@@ -339,6 +350,7 @@ def build_history(
                         value=round(rng.uniform(28, 60), 1),
                         unit="ms",
                         measured_at=at(day, 7),
+                        created_at=at(day, 7, 5),
                         context={"recording_length_s": 300, "device": "chest strap"},
                         source="manual",
                     )
@@ -353,6 +365,7 @@ def build_history(
                     author=caller.portal_user,
                     homework=time_out,
                     started_at=at(day, 19),
+                    created_at=at(day, 20),
                     called_by=caller,
                     minutes_apart=rng.randint(20, 90),
                     reconvened=d % 5 != 0,

@@ -65,3 +65,71 @@ def test_seeding_twice_adds_nothing(demo):
     before = (Assignment.objects.count(), SessionNote.objects.count())
     seed_demo()
     assert (Assignment.objects.count(), SessionNote.objects.count()) == before
+
+
+def test_sessions_fall_on_weekdays_at_daytime_hours_each_couple_in_its_own_slot(demo):
+    from django.utils import timezone
+
+    slots = {}
+    for couple in demo:
+        tz = couple.clinic.tz
+        times = {
+            (s.weekday(), s.hour, s.minute)
+            for s in (
+                timezone.localtime(t, tz)
+                for t in TherapySession.objects.filter(couple=couple).values_list(
+                    "starts_at", flat=True
+                )
+            )
+        }
+        assert len(times) == 1, (couple, times)  # one weekly slot, kept across the clocks' change
+        (slot,) = times
+        assert slot[0] < 5 and 8 <= slot[1] < 19, slot
+        slots.setdefault(couple.clinic_id, []).append(slot)
+    for clinic_slots in slots.values():
+        assert len(set(clinic_slots)) == len(clinic_slots)
+    assert len({hour for s in slots.values() for _, hour, _ in s}) > 3
+
+
+def test_the_therapist_has_a_believable_name_and_sessions_this_week(demo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clinic.models import User
+
+    therapist = User.objects.get(email="therapist1@harbour.example")
+    assert "Therapist" not in therapist.full_name and "(" not in therapist.full_name
+    clinic = next(c.clinic for c in demo if c.clinic.slug == "harbour")
+    today = timezone.localdate(timezone=clinic.tz)
+    monday = today - timedelta(days=today.weekday())
+    this_week = TherapySession.objects.filter(
+        therapist=therapist,
+        starts_at__date__gte=monday,
+        starts_at__date__lte=monday + timedelta(days=6),
+    )
+    assert this_week.count() >= 2
+
+
+def test_old_portal_entries_are_past_their_correction_window(demo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sessions.models import CheckIn, PracticeLog
+
+    # Written as if logged when it happened: a week-old entry can no longer be corrected,
+    # while yesterday evening's still can.
+    now = timezone.now()
+    for model, when in (
+        (CheckIn, "checked_at"),
+        (PracticeLog, "practiced_at"),
+        (TimeOutLog, "started_at"),
+    ):
+        entries = list(model.objects.all())
+        assert entries, model
+        for entry in entries:
+            happened = getattr(entry, when)
+            assert timedelta(0) <= entry.created_at - happened <= timedelta(hours=1), model
+            assert entry.is_locked(now) == (now - entry.created_at >= timedelta(hours=24))
+        assert any(e.is_locked(now) for e in entries), model
