@@ -132,6 +132,11 @@ class TherapySession(TenantModel):
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
     @property
+    def awaiting_outcome(self) -> bool:
+        """Still "scheduled" though its time has come: held, a no-show or cancelled is due."""
+        return self.status == SessionStatus.SCHEDULED and self.starts_at < timezone.now()
+
+    @property
     def is_individual(self) -> bool:
         return self.kind == SessionKind.INDIVIDUAL
 

@@ -250,7 +250,7 @@ def session_page(request, session_id):
 def _warn_if_past(request, session) -> None:
     """A past session may be booked on purpose (to record one that took place), but it must not
     sit in the diary as "Scheduled" unnoticed."""
-    if session.status == SessionStatus.SCHEDULED and session.starts_at < timezone.now():
+    if session.awaiting_outcome:
         messages.warning(
             request,
             "This session's time has passed: mark it held, a no-show or cancelled, "

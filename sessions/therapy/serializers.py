@@ -65,6 +65,8 @@ class TherapySessionSerializer(serializers.ModelSerializer):
     partner = PartnerSummarySerializer(read_only=True, allow_null=True)
     therapist = UserSummarySerializer(read_only=True)
     ends_at = serializers.DateTimeField(read_only=True)
+    #: scheduled but its time has come (e.g. booked in the past): record what happened
+    awaiting_outcome = serializers.BooleanField(read_only=True)
     note = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,6 +86,7 @@ class TherapySessionSerializer(serializers.ModelSerializer):
             "partner_a_attended",
             "partner_b_attended",
             "status_changed_at",
+            "awaiting_outcome",
             "note",
             "created_at",
             "updated_at",

@@ -42,6 +42,22 @@ def test_therapist_schedules_a_joint_session_and_it_is_audited(therapist, clinic
     assert AuditEvent.objects.filter(object_id=body["id"], action="create").exists()
 
 
+@time_machine.travel(NOW, tick=False)
+def test_a_session_booked_in_the_past_says_its_outcome_is_awaited(therapist, clinic, couple):
+    api = api_client_for(therapist)
+    past = schedule(api, clinic, couple, starts_at="2026-02-27T10:00:00+00:00")
+    assert past.status_code == 201, past.json()
+    assert (past.json()["status"], past.json()["awaiting_outcome"]) == ("scheduled", True)
+    assert schedule(api, clinic, couple).json()["awaiting_outcome"] is False
+
+    held = api.post(
+        url(clinic, f"sessions/{past.json()['id']}/held/"),
+        {"partner_a_attended": True, "partner_b_attended": True},
+    )
+    assert held.status_code == 200, held.json()
+    assert held.json()["awaiting_outcome"] is False
+
+
 def test_individual_session_needs_one_of_the_couples_partners(therapist, clinic, couple):
     api = api_client_for(therapist)
     missing = schedule(api, clinic, couple, kind="individual")
