@@ -321,7 +321,7 @@ def build_history(
                     checked_at=at(day, 21),
                     created_at=at(day, 21),
                     zone=zone,
-                    intensity=rng.randint(0, 10) if zone != "within" else rng.randint(0, 4),
+                    intensity=rng.randint(3, 7) if zone != "within" else rng.randint(0, 4),
                 )
             )
             practice.append(

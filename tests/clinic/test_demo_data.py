@@ -133,3 +133,11 @@ def test_old_portal_entries_are_past_their_correction_window(demo):
             assert timedelta(0) <= entry.created_at - happened <= timedelta(hours=1), model
             assert entry.is_locked(now) == (now - entry.created_at >= timedelta(hours=24))
         assert any(e.is_locked(now) for e in entries), model
+
+
+def test_check_ins_out_of_the_window_are_moderate_as_in_a_calm_demo(demo):
+    from sessions.models import CheckIn
+
+    outside = CheckIn.objects.exclude(zone="within")
+    assert outside.exists()
+    assert not outside.filter(intensity__gt=7).exists()
