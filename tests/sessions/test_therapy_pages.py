@@ -82,10 +82,13 @@ def test_a_session_booked_in_the_past_is_saved_but_flagged_to_mark_it_held(
     html = response.content.decode()
     assert "The session was booked." in html
     assert "This session&#x27;s time has passed: mark it held" in html
+    assert "Outcome due" in html
+    assert "Outcome due" in couple_page(page, clinic, couple).content.decode()
 
     response = page.post(url, {**booking, "schedule-starts_at": "2026-03-05T10:00"}, follow=True)
     html = response.content.decode()
     assert "The session was booked." in html and "time has passed" not in html
+    assert "Outcome due" not in html
 
     future = TherapySession.objects.get(couple=couple, starts_at__gt=NOW)
     response = page.post(
