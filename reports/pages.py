@@ -138,7 +138,8 @@ def exports_page(request):
             services.export_request(
                 clinic=request.clinic, by=request.user, request=request, **form.cleaned_data
             )
-            messages.success(request, "Export queued.")
+            # True whether a worker will build it or it was built in-process already.
+            messages.success(request, "Export requested. This page shows when it is ready.")
             return redirect("exports", clinic_slug=request.clinic.slug)
         except ValidationError as exc:
             form.add_error(None, exc)

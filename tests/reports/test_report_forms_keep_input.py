@@ -65,3 +65,15 @@ def test_the_export_form_starts_with_the_last_ninety_days(client, admin, clinic)
     html = client.get(reverse("exports", args=[clinic.slug])).content.decode()
     today = clinic_today(clinic)
     assert f'value="{today - timedelta(days=90)}"' in html and f'value="{today}"' in html
+
+
+def test_a_requested_export_is_announced_without_claiming_it_still_waits(client, admin, clinic):
+    client.force_login(admin)
+    response = client.post(
+        reverse("exports", args=[clinic.slug]),
+        {"period_start": "2026-03-01", "period_end": "2026-05-31", "audiences": ["clinical"]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Export requested. This page shows when it is ready." in html
+    assert "Export queued." not in html
