@@ -151,17 +151,7 @@ def _invite_staff(
         supervisor=supervisor if is_supervised else None,
         invited_by=by,
     )
-    token = _new_token(invitation)
-    invitation.save()
-    _send(invitation, token, request)
-    record_event(
-        clinic=clinic,
-        actor=by,
-        action="invitation_create",
-        obj=invitation,
-        request=request,
-        detail={"kind": "staff", "role": role},
-    )
+    token = _issue(invitation, by=by, request=request, detail={"kind": "staff", "role": role})
     return invitation, token
 
 
@@ -198,18 +188,24 @@ def portal_invite(*, client: Client, by: User, request=None) -> Invitation | Non
         client=client,
         invited_by=by,
     )
+    _issue(invitation, by=by, request=request, detail={"kind": "portal", "client": str(client.pk)})
+    return invitation
+
+
+def _issue(invitation: Invitation, *, by: User | None, request, detail: dict) -> str:
+    """Save a new invitation with a fresh link, email it and audit its creation; the token."""
     token = _new_token(invitation)
     invitation.save()
     _send(invitation, token, request)
     record_event(
-        clinic=clinic,
+        clinic=invitation.clinic,
         actor=by,
         action="invitation_create",
         obj=invitation,
         request=request,
-        detail={"kind": "portal", "client": str(client.pk)},
+        detail=detail,
     )
-    return invitation
+    return token
 
 
 @transaction.atomic
