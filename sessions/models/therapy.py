@@ -285,6 +285,14 @@ class SessionNote(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The caseload's risk flag starts from the few signed notes with concerns.
+            models.Index(
+                fields=["clinic", "session"],
+                condition=Q(risk_level=RiskLevel.CONCERNS, signed_at__isnull=False),
+                name="sessionnote_signed_concerns",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(partner_a_intensity__isnull=True)

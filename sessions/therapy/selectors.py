@@ -11,18 +11,16 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
     When,
     Window,
 )
 from django.db.models.functions import RowNumber
-from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
@@ -238,25 +236,33 @@ def next_and_last_session_briefs(
     return found
 
 
+def notes_flagging_risk(*, clinic: Clinic) -> QuerySet[SessionNote]:
+    """Signed notes that record risk concerns and are their couple's latest signed note (by
+    session time, then signing time): each flags its couple until a later signed note.
+
+    Read from the few notes with concerns (a partial index) and, for each, whether a later
+    signed note exists (the sessions' clinic, couple, time index), so the cost follows the
+    flagged notes, not every couple's whole history of notes."""
+    later = SessionNote.objects.for_clinic(clinic).filter(
+        Q(session__starts_at__gt=OuterRef("session__starts_at"))
+        | Q(session__starts_at=OuterRef("session__starts_at"), signed_at__gt=OuterRef("signed_at")),
+        session__couple_id=OuterRef("session__couple_id"),
+        signed_at__isnull=False,
+    )
+    return (
+        SessionNote.objects.for_clinic(clinic)
+        .filter(signed_at__isnull=False, risk_level=RiskLevel.CONCERNS)
+        .filter(~Exists(later))
+    )
+
+
 def open_note_risk(*, clinic: Clinic, couple_ids: Iterable) -> dict:
     """{couple_id: {"note", "on"}} for couples whose latest signed note (by session time) records
     risk concerns: the caseload flags them until a later signed note records none. One query."""
-    latest = (
-        SessionNote.objects.for_clinic(clinic)
-        .filter(session__couple_id__in=list(couple_ids), signed_at__isnull=False)
-        .annotate(
-            couple_id=F("session__couple_id"),
-            starts_at=F("session__starts_at"),
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("session__couple_id")],
-                order_by=[F("session__starts_at").desc(), F("signed_at").desc()],
-            ),
-        )
-        # The risk test stays outside the query: next to the window filter, Django would
-        # apply it before ranking, and flag an old note a later "no concerns" note superseded.
-        .filter(rank=1)
-        .values("id", "couple_id", "starts_at", "risk_level")
+    flagged = (
+        notes_flagging_risk(clinic=clinic)
+        .filter(session__couple_id__in=list(couple_ids))
+        .values("id", couple_id=F("session__couple_id"), starts_at=F("session__starts_at"))
     )
     # The clinic's date style, not strftime: "%b" follows the process's C locale, so the same
     # note read "22 Nov 2026" or "Nov 22, 2026" depending on the server it was served from.
@@ -265,18 +271,14 @@ def open_note_risk(*, clinic: Clinic, couple_ids: Iterable) -> dict:
             "note": str(row["id"]),
             "on": format_for_clinic(row["starts_at"], "date", clinic),
         }
-        for row in latest
-        if row["risk_level"] == RiskLevel.CONCERNS
+        for row in flagged
     }
 
 
-def latest_note_has_risk(*, clinic: Clinic):
+def latest_note_has_risk(*, clinic: Clinic) -> Q:
     """True for a couple whose latest signed note records risk concerns (what `open_note_risk`
-    finds), as an expression over Couple rows, so the caseload orders them first on every page."""
-    latest_level = (
-        SessionNote.objects.for_clinic(clinic)
-        .filter(session__couple_id=OuterRef("pk"), signed_at__isnull=False)
-        .order_by("-session__starts_at", "-signed_at")
-        .values("risk_level")[:1]
-    )
-    return Exact(Subquery(latest_level), Value(RiskLevel.CONCERNS))
+    finds), as a condition over Couple rows, so the caseload orders them first on every page.
+
+    A set of couple ids the database builds once (a hashed subplan), not a look-up of each
+    listed couple's latest note: ordering a page of 50 would otherwise read every couple's."""
+    return Q(pk__in=notes_flagging_risk(clinic=clinic).values("session__couple_id"))

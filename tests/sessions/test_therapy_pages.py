@@ -457,6 +457,24 @@ def test_risk_concerns_in_the_latest_signed_note_flag_the_caseload(page, clinic,
     assert "Risk concerns in the note of" not in html
 
 
+def test_a_note_of_an_earlier_session_signed_afterwards_leaves_the_risk_flag(
+    page, clinic, couple, therapist
+):
+    # The latest note is the latest session's, whenever each was signed: catching up on an
+    # older session's note says nothing about the risk recorded since.
+    recent = make_signed_note(
+        couple=couple, risk_level="concerns", risk_concerns="Threat", risk_plan="Safety plan"
+    )
+    older = make_held_session(couple, starts_at=recent.session.starts_at - timedelta(days=7))
+    make_signed_note(older, risk_level="none")
+    html = page.get(reverse("caseload", args=[clinic.slug])).content.decode()
+    assert reverse("note-page", args=[clinic.slug, recent.pk]) in html
+    from tests.conftest import api_client_for
+
+    api = api_client_for(therapist).get(f"/api/v1/clinics/{clinic.slug}/couples/").json()
+    assert api["results"][0]["caseload"]["note_risk"]["note"] == str(recent.pk)
+
+
 def test_the_risk_flag_dates_its_note_in_the_clinics_style_on_the_page_and_the_api(
     page, clinic, couple, therapist
 ):
