@@ -9,6 +9,9 @@ loads its data in a fixed number of queries and audits every record it shows.
 from dataclasses import dataclass
 from datetime import date
 
+from django.urls import reverse
+from django.utils import dateformat
+
 from clinic.audit import record_read
 from clinic.date_style import format_when
 from clinic.extensions import CaseloadEnricher, CouplePanel, PortalSection
@@ -24,9 +27,15 @@ from sessions.homework.selectors import (
 )
 from sessions.local_dates import clinic_today, day_bounds
 from sessions.logs.regulation import INTENSITY_SCALE, SELF_RATING_NOTE, ZONE_LABELS
-from sessions.logs.selectors import check_ins_of, practice_logs_of, regulation_of, time_out_logs_of
+from sessions.logs.selectors import (
+    check_ins_of,
+    practice_logs_of,
+    regulation_from,
+    regulation_window,
+    time_out_logs_of,
+)
 from sessions.measurements.charts import couple_marker_charts
-from sessions.models import Homework, HomeworkKind
+from sessions.models import CheckIn, Homework, HomeworkKind, PracticeLog, TimeOutLog
 from sessions.portal.selectors import homework_for_portal, upcoming_sessions_for
 from sessions.practice.selectors import pace_of
 
@@ -139,29 +148,74 @@ def homework_rows(homework_list, couple: Couple) -> list[HomeworkRow]:
 
 
 def strip_rows(regulation) -> dict:
-    """The two-week strip as a table: one row per partner, both-out-of-window days flagged."""
+    """The two-week strip as a table: one row per partner, both-out-of-window days flagged.
+    Each day's words are written once and shared by its header and both partners' cells."""
     both = set(regulation.both_out)
-    days = [day.on for day in regulation.strips[0].days] if regulation.strips else []
+    days = {
+        day.on: {
+            "on": day.on,
+            "both_out": day.on in both,
+            "weekday": format_when(day.on, "weekday"),
+            "day": format_when(day.on, "day"),
+            # The column heading: the weekday's first letter over the day of the month.
+            "initial": dateformat.format(day.on, "D")[:1],
+            "number": day.on.day,
+        }
+        for day in (regulation.strips[0].days if regulation.strips else [])
+    }
     return {
-        "days": [(on, on in both) for on in days],
+        "days": list(days.values()),
         "rows": [
             {
                 "partner": strip.partner,
                 "cells": [
                     {
-                        "on": day.on,
+                        "day": days[day.on],
                         "zone": day.zone.value if day.zone else "",
                         "label": ZONE_LABELS[day.zone] if day.zone else "No rating",
                         "intensity": day.intensity,
-                        "both_out": day.on in both,
                     }
                     for day in strip.days
                 ],
             }
             for strip in regulation.strips
         ],
-        "both_out": regulation.both_out,
+        "both_out": [days[on] for on in regulation.both_out],
     }
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One entry in the panel's lists of the last two weeks' logs, with what a row needs
+    written out once here rather than by a template tag per row."""
+
+    log: PracticeLog | TimeOutLog | CheckIn
+    when: str
+    #: where the therapist takes the entry back ("" once it is taken back)
+    void_url: str
+
+
+def log_rows(logs, *, couple: Couple, kind: str, moment: str) -> list[LogRow]:
+    """`logs` (one kind) as panel rows; `moment` names the field that dates an entry."""
+    clinic_slug = couple.clinic.slug
+    return [
+        LogRow(
+            log=log,
+            when=format_when(getattr(log, moment), "day_time"),
+            void_url=""
+            if log.voided_at
+            else reverse(
+                "staff-log-void",
+                kwargs={
+                    "clinic_slug": clinic_slug,
+                    "couple_id": couple.pk,
+                    "kind": kind,
+                    "log_id": log.pk,
+                },
+            ),
+        )
+        for log in logs
+    ]
 
 
 def couple_panel_context(*, request, couple: Couple) -> dict:
@@ -170,11 +224,32 @@ def couple_panel_context(*, request, couple: Couple) -> dict:
     their window, the last two weeks' logs and check-ins, and marker charts."""
     clinic = request.clinic
     homework = list(homework_of_couple(couple=couple))
-    regulation = regulation_of(couple=couple)
-    since, _ = day_bounds(regulation.start, regulation.end, clinic)
+    start, end = regulation_window(couple=couple)
+    since, _ = day_bounds(start, end, clinic)
     practices = list(practice_logs_of(couple=couple).filter(practiced_at__gte=since))
     time_outs = list(time_out_logs_of(couple=couple).filter(started_at__gte=since))
     check_ins = list(check_ins_of(couple=couple).filter(checked_at__gte=since))
+    # The strip is drawn from the entries listed below, not read a second time.
+    regulation = regulation_from(
+        couple=couple,
+        start=start,
+        end=end,
+        check_ins=[
+            (c.partner_id, c.checked_at, c.zone, c.intensity) for c in check_ins if not c.voided_at
+        ],
+        practices=[
+            (
+                p.partner_id,
+                p.practiced_at,
+                p.before_zone,
+                p.before_intensity,
+                p.after_zone,
+                p.after_intensity,
+            )
+            for p in practices
+            if not p.voided_at
+        ],
+    )
     charts, measurements = couple_marker_charts(couple=couple)
     record_read(
         request, [*homework, *practices, *time_outs, *check_ins, *measurements], clinic=clinic
@@ -183,9 +258,9 @@ def couple_panel_context(*, request, couple: Couple) -> dict:
         "couple": couple,
         "homework": homework_rows(homework, couple),
         "strip": strip_rows(regulation),
-        "practices": practices,
-        "time_outs": time_outs,
-        "check_ins": check_ins,
+        "practices": log_rows(practices, couple=couple, kind="practice", moment="practiced_at"),
+        "time_outs": log_rows(time_outs, couple=couple, kind="time-out", moment="started_at"),
+        "check_ins": log_rows(check_ins, couple=couple, kind="check-in", moment="checked_at"),
         "charts": charts,
         "scale": INTENSITY_SCALE,
         "self_rating": SELF_RATING_NOTE,

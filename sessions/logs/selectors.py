@@ -2,7 +2,8 @@
 of data, clinic-local dates, and the confidentiality module asked for what a partner sees.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
@@ -82,6 +83,13 @@ class CoupleRegulation:
     sources: list = field(default_factory=list)
 
 
+def regulation_window(*, couple: Couple, end: date | None = None, days: int = STRIP_DAYS):
+    """The first and last clinic-local day of a strip of `days` days ending `end` (default
+    today, clinic time)."""
+    end = end or clinic_today(couple.clinic)
+    return end - timedelta(days=days - 1), end
+
+
 def regulation_of(
     *, couple: Couple, end: date | None = None, days: int = STRIP_DAYS
 ) -> CoupleRegulation:
@@ -92,22 +100,15 @@ def regulation_of(
     partner's check-ins and the before/after ratings of their practice logs.
     """
     clinic = couple.clinic
-    end = end or clinic_today(clinic)
-    start = end - timedelta(days=days - 1)
+    start, end = regulation_window(couple=couple, end=end, days=days)
     since, until = day_bounds(start, end, clinic)
-    readings: dict[object, list[ZoneReading]] = {couple.partner_a_id: [], couple.partner_b_id: []}
-    check_ins = (
+    check_ins = list(
         CheckIn.objects.for_clinic(clinic)
         .current()
         .filter(couple=couple, checked_at__gte=since, checked_at__lt=until)
         .values_list("id", "partner_id", "checked_at", "zone", "intensity")
     )
-    sources: list = []
-    for pk, partner_id, at, zone, intensity in check_ins:
-        sources.append(CheckIn(pk=pk))
-        if partner_id in readings:
-            readings[partner_id].append(ZoneReading(local_date(at, clinic), zone, intensity, at))
-    practices = (
+    practices = list(
         PracticeLog.objects.for_clinic(clinic)
         .current()
         .filter(couple=couple, practiced_at__gte=since, practiced_at__lt=until)
@@ -121,13 +122,41 @@ def regulation_of(
             "after_intensity",
         )
     )
-    for pk, partner_id, at, b_zone, b_intensity, a_zone, a_intensity in practices:
-        sources.append(PracticeLog(pk=pk))
-        if partner_id not in readings:
-            continue
-        readings[partner_id].extend(
-            practice_readings(local_date(at, clinic), b_zone, b_intensity, a_zone, a_intensity, at)
-        )
+    regulation = regulation_from(
+        couple=couple,
+        start=start,
+        end=end,
+        check_ins=[row[1:] for row in check_ins],
+        practices=[row[1:] for row in practices],
+    )
+    sources: list = [CheckIn(pk=row[0]) for row in check_ins]
+    sources += [PracticeLog(pk=row[0]) for row in practices]
+    return replace(regulation, sources=sources)
+
+
+def regulation_from(
+    *, couple: Couple, start: date, end: date, check_ins: Iterable, practices: Iterable
+) -> CoupleRegulation:
+    """The strip of `regulation_of` drawn from ratings already loaded, for a page that lists
+    the same check-ins and practice logs and so need not read them twice.
+
+    `check_ins` are (partner id, checked_at, zone, intensity) and `practices` (partner id,
+    practiced_at, before zone, before intensity, after zone, after intensity) of live (not
+    taken back) entries; those outside start..end (clinic-local days) are left out.
+    """
+    clinic = couple.clinic
+    readings: dict[object, list[ZoneReading]] = {couple.partner_a_id: [], couple.partner_b_id: []}
+    for partner_id, at, zone, intensity in check_ins:
+        on = local_date(at, clinic)
+        if partner_id in readings and start <= on <= end:
+            readings[partner_id].append(ZoneReading(on, zone, intensity, at))
+    for partner_id, at, b_zone, b_intensity, a_zone, a_intensity in practices:
+        on = local_date(at, clinic)
+        if partner_id in readings and start <= on <= end:
+            readings[partner_id].extend(
+                practice_readings(on, b_zone, b_intensity, a_zone, a_intensity, at)
+            )
+    days = (end - start).days + 1
     zones = {partner_id: daily_zones(r) for partner_id, r in readings.items()}
     return CoupleRegulation(
         start=start,
@@ -137,5 +166,4 @@ def regulation_of(
             for partner in couple.partners
         ],
         both_out=both_out_of_window_days(zones[couple.partner_a_id], zones[couple.partner_b_id]),
-        sources=sources,
     )

@@ -73,7 +73,7 @@ PAGE_PINS: dict[str, int] = {
     "c/<slug:clinic_slug>/clients/<uuid:client_id>/edit/": 7,
     "c/<slug:clinic_slug>/clients/new/": 4,
     # + the confidentiality panel's history of policy changes and consent, + break-glass notices
-    "c/<slug:clinic_slug>/couples/<uuid:couple_id>/": 25,
+    "c/<slug:clinic_slug>/couples/<uuid:couple_id>/": 23,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/sessions/": 6,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/assessments/assign/": 11,
     # + the history of policy changes and consent, and the audited read of it

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from sessions.logs.selectors import regulation_of
 from sessions.models import AgreementVersion, Homework, Measurement, MeasurementImport
 from tests.reports.chart_sizes import SMALLEST_READABLE_PX, chart_svgs, smallest_text_px
 from tests.sessions.world import (
@@ -56,6 +57,28 @@ def test_couple_page_shows_both_partners_logs_and_the_days_both_were_out_of_wind
     assert html.count('class="day zone-hyper both-out"') == 1
     assert html.count('class="day zone-hypo both-out"') == 1
     assert "not a validated measure" in html
+
+
+def test_a_taken_back_check_in_is_listed_but_leaves_the_strip_as_the_api_draws_it(staff, couple):
+    now = datetime(2025, 12, 16, 12, 0, tzinfo=UTC)
+    make_check_in(couple, couple.partner_a, checked_at=now - timedelta(days=2), zone="hyper")
+    make_check_in(
+        couple,
+        couple.partner_b,
+        checked_at=now - timedelta(days=2),
+        zone="hypo",
+        intensity=6,
+        voided_at=now - timedelta(days=1),
+        void_reason="entered twice",
+    )
+    with time_machine.travel(now, tick=False):
+        html = staff.get(couple_url(couple)).content.decode()
+        api = regulation_of(couple=couple)
+    assert "Taken back: entered twice" in html
+    assert api.both_out == []
+    assert "No day in these two weeks with both partners out of their window." in html
+    assert 'class="day zone-hypo' not in html
+    assert html.count('class="day zone-hyper"') == 1
 
 
 def test_couple_page_charts_markers_as_inline_svg(staff, couple):
