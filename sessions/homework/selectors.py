@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from clinic.models import Client, Clinic, Couple
 from sessions.homework.adherence import (
@@ -16,7 +17,7 @@ from sessions.homework.adherence import (
     weekly_adherence,
 )
 from sessions.homework.agreements import AgreementStatus, Answer, agreement_status
-from sessions.local_dates import clinic_today, local_date
+from sessions.local_dates import clinic_today
 from sessions.models import (
     AgreementDecision,
     AgreementResponse,
@@ -127,15 +128,17 @@ def adherence_of(
     targeted = [h for h in homework_list if h.target_per_week and h.kind != HomeworkKind.TIME_OUT]
     if not targeted:
         return {}
+    # The clinic-local day of each practice, worked out by the database: a year of daily
+    # practice is hundreds of rows, each a timestamp to read and move into the clinic's zone.
     logs = (
         PracticeLog.objects.for_clinic(clinic)
         .current()
         .filter(homework__in=[h.pk for h in targeted])
-        .values_list("homework_id", "partner_id", "practiced_at")
+        .values_list("homework_id", "partner_id", TruncDate("practiced_at", tzinfo=clinic.tz))
     )
     dates: dict[tuple, list[date]] = {}
-    for homework_id, partner_id, practiced_at in logs:
-        dates.setdefault((homework_id, partner_id), []).append(local_date(practiced_at, clinic))
+    for homework_id, partner_id, practiced_on in logs:
+        dates.setdefault((homework_id, partner_id), []).append(practiced_on)
     result: dict[object, list[PartnerAdherence]] = {}
     for homework in targeted:
         partners = (
