@@ -46,6 +46,23 @@ def test_latest_headline_scores_per_partner_on_the_caseload(client, couple, ther
     assert f"{couple.partner_a.display_name}: PHQ-9 <strong>8</strong>" in page
 
 
+def test_headline_items_escape_names_and_write_a_dash_for_a_missing_value():
+    from assessments.templatetags.caseload_scores import headline_items
+
+    html = headline_items(
+        [
+            {"partner_name": "Ana <b>", "label": "PHQ-9", "value": 12, "band": "Moderate"},
+            {"partner_name": "Jo & Co", "label": "ECR-R anxiety", "value": 3.5, "band": None},
+            {"partner_name": "Jo & Co", "label": "CSI-16", "value": None, "band": ""},
+        ]
+    )
+    assert html == (
+        '<li>Ana &lt;b&gt;: PHQ-9 <strong>12</strong> <span class="muted">(Moderate)</span></li>'
+        "<li>Jo &amp; Co: ECR-R anxiety <strong>3.5</strong></li>"
+        "<li>Jo &amp; Co: CSI-16 <strong>—</strong></li>"
+    )
+
+
 def test_couple_with_an_open_alert_floats_to_the_top_of_the_caseload(client, clinic, therapist):
     quiet = [CoupleFactory(clinic=clinic, therapists=[therapist]) for _ in range(3)]
     alarmed = quiet[0]
