@@ -14,6 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
 from clinic.api_input import ValidatedInputMixin
+from clinic.audit import reads_written_together
 from clinic.date_style import clinic_locale
 from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.models import Clinic, Couple
@@ -41,6 +42,8 @@ class ClinicScopedMixin(ValidatedInputMixin):
         # of that clinic.
         self._scope.enter_context(scope(clinic=clinic))
         self._scope.enter_context(clinic_locale(clinic, time_zone=False))
+        # Left before the scope (the stack unwinds in reverse): written with its row security.
+        self._scope.enter_context(reads_written_together())
         membership = membership_for(clinic=clinic, user=request.user)
         if membership is None:
             raise Http404("No such clinic.")

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from clinic.audit import reads_written_together
 from clinic.date_style import clinic_locale
 from clinic.identity import ENROL, second_factor_problem
 from clinic.models import OPEN_COUPLE_STATUSES, Client, Clinic, Couple
@@ -30,7 +31,12 @@ def clinic_member_required(view):
         if clinic is None:
             raise Http404("No such clinic.")
         # The membership is a row of that clinic; dates are written in its zone and locale.
-        with request_transaction(), scope(clinic=clinic), clinic_locale(clinic):
+        with (
+            request_transaction(),
+            scope(clinic=clinic),
+            clinic_locale(clinic),
+            reads_written_together(),
+        ):
             membership = membership_for(clinic=clinic, user=request.user)
             if membership is None:
                 raise Http404("No such clinic.")
@@ -97,7 +103,12 @@ def portal_client_required(view):
         problem = second_factor_problem(request, required=client.clinic.require_client_mfa)
         if problem:
             return second_factor_redirect(request, problem)
-        with request_transaction(), scope(clinic=client.clinic), clinic_locale(client.clinic):
+        with (
+            request_transaction(),
+            scope(clinic=client.clinic),
+            clinic_locale(client.clinic),
+            reads_written_together(),
+        ):
             request.client, request.clinic = client, client.clinic
             request.couple = current_couple_for(client)
             return view(request, *args, **kwargs)

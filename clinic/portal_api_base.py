@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
 from clinic.api_input import ValidatedInputMixin
+from clinic.audit import reads_written_together
 from clinic.date_style import clinic_locale
 from clinic.identity import SECOND_FACTOR_NEEDED, second_factor_problem
 from clinic.page_access import current_couple_for, portal_client_for
@@ -37,6 +38,7 @@ class PortalMixin(ValidatedInputMixin):
             raise PermissionDenied(SECOND_FACTOR_NEEDED)
         self._scope.enter_context(scope(clinic=client.clinic))
         self._scope.enter_context(clinic_locale(client.clinic, time_zone=False))
+        self._scope.enter_context(reads_written_together())
         self.client, self.clinic = client, client.clinic
         request.clinic = client.clinic
         self.couple = current_couple_for(client)

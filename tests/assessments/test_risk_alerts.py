@@ -70,7 +70,7 @@ def test_couple_page_alert_queries_do_not_grow_with_history(
     # The same for 2 and 12 acknowledged alerts (the couple page's pin lives in
     # tests/clinic/test_query_count_pins.py; this one counts the confidentiality history and the
     # break-glass notices too).
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(24):
         page = client.get(url).content.decode()
     assert page.count('class="risk-alert') == 2
 
