@@ -11,6 +11,7 @@ marker and dash, so a greyscale printout still reads.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import contextvars
 import functools
@@ -23,8 +24,11 @@ from typing import Any, TypeVar, cast
 from xml.dom.minidom import Element
 
 import reportlab
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import (
     Circle,
@@ -930,9 +934,11 @@ _SVG_FONTS = {
 }
 
 
-#: How long a chart's SVG stays cached. Its key is the data it draws, so a change of data is a
-#: new key, never a stale chart; the time only bounds what sits in the cache.
-SVG_CACHE_SECONDS = 24 * 60 * 60
+#: How long a chart's SVG stays cached: long enough for a therapist's working block of going
+#: back and forth between a couple's pages, short enough that a chart (names, scores and dates:
+#: health information) does not sit in the cache for a day after anyone looked at it. Its key
+#: is the data it draws, so a change of data is a new key, never a stale chart.
+SVG_CACHE_SECONDS = 2 * 60 * 60
 # The source of what draws and words a chart, and ReportLab's version: a change of how charts
 # are drawn (a deploy) reads under new keys.
 _SVG_SOURCES = (
@@ -957,8 +963,21 @@ def chart_svg(
 
     Drawing a chart and writing its SVG costs milliseconds a chart (a page shows several), while
     its inputs (frozen dataclasses of dates, numbers and names, whose repr is complete) are the
-    same from one view of the page to the next. The key also holds the active language and time
-    zone, which the axes are written in. The digest keeps names and scores out of the key."""
+    same from one view of the page to the next. The cache holds the SVG encrypted
+    (`_sealed`/`_opened`): Redis, and the database table that stands in while Redis is down,
+    are not where health information is kept, and the digest keeps names and scores out of the
+    key."""
+    key = chart_cache_key(draw, args, kwargs, title)
+    svg = _opened(cache.get(key))
+    if svg is None:
+        svg = drawing_to_svg(draw(*args, **kwargs), title=title)
+        cache.set(key, _sealed(svg), SVG_CACHE_SECONDS)
+    return svg
+
+
+def chart_cache_key(draw: Callable[..., Drawing], args: tuple, kwargs: dict, title) -> str:
+    """The cache key of a chart: its inputs, with the active language and time zone (which the
+    axes are written in), the web's text sizes and the drawing code's version."""
     described = repr(
         (
             _SVG_VERSION,
@@ -971,12 +990,32 @@ def chart_svg(
             title,
         )
     )
-    key = f"chart-svg:{hashlib.sha256(described.encode()).hexdigest()}"
-    svg = cache.get(key)
-    if svg is None:
-        svg = drawing_to_svg(draw(*args, **kwargs), title=title)
-        cache.set(key, svg, SVG_CACHE_SECONDS)
-    return svg
+    return f"chart-svg:{hashlib.sha256(described.encode()).hexdigest()}"
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    # A key of its own, derived from SECRET_KEY: rotating that key makes every cached chart
+    # unreadable, so they are drawn again.
+    derived = salted_hmac(
+        "attune.reports.chart-cache", b"fernet", secret=secret_key, algorithm="sha256"
+    ).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _sealed(svg: str) -> bytes:
+    return _fernet(settings.SECRET_KEY).encrypt(svg.encode())
+
+
+def _opened(sealed) -> str | None:
+    """The SVG in a cached value; None for nothing cached or anything that does not decrypt
+    (another key, a value written before charts were sealed): drawn again."""
+    if not isinstance(sealed, bytes):
+        return None
+    try:
+        return _fernet(settings.SECRET_KEY).decrypt(sealed, ttl=SVG_CACHE_SECONDS).decode()
+    except InvalidToken:
+        return None
 
 
 def drawing_to_svg(drawing: Drawing, title: str | None = None) -> str:

@@ -4,6 +4,8 @@ import uuid
 from datetime import date
 from xml.etree import ElementTree
 
+from django.core.cache import cache
+from django.test import override_settings
 from django.utils import translation
 from reportlab import rl_config
 from reportlab.graphics.shapes import Group, Path, String
@@ -357,3 +359,26 @@ def test_a_chart_is_drawn_once_for_its_data_and_read_back_the_same_from_the_cach
     with charts.web_sizes():
         charts.chart_svg(scores_chart, *args)
     assert len(drawn) == 4
+
+
+def test_the_cache_holds_a_chart_encrypted_and_draws_again_what_does_not_decrypt():
+    name = f"Ada {uuid.uuid4().hex[:8]}"
+    contents = sample_contents("year", names=(name, "Bo Lind"))
+    assert contents.assessments is not None
+    args = (contents.assessments[0], contents.partners, contents.period_start, contents.period_end)
+    svg = charts.chart_svg(charts.scores_chart, *args)
+    assert name in svg
+    key = charts.chart_cache_key(charts.scores_chart, args, {}, None)
+    stored = cache.get(key)
+    # Names, scores and the drawing itself are not readable from Redis (or its stand-in table).
+    assert isinstance(stored, bytes)
+    assert name.encode() not in stored and b"<svg" not in stored
+    assert charts.chart_svg(charts.scores_chart, *args) == svg  # read back through the seal
+    # A value that does not decrypt (another SECRET_KEY, an unsealed or altered one) is drawn
+    # again and replaced.
+    cache.set(key, svg.encode(), 60)
+    assert charts.chart_svg(charts.scores_chart, *args) == svg
+    assert cache.get(key) != svg.encode()
+    with override_settings(SECRET_KEY="another-" + "k" * 50):
+        assert charts.chart_svg(charts.scores_chart, *args) == svg
+        assert charts.chart_svg(charts.scores_chart, *args) == svg
