@@ -49,12 +49,18 @@ def overdue_counts(*, clinic, couple_ids) -> dict:
 
 def _headline_scales(code: str, version: int, scores: dict) -> list[dict]:
     """The total where the instrument has one, else its subscales (ECR: anxiety, avoidance)."""
-    scales = scores.get("scales", [])
-    chosen = [s for s in scales if s["id"] == "total"] or scales
+    return _scales_shown(_short_name(code, version), code, scores.get("scales") or [])
+
+
+def _short_name(code: str, version: int) -> str:
     try:
-        short = get_instrument(code, version).short_name
+        return get_instrument(code, version).short_name
     except UnknownInstrument:
-        short = code
+        return code
+
+
+def _scales_shown(short: str, code: str, scales: list) -> list[dict]:
+    chosen = [s for s in scales if s["id"] == "total"] or scales
     return [
         {
             "instrument": short,
@@ -68,12 +74,18 @@ def _headline_scales(code: str, version: int, scores: dict) -> list[dict]:
     ]
 
 
+#: position of each headline instrument on the card
+_HEADLINE_ORDER = {code: i for i, code in enumerate(HEADLINE_INSTRUMENTS)}
+
+
 def latest_headlines(*, clinic, couples) -> dict:
     """{couple id: [{partner, partner_name, instrument, label, value, band}, ...]} from each
     partner's latest submitted response per headline instrument (the stored snapshot).
 
     One query: DISTINCT ON keeps the newest row per (couple, partner, instrument) along the
-    clinic's index of submitted responses, and only the scales leave the database."""
+    clinic's index of submitted responses, and only the scales leave the database. A page
+    holds some 400 of these rows: what is the same for many (a partner's id and name, an
+    instrument's short name) is worked out once."""
     ids = [c.pk for c in couples]
     latest = first_rows_per(
         Response.objects.for_clinic(clinic)
@@ -88,24 +100,30 @@ def latest_headlines(*, clinic, couples) -> dict:
         "due_on",
         scales=F("scores__scales"),
     )
-    names = {}
+    partners: dict = {}  # partner id -> (id as text, display name)
     for couple in couples:
-        names[couple.partner_a_id] = couple.partner_a.display_name
-        names[couple.partner_b_id] = couple.partner_b.display_name
-    order = {code: i for i, code in enumerate(HEADLINE_INSTRUMENTS)}
-    out: dict = defaultdict(list)
-    for row in sorted(latest, key=lambda r: (order[r["instrument_code"]], str(r["partner_id"]))):
-        for scale in _headline_scales(
-            row["instrument_code"], row["instrument_version"], {"scales": row["scales"] or []}
+        for partner_id, partner in (
+            (couple.partner_a_id, couple.partner_a),
+            (couple.partner_b_id, couple.partner_b),
         ):
-            out[row["couple_id"]].append(
-                {
-                    **scale,
-                    "partner": str(row["partner_id"]),
-                    "partner_name": names.get(row["partner_id"], ""),
-                    "on": row["due_on"].isoformat(),
-                }
-            )
+            partners[partner_id] = (str(partner_id), partner.display_name)
+    shorts: dict = {}
+    out: dict = defaultdict(list)
+    for row in latest:
+        if row["partner_id"] not in partners:  # no longer a partner of a listed couple
+            partners[row["partner_id"]] = (str(row["partner_id"]), "")
+    latest.sort(key=lambda r: (_HEADLINE_ORDER[r["instrument_code"]], partners[r["partner_id"]][0]))
+    for row in latest:
+        code, version = row["instrument_code"], row["instrument_version"]
+        short = shorts.get((code, version))
+        if short is None:
+            short = shorts[code, version] = _short_name(code, version)
+        partner, partner_name = partners[row["partner_id"]]
+        on = row["due_on"].isoformat()
+        entries = out[row["couple_id"]]
+        for scale in _scales_shown(short, code, row["scales"] or []):
+            scale.update(partner=partner, partner_name=partner_name, on=on)
+            entries.append(scale)
     return dict(out)
 
 
