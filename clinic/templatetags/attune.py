@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from clinic.date_style import format_when
 
@@ -12,15 +13,28 @@ def overdue_on(response, today) -> bool:
 
 
 @register.filter
-def get_item(mapping, key):
-    """Look a key up in a dict from a template (the caseload enrichers' values)."""
-    if not mapping:
-        return None
-    return mapping.get(key)
-
-
-@register.filter
 def when(value, style: str = "date") -> str:
     """A date or time in the active clinic's zone and locale (clinic.date_style):
     `{{ session.starts_at|when:"datetime" }}`."""
     return format_when(value, style)
+
+
+@register.simple_tag(takes_context=True)
+def caseload_entries(context, couple, enrichers):
+    """Each enricher's partial for one caseload card, with the couple's entry as `value`:
+    `{% caseload_entries couple enrichers %}`.
+
+    What `{% for %}{% with %}{% include %}` did, without the loop, the look-ups and the
+    template-name resolution for each of a page's 250 partials (50 cards, 5 enrichers); each
+    template is found once a page."""
+    parts = []
+    cache = context.render_context.setdefault("caseload_entries", {})
+    for enricher in enrichers:
+        template = cache.get(enricher.template)
+        if template is None:
+            template = cache[enricher.template] = context.template.engine.get_template(
+                enricher.template
+            )
+        with context.push(value=couple.caseload.get(enricher.key)):
+            parts.append(template.render(context))
+    return mark_safe("".join(parts))  # noqa: S308 - each part is a rendered, escaped template
