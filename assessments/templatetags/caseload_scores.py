@@ -19,7 +19,8 @@ NO_VALUE = "—"
 
 
 @lru_cache(maxsize=512)
-def _shown(value, kind: type, language: str | None) -> str:
+def localized_score(value, kind: type, language: str | None) -> str:
+    """A score as the active locale writes it, escaped (memoised: a page writes hundreds)."""
     # `kind` keeps 1 and 1.0 apart (equal keys, different text); the language is the clinic's.
     return escape(str(formats.localize(value)))
 
@@ -33,7 +34,7 @@ def headline_items(headlines) -> SafeString:
     items = []
     for h in headlines:
         value = h["value"]
-        shown = NO_VALUE if value is None else _shown(value, type(value), language)
+        shown = NO_VALUE if value is None else localized_score(value, type(value), language)
         band = f' <span class="muted">({escape(str(h["band"]))})</span>' if h["band"] else ""
         items.append(
             f"<li>{escape(str(h['partner_name']))}: {escape(str(h['label']))} "
