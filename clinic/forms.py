@@ -1,10 +1,12 @@
 """Forms of the staff pages; they collect input, services apply the rules."""
 
+import uuid
+
 from django import forms
 
 from clinic.audit_trail import ACTIONS, RECORD_WORDS
 from clinic.models import Client, Clinic, Couple, CoupleStatus, Membership, Role, User
-from clinic.selectors import clients_visible_to, therapists_of
+from clinic.selectors import clients_to_pair, clients_visible_to, therapists_of
 from clinic.services import BREAK_GLASS_MINUTES
 
 
@@ -26,7 +28,13 @@ class ClientForm(forms.ModelForm):
 
 
 class CoupleForm(forms.Form):
-    """Opening a case: two partners of this clinic, therapists, presenting concerns."""
+    """Opening a case: two partners of this clinic, therapists, presenting concerns.
+
+    Each partner list offers a screen's worth of clients (`clients_to_pair`): those in no case
+    yet, or those whose name was looked for (`find`: {"partner_a": "Duarte", ...}); any live
+    client the member may see is still accepted."""
+
+    PARTNERS = {"partner_a": "first", "partner_b": "second"}
 
     partner_a = forms.ModelChoiceField(queryset=Client.objects.none(), label="First partner")
     partner_b = forms.ModelChoiceField(queryset=Client.objects.none(), label="Second partner")
@@ -35,12 +43,48 @@ class CoupleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
     )
 
-    def __init__(self, *args, clinic, membership, **kwargs):
+    def __init__(self, *args, clinic, membership, find: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         clients = clients_visible_to(clinic=clinic, membership=membership).live()
-        self.fields["partner_a"].queryset = clients
-        self.fields["partner_b"].queryset = clients
         self.fields["therapists"].queryset = therapists_of(clinic=clinic)
+        find = {key: (find or {}).get(key, "").strip()[:100] for key in self.PARTNERS}
+        chosen = self._chosen_ids()
+        lists: dict = {}  # one query per distinct name looked for (one when none is)
+        for key, ordinal in self.PARTNERS.items():
+            field = self.fields[key]
+            field.queryset = clients
+            name = find[key]
+            if name not in lists:
+                lists[name] = clients_to_pair(
+                    clinic=clinic, membership=membership, name=name, chosen=chosen
+                )
+            offered, more = lists[name]
+            field.widget.choices = [("", field.empty_label), *((c.pk, str(c)) for c in offered)]
+            field.help_text = _pairing_help(ordinal, name, offered, more, chosen)
+
+    def _chosen_ids(self) -> list[uuid.UUID]:
+        """The partners already picked (a form shown again), kept among the choices."""
+        ids = []
+        for key in self.PARTNERS:
+            try:
+                ids.append(uuid.UUID(str(self.data.get(self.add_prefix(key), ""))))
+            except ValueError:
+                continue
+        return ids
+
+
+def _pairing_help(ordinal: str, name: str, offered: list, more: bool, chosen: list) -> str:
+    """What a partner list holds, said under it (a list no longer holds every client)."""
+    listed = len([c for c in offered if c.pk not in chosen])
+    if name and not listed:
+        return f"No client whose name contains “{name}”: look for the {ordinal} partner again."
+    if name:
+        first = f"The first {listed} clients" if more else "Clients"
+        return f"{first} whose name contains “{name}”."
+    if not listed:
+        return f"Every client is in a case already: find the {ordinal} partner by name above."
+    first = f"The {listed} newest clients" if more else "Clients"
+    return f"{first} not yet in a case. Find anyone else by name above."
 
 
 class CoupleStatusForm(forms.Form):

@@ -485,7 +485,12 @@ def client_new(request):
 @clinic_member_required
 @require_http_methods(["GET", "POST"])
 def couple_new(request):
-    form = CoupleForm(request.POST or None, clinic=request.clinic, membership=request.membership)
+    """Open a case: pick two partners (each list offers clients in no case yet, or those found
+    by name: `?find_a=` / `?find_b=`), therapists and the presenting concerns."""
+    find = {"partner_a": request.GET.get("find_a", ""), "partner_b": request.GET.get("find_b", "")}
+    form = CoupleForm(
+        request.POST or None, clinic=request.clinic, membership=request.membership, find=find
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         couple = run_service(
@@ -499,8 +504,8 @@ def couple_new(request):
             return redirect("couple-detail", clinic_slug=request.clinic.slug, couple_id=couple.pk)
     return render(
         request,
-        "clinic/form_page.html",
-        {"form": form, "title": "Open a couple's case", "submit": "Open case"},
+        "clinic/couple_new.html",
+        {"form": form, "find_a": find["partner_a"], "find_b": find["partner_b"]},
     )
 
 

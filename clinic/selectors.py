@@ -1,5 +1,7 @@
 """Reads that need care: what a member of a clinic may see. Every selector takes the clinic."""
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -108,6 +110,44 @@ def clients_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[Cl
         paired = Couple.objects.for_clinic(clinic)
         rule |= ~Q(pk__in=paired.values("partner_a")) & ~Q(pk__in=paired.values("partner_b"))
     return Client.objects.for_clinic(clinic).filter(rule)
+
+
+#: clients one list of the "Open a case" form offers: a screen's worth; anyone else is found
+#: by name (a select of a thousand clients is neither quick to send nor to choose from)
+PAIRING_CHOICES = 50
+
+
+def clients_to_pair(
+    *, clinic: Clinic, membership: Membership, name: str = "", chosen: Iterable = ()
+) -> tuple[list[Client], bool]:
+    """The live clients one partner list of "Open a case" offers, and whether more match than
+    it shows: those whose legal or preferred name contains `name`, alphabetically; without a
+    name, those in no case yet, newest first (the two just added, about to be paired). The
+    clients in `chosen` (ids already picked) are always among them. At most PAIRING_CHOICES
+    besides the chosen, in one query."""
+    clients = clients_visible_to(clinic=clinic, membership=membership).live()
+    name = name.strip()
+    if name:
+        match = Q(legal_name__icontains=name) | Q(preferred_name__icontains=name)
+        order: tuple[str, ...] = ("legal_name", "preferred_name", "pk")
+    else:
+        paired = Couple.objects.for_clinic(clinic)
+        match = ~Q(pk__in=paired.values("partner_a")) & ~Q(pk__in=paired.values("partner_b"))
+        order = ("-created_at", "pk")
+    chosen = list(chosen)
+    if chosen:
+        clients = clients.filter(match | Q(pk__in=chosen)).alias(is_chosen=Q(pk__in=chosen))
+        order = ("-is_chosen", *order)
+    else:
+        clients = clients.filter(match)
+    found = list(
+        clients.order_by(*order).only("pk", "legal_name", "preferred_name")[
+            : len(chosen) + PAIRING_CHOICES + 1
+        ]
+    )
+    picked = [c for c in found if c.pk in chosen]
+    others = [c for c in found if c.pk not in chosen]
+    return picked + others[:PAIRING_CHOICES], len(others) > PAIRING_CHOICES
 
 
 def couples_for_caseload(

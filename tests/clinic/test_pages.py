@@ -1,8 +1,10 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from clinic.models import AuditEvent
-from tests.factories import PASSWORD, CoupleFactory, totp_code
+from tests.factories import PASSWORD, ClientFactory, CoupleFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +87,54 @@ def test_add_client_then_open_case_through_pages(client, therapist, clinic):
         assert r.status_code == 302
     page = client.get(reverse("couple-new", args=[clinic.slug])).content.decode()
     assert "Ines Duarte" in page and "Karl Berg" in page
+
+
+def _options(html: str, field: str) -> list[str]:
+    select = html[html.index(f'name="{field}"') :]
+    select = select[: select.index("</select>")]
+    return re.findall(r'<option value="([^"]+)"', select)
+
+
+def test_open_case_lists_clients_in_no_case_and_finds_the_others_by_name(client, admin, clinic):
+    couple = CoupleFactory(clinic=clinic, therapists=[admin])
+    waiting = ClientFactory(clinic=clinic, legal_name="Ines Duarte")
+    client.force_login(admin)
+    url = reverse("couple-new", args=[clinic.slug])
+    html = client.get(url).content.decode()
+    assert _options(html, "partner_a") == _options(html, "partner_b") == [str(waiting.pk)]
+    assert "Clients not yet in a case. Find anyone else by name above." in html
+    paired = couple.partner_a
+    html = client.get(url, {"find_a": paired.legal_name[1:].upper()}).content.decode()
+    assert _options(html, "partner_a") == [str(paired.pk)]
+    assert _options(html, "partner_b") == [str(waiting.pk)]
+    html = client.get(url, {"find_b": "nobody-by-this-name"}).content.decode()
+    assert _options(html, "partner_b") == []
+    assert "No client whose name contains “nobody-by-this-name”" in html
+
+
+def test_open_case_offers_the_50_newest_and_accepts_any_client(client, admin, clinic):
+    clients = [ClientFactory(clinic=clinic) for _ in range(52)]
+    client.force_login(admin)
+    url = reverse("couple-new", args=[clinic.slug])
+    html = client.get(url).content.decode()
+    assert _options(html, "partner_a") == [str(c.pk) for c in reversed(clients[2:])]
+    assert "The 50 newest clients not yet in a case." in html
+    # The lists are what is offered, not what is allowed: the oldest two can still be paired.
+    a, b = clients[:2]
+    response = client.post(url, {"partner_a": str(a.pk), "partner_b": str(b.pk)})
+    assert response.status_code == 302
+
+
+def test_open_case_shown_again_keeps_the_partner_picked_among_the_choices(client, admin, clinic):
+    clients = [ClientFactory(clinic=clinic) for _ in range(52)]
+    client.force_login(admin)
+    oldest = clients[0]
+    url = reverse("couple-new", args=[clinic.slug])
+    html = client.post(url, {"partner_a": str(oldest.pk), "partner_b": str(oldest.pk)})
+    html = html.content.decode()
+    assert "must be different people" in html
+    assert f'<option value="{oldest.pk}" selected>' in html
+    assert len(_options(html, "partner_a")) == 51  # the 50 newest and the one picked
 
 
 def test_portal_user_lands_on_portal_and_leave_quickly_logs_out(client, couple):

@@ -86,7 +86,8 @@ PAGE_PINS: dict[str, int] = {
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/measurements/new/": 6,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/sessions/new/": 6,
     "c/<slug:clinic_slug>/couples/<uuid:couple_id>/status/": 6,
-    "c/<slug:clinic_slug>/couples/new/": 7,
+    # both partner lists offer the same clients (none looked for by name): read once
+    "c/<slug:clinic_slug>/couples/new/": 6,
     "c/<slug:clinic_slug>/exports/": 5,
     "c/<slug:clinic_slug>/instruments/": 11,
     "c/<slug:clinic_slug>/instruments/<slug:code>/": 11,
