@@ -96,7 +96,7 @@ def break_glass_notices(*, couple: Couple) -> QuerySet[BreakGlass]:
     )
 
 
-def clients_visible_to(*, clinic: Clinic, membership: Membership) -> QuerySet[Client]:
+def clients_visible_to(*, clinic: Clinic, membership: Membership) -> ArchivableQuerySet:
     """Partners of the couples the member may open (couples_visible_to, break-glass included)
     and clients they registered; for an admin also every client in no couple yet (intake: no
     clinical record to open, and someone has to pair them)."""
