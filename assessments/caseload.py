@@ -24,7 +24,7 @@ def open_alert_counts(*, clinic, couple_ids) -> dict:
     (couples without any are absent)."""
     rows = (
         RiskAlert.objects.for_clinic(clinic)
-        .filter(couple_id__in=couple_ids, acknowledged_at__isnull=True)
+        .filter(couple_id__any_of=couple_ids, acknowledged_at__isnull=True)
         .values("couple_id", "severity")
         .annotate(n=Count("id"))
     )
@@ -39,7 +39,7 @@ def overdue_counts(*, clinic, couple_ids) -> dict:
     """{couple id: number of open questionnaires past their due date}."""
     rows = (
         Response.objects.for_clinic(clinic)
-        .filter(couple_id__in=couple_ids)
+        .filter(couple_id__any_of=couple_ids)
         .overdue(local_today(clinic))
         .values("couple_id")
         .annotate(n=Count("id"))
@@ -90,7 +90,7 @@ def latest_headlines(*, clinic, couples) -> dict:
     latest = first_rows_per(
         Response.objects.for_clinic(clinic)
         .submitted()
-        .filter(couple_id__in=ids, instrument_code__in=HEADLINE_INSTRUMENTS)
+        .filter(couple_id__any_of=ids, instrument_code__in=HEADLINE_INSTRUMENTS)
         .order_by("couple_id", "partner_id", "instrument_code", "-submitted_at"),
         ("couple_id", "partner_id", "instrument_code"),
         "couple_id",

@@ -25,4 +25,7 @@ class ClinicConfig(AppConfig):
         from clinic.task_metrics import register_queue_length
 
         register_queue_length()  # the broker's queue length on /metrics
+        from clinic.queries import register_lookups
+
+        register_lookups()
         strict_input.install()

@@ -68,7 +68,7 @@ def discussion_requests(*, clinic: Clinic, couple_ids: Iterable) -> list[dict]:
         AgreementResponse.objects.for_clinic(clinic)
         .filter(
             decision=AgreementDecision.DISCUSS,
-            version__homework__couple_id__in=list(couple_ids),
+            version__homework__couple_id__any_of=list(couple_ids),
             version__homework__kind=HomeworkKind.TIME_OUT,
             version__homework__ended_at__isnull=True,
             version__homework__archived_at__isnull=True,

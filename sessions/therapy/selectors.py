@@ -220,7 +220,7 @@ def next_and_last_session_briefs(
     """
     now = now or timezone.now()
     ids = list(couple_ids)
-    base = TherapySession.objects.for_clinic(clinic).filter(couple_id__in=ids)
+    base = TherapySession.objects.for_clinic(clinic).filter(couple_id__any_of=ids)
     queries = {
         "next": base.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now).order_by(
             "couple_id", "starts_at"
@@ -261,7 +261,7 @@ def open_note_risk(*, clinic: Clinic, couple_ids: Iterable) -> dict:
     risk concerns: the caseload flags them until a later signed note records none. One query."""
     flagged = (
         notes_flagging_risk(clinic=clinic)
-        .filter(session__couple_id__in=list(couple_ids))
+        .filter(session__couple_id__any_of=list(couple_ids))
         .values("id", couple_id=F("session__couple_id"), starts_at=F("session__starts_at"))
     )
     # The clinic's date style, not strftime: "%b" follows the process's C locale, so the same
