@@ -10,12 +10,14 @@ template reads the same as `{{ value|when }}`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.utils import dateformat, timezone, translation
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -94,10 +96,67 @@ def format_when(
         return ""
     if style not in STYLE_NAMES:
         raise ValueError(f"unknown date style {style!r}")
-    styles = STYLES[locale_of(locale or translation.get_language())]
+    language = translation.get_language()
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value, tz)
-    return str(dateformat.format(value, styles[style]))
+    return compiled_format(language, STYLES[locale_of(locale or language)][style])(value)
+
+
+#: Django's format characters the styles use (see dateformat.DateFormat), each as a function of
+#: the value and the active language's names; the time fields are those a bare date lacks.
+_DATE_FIELDS: dict[str, Callable[[date, dict], str]] = {
+    "d": lambda v, names: f"{v.day:02d}",
+    "j": lambda v, names: str(v.day),
+    "D": lambda v, names: names["D"][v.weekday()],
+    "l": lambda v, names: names["l"][v.weekday()],
+    "m": lambda v, names: f"{v.month:02d}",
+    "M": lambda v, names: names["M"][v.month],
+    "F": lambda v, names: names["F"][v.month],
+    "Y": lambda v, names: f"{v.year:04d}",
+}
+_TIME_FIELDS: dict[str, Callable[[datetime, dict], str]] = {
+    "H": lambda v, names: f"{v.hour:02d}",
+    "i": lambda v, names: f"{v.minute:02d}",
+    "g": lambda v, names: str(v.hour % 12 or 12),
+    "A": lambda v, names: names["A"][v.hour > 11],
+}
+
+
+@lru_cache(maxsize=256)
+def compiled_format(language: str | None, format_string: str) -> Callable[[date], str]:
+    """Django's `dateformat.format(value, format_string)` in the active `language`, with the
+    format parsed and the month and day names translated once instead of on every call: a
+    couple's page writes some 350 dates. A format using characters beyond the styles' own
+    (or a time style given a bare date, which Django refuses) is left to Django itself."""
+    from django.utils.translation import gettext
+
+    with translation.override(language):
+        names = {
+            "D": [str(WEEKDAYS_ABBR[day]) for day in range(7)],
+            "l": [str(WEEKDAYS[day]) for day in range(7)],
+            "M": {month: MONTHS_3[month].title() for month in MONTHS_3},
+            "F": {month: str(MONTHS[month]) for month in MONTHS},
+            "A": (gettext("AM"), gettext("PM")),
+        }
+    pieces: list[Callable[[date], str]] = []
+    has_time = False
+    for i, piece in enumerate(dateformat.re_formatchars.split(format_string)):
+        if i % 2:
+            field = _DATE_FIELDS.get(piece) or _TIME_FIELDS.get(piece)
+            if field is None:
+                return lambda value: str(dateformat.format(value, format_string))
+            has_time = has_time or piece in _TIME_FIELDS
+            pieces.append(lambda value, field=field: field(value, names))
+        elif piece:
+            text = dateformat.re_escaped.sub(r"\1", piece)
+            pieces.append(lambda value, text=text: text)
+
+    def written(value: date) -> str:
+        if has_time and not isinstance(value, datetime):
+            return str(dateformat.format(value, format_string))  # raises Django's TypeError
+        return "".join([piece(value) for piece in pieces])
+
+    return written
 
 
 def format_for_clinic(value: date | datetime | None, style: str, clinic: Clinic) -> str:

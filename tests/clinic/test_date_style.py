@@ -138,3 +138,41 @@ def test_session_reminder_email_reads_in_the_clinics_style(clinic, couple):
     _american(clinic)
     text = session_reminder_text(clinic=clinic, client=couple.partner_a, session=session)
     assert "tomorrow, Monday, September 7 at 9:05 AM" in text
+
+
+@pytest.mark.parametrize("language", ["en-gb", "en-us", "fr", "de"])
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Kolkata"])
+def test_every_style_writes_what_djangos_date_format_writes(language, zone):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import dateformat, timezone
+
+    # Every hour of a day (midnight and noon are 12 AM and 12 PM) in every month and weekday.
+    moments = [
+        datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=day, hours=hour, minutes=7 * day)
+        for day in range(0, 365, 11)
+        for hour in range(0, 24, 5)
+    ]
+    with translation.override(language):
+        for locale, styles in STYLES.items():
+            for style, format_string in styles.items():
+                for moment in moments:
+                    local = timezone.localtime(moment, ZoneInfo(zone))
+                    expected = dateformat.format(local, format_string)
+                    assert format_when(moment, style, locale=locale, tz=ZoneInfo(zone)) == expected
+                    if not any(clock in format_string for clock in "HigA"):
+                        day = local.date()
+                        assert format_when(day, style, locale=locale) == dateformat.format(
+                            day, format_string
+                        )
+
+
+def test_a_format_beyond_the_styles_is_written_by_django():
+    from clinic.date_style import compiled_format
+
+    assert compiled_format("en-gb", r"jS \o\f F")(date(2026, 9, 6)) == "6th of September"
+
+
+def test_a_time_style_refuses_a_bare_date_as_django_does():
+    with pytest.raises(TypeError, match="time-related format specifiers"):
+        format_when(date(2026, 9, 6), "time")
