@@ -86,3 +86,18 @@ def test_an_unassigned_therapist_gets_404(client, couple, other_therapist):
     log = make_check_in(couple, couple.partner_a)
     client.force_login(other_therapist)
     assert client.post(void_url(couple, "check-in", log), {"reason": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_each_listed_entry_gets_its_own_take_back_address_and_a_taken_back_one_none(
+    couple, therapist, kind
+):
+    from django.utils import timezone
+
+    from sessions.homework.extensions import log_rows
+
+    kept, voided = MAKERS[kind](couple, couple.partner_a), MAKERS[kind](couple, couple.partner_b)
+    voided.voided_at = timezone.now()
+    moment = {"practice": "practiced_at", "time-out": "started_at", "check-in": "checked_at"}[kind]
+    rows = log_rows([kept, voided], couple=couple, kind=kind, moment=moment)
+    assert [row.void_url for row in rows] == [void_url(couple, kind, kept), ""]
