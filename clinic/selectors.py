@@ -150,16 +150,35 @@ def clients_to_pair(
     return picked + others[:PAIRING_CHOICES], len(others) > PAIRING_CHOICES
 
 
+#: what the caseload (page and API) shows of each partner and each therapist
+CASELOAD_PARTNER_FIELDS = ("clinic", "legal_name", "preferred_name", "pronouns")
+CASELOAD_THERAPIST_FIELDS = ("full_name", "email")
+
+
 def couples_for_caseload(
     *, clinic: Clinic, membership: Membership, include_archived: bool = False
 ) -> QuerySet[Couple]:
     """The caseload: couples with both partners and therapists loaded in a fixed number of
-    queries, whatever the number of couples. Archived couples only when asked for."""
-    therapists = Prefetch("therapists", queryset=User.objects.order_by("full_name", "email"))
+    queries, whatever the number of couples. Archived couples only when asked for.
+
+    Of the partners and therapists only what the caseload shows is read (names, pronouns):
+    not a page of addresses and emergency contacts, nor the therapists' logins."""
+    staff = User.objects.order_by("full_name", "email").only(*CASELOAD_THERAPIST_FIELDS)
     qs = couples_visible_to(clinic=clinic, membership=membership)
     if not include_archived:
         qs = qs.live()
-    return qs.select_related("partner_a", "partner_b").prefetch_related(therapists)
+    return (
+        qs.select_related("partner_a", "partner_b")
+        .only(
+            *(field.name for field in Couple._meta.concrete_fields),
+            *(
+                f"{side}__{name}"
+                for side in ("partner_a", "partner_b")
+                for name in CASELOAD_PARTNER_FIELDS
+            ),
+        )
+        .prefetch_related(Prefetch("therapists", queryset=staff))
+    )
 
 
 def couples_named(queryset: QuerySet[Couple], text: str) -> QuerySet[Couple]:
