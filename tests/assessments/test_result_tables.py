@@ -107,3 +107,88 @@ def test_partner_differences_say_whether_each_is_beyond_measurement_error():
         "Feb 2, 2026: difference -3.3 — within measurement error; "
         "Mar 2, 2026: difference 4 — raw difference"
     )
+
+
+RESPONSES_LOOP = (
+    "{% load attune %}{% for r in responses %}\n"
+    "      <tr><td>{% if r.is_submitted %}<a href=\"{% url 'assessment-response' "
+    'clinic_slug=slug response_id=r.pk %}">{{ r.instrument_name }}</a>'
+    "{% else %}{{ r.instrument_name }}{% endif %}</td>\n"
+    "        <td>{% if r.partner_id == a_id %}{{ names.0 }}{% else %}{{ names.1 }}{% endif %}</td>\n"
+    '        <td>{{ r.due_on|when:"date" }}</td>\n'
+    '        <td>{% if r.is_submitted %}Submitted {{ r.submitted_at|when:"date" }}'
+    '{% elif r|overdue_on:today %}<span class="badge alert">Overdue</span>'
+    "{% else %}{{ r.get_status_display }}{% endif %}</td>\n"
+    "        <td>{% if r.scores %}{% if r.scores.total is not None %}"
+    '<span class="score">{{ r.scores.total }}</span>{% if r.scores.band %} · {{ r.scores.band }}'
+    "{% endif %}{% else %}{% for s in r.scores.scales %}{{ s.name }} "
+    '{{ s.value|default_if_none:"—" }}{% if not forloop.last %}; {% endif %}{% endfor %}'
+    "{% endif %}{% endif %}</td></tr>\n    {% endfor %}"
+)
+
+
+def _responses():
+    import uuid
+    from datetime import UTC, datetime
+
+    from assessments.models import Response
+
+    a, b = uuid.uuid4(), uuid.uuid4()
+    submitted = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    rows = [
+        Response(
+            instrument_code="phq9",
+            instrument_version=1,
+            partner_id=a,
+            due_on=date(2026, 3, 1),
+            status="submitted",
+            submitted_at=submitted,
+            scores={"total": 12, "band": "Moderate <b>", "scales": []},
+        ),
+        Response(
+            instrument_code="ecrr",
+            instrument_version=1,
+            partner_id=b,
+            due_on=date(2026, 3, 2),
+            status="submitted",
+            submitted_at=submitted,
+            scores={
+                "total": None,
+                "scales": [{"name": "Anxiety", "value": 3.5}, {"name": "A & B", "value": None}],
+            },
+        ),
+        Response(
+            instrument_code="gad7", instrument_version=1, partner_id=b, due_on=date(2026, 3, 3)
+        ),
+        Response(
+            instrument_code="gone",
+            instrument_version=1,
+            partner_id=a,
+            due_on=date(2026, 3, 20),
+            status="in_progress",
+        ),
+    ]
+    return rows, a
+
+
+@pytest.mark.parametrize("language", ["en-gb", "en-us"])
+def test_response_rows_write_what_the_template_loop_wrote(language):
+    from django.urls import reverse
+
+    from assessments.templatetags.result_tables import response_rows
+
+    responses, a_id = _responses()
+    names, today = ("Ana <A>", "Bo & B"), date(2026, 3, 10)
+    with translation.override(language):
+        loop = Template(RESPONSES_LOOP).render(
+            Context(
+                {"responses": responses, "names": names, "a_id": a_id, "today": today, "slug": "c1"}
+            )
+        )
+        rows = response_rows(
+            responses, names=names, partner_a_id=a_id, today=today, clinic_slug="c1"
+        )
+    assert rows == loop
+    assert 'class="badge alert">Overdue' in rows and "Started" in rows  # both open standings
+    link = reverse("assessment-response", args=["c1", responses[0].pk])
+    assert f'<a href="{link}">PHQ-9</a>' in rows
