@@ -1,5 +1,6 @@
 """The rows of the couple page's lists of the last two weeks' practices, time-outs and
-check-ins, written in Python rather than as template loops.
+check-ins, and the cells of its regulation strip, written in Python rather than as template
+loops.
 
 A year-long couple lists some fifty entries, each with a take-back form; the template engine's
 work for each of their dozen values (look up, localise, escape) made these lists most of the
@@ -98,3 +99,28 @@ def log_list_rows(context, rows, kind: str) -> SafeString:
             for row in rows
         )
     )
+
+
+ZONE_MARKS = {"hyper": "↑", "hypo": "↓", "within": "·"}
+
+
+@register.simple_tag
+def strip_cells(cells) -> SafeString:
+    """One partner's row of the two-week regulation strip (`homework.extensions.strip_rows`):
+    each day's zone as a class and a mark, its words (day, zone, intensity, and whether both
+    partners were out of their window) for the title and for screen readers."""
+    out = []
+    for cell in cells:
+        day, intensity = cell["day"], cell["intensity"]
+        both_out = " both-out" if day["both_out"] else ""
+        words = f"{_text(day['day'])}: {_text(cell['label'])}"
+        title = words if intensity is None else f"{words} ({_text(intensity)}/10)"
+        spoken = words if intensity is None else f"{words}, {_text(intensity)} of 10"
+        if day["both_out"]:
+            spoken += ", both partners out of their window"
+        out.append(
+            f'<td class="day zone-{_text(cell["zone"] or "none")}{both_out}" title="{title}">'
+            f'<span class="visually-hidden">{spoken}</span>'
+            f'<span aria-hidden="true">{ZONE_MARKS.get(cell["zone"], "")}</span></td>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

@@ -1,6 +1,7 @@
 """The couple page's lists of logs are written by one template tag per list; it gives the rows
 the template loops gave: values escaped, taken-back entries muted with their reason and no
-form, each standing entry with its take-back form and the request's CSRF token."""
+form, each standing entry with its take-back form and the request's CSRF token; and the
+regulation strip's cells, by another tag, as its loop wrote them."""
 
 # ruff: noqa: RUF001 - the en dash the lists show for a missing rating
 import re
@@ -89,3 +90,34 @@ def test_log_list_rows_write_what_the_template_loops_wrote(couple, therapist, ki
     assert tag.count('value="the-request-token"') == 1  # one form: the standing entry's
     assert "Taken back: Wrong &lt;day&gt; &amp; time" in tag
     assert re.search(r'<tr class="muted"><td>[^<]+</td>', tag)
+
+
+STRIP_LOOP = (
+    "{% for cell in cells %}<td class=\"day zone-{{ cell.zone|default:'none' }}"
+    '{% if cell.day.both_out %} both-out{% endif %}" title="{{ cell.day.day }}: {{ cell.label }}'
+    '{% if cell.intensity is not None %} ({{ cell.intensity }}/10){% endif %}">'
+    '<span class="visually-hidden">{{ cell.day.day }}: {{ cell.label }}'
+    "{% if cell.intensity is not None %}, {{ cell.intensity }} of 10{% endif %}"
+    "{% if cell.day.both_out %}, both partners out of their window{% endif %}</span>"
+    '<span aria-hidden="true">{% if cell.zone == "hyper" %}↑{% elif cell.zone == "hypo" %}↓'
+    '{% elif cell.zone == "within" %}·{% endif %}</span></td>{% endfor %}'
+)
+
+
+def test_strip_cells_write_what_the_template_loop_wrote():
+    from sessions.templatetags.log_lists import strip_cells
+
+    calm = {"day": "Mon 2 Mar", "both_out": False}
+    stormy = {"day": "Tue 3 Mar", "both_out": True}
+    cells = [
+        {"day": calm, "zone": "", "label": "No rating", "intensity": None},
+        {"day": stormy, "zone": "hyper", "label": "Hyper <up> & away", "intensity": 8},
+        {"day": calm, "zone": "within", "label": "Within", "intensity": 0},
+        {"day": stormy, "zone": "hypo", "label": "Hypo", "intensity": None},
+    ]
+    cells_html = strip_cells(cells)
+    assert cells_html == Template(STRIP_LOOP).render(Context({"cells": cells}))
+    assert (
+        'class="day zone-hyper both-out" title="Tue 3 Mar: Hyper &lt;up&gt; &amp; away (8/10)"'
+        in (cells_html)
+    )
