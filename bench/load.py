@@ -115,11 +115,18 @@ def _targets(paths: list, headers: dict | None) -> list[tuple[str, dict]]:
     return [p if isinstance(p, tuple) else (p, headers or {}) for p in paths]
 
 
+def _warm(port: int, targets: list[tuple[str, dict]]) -> None:
+    """Each target once, and at least three requests (each worker's imports, templates and
+    connections): repeat views are measured. A couple page's first view draws its charts (kept
+    in the cache after), which would otherwise fall on whichever server saw the couple first."""
+    for path, head in (targets * 3)[: max(3, len(targets))]:
+        _check(*request(port, path, head)[:2], path)
+
+
 def latency(port: int, paths: list, headers: dict | None = None, *, samples: int = 40) -> Latency:
     """One request at a time, cycling through `paths` (e.g. several couples' pages)."""
     targets = _targets(paths, headers)
-    for path, head in targets[:3]:  # warm each worker's imports, templates and connections
-        _check(*request(port, path, head)[:2], path)
+    _warm(port, targets)
     times = []
     for n in range(samples):
         path, head = targets[n % len(targets)]
@@ -191,8 +198,7 @@ def interleaved_latency(runs: dict[str, tuple[int, list]], *, samples: int = 40)
     to (port, [(path, headers), ...]); returns a Latency per label."""
     labels = list(runs)
     for port, targets in runs.values():
-        for path, head in _targets(targets, None)[:3]:
-            _check(*request(port, path, head)[:2], path)
+        _warm(port, _targets(targets, None))
     times: dict[str, list[float]] = {label: [] for label in labels}
     for n in range(samples):
         for k in range(len(labels)):
