@@ -7,76 +7,96 @@ work for each of their dozen values (look up, localise, escape) made these lists
 Homework panel's template time. The markup is the same the loops wrote, every value escaped.
 """
 
-from html import escape
-
 from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.utils import formats
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
 NO_RATING = "–"  # noqa: RUF001 - the en dash the lists have always shown
-MUTED = ' class="muted"'
+MUTED = SafeString(' class="muted"')
 
 
 def _text(value) -> str:
-    """A value as `{{ value }}` writes it in a template: localised, then escaped."""
-    return escape(str(formats.localize(value)))
+    """A value as `{{ value }}` writes it in a template: localised (format_html escapes it)."""
+    return str(formats.localize(value))
 
 
 def _rating(value) -> str:
     return NO_RATING if value is None else _text(value)
 
 
-def _take_back(row, csrf_input: str) -> str:
+def _take_back(row, csrf_input: str):
     if not row.void_url:
         return ""
     pk = _text(row.log.pk)
-    return (
+    return format_html(
         '<details class="small"><summary>Take back</summary>\n'
-        f'          <form method="post" action="{escape(row.void_url)}">{csrf_input}\n'
-        f'            <label for="void-reason-{pk}">Why is this entry taken back?</label>\n'
-        f'            <input type="text" id="void-reason-{pk}" name="reason" maxlength="500" required>\n'
+        '          <form method="post" action="{}">{}\n'
+        '            <label for="void-reason-{}">Why is this entry taken back?</label>\n'
+        '            <input type="text" id="void-reason-{}" name="reason" maxlength="500" required>\n'
         '            <button type="submit" class="secondary">Take back entry</button>\n'
-        "          </form></details>"
+        "          </form></details>",
+        row.void_url,
+        csrf_input,
+        pk,
+        pk,
     )
 
 
-def _taken_back(log) -> str:
-    return (
-        f' <span class="badge">Taken back: {_text(log.void_reason)}</span>' if log.voided_at else ""
-    )
+def _taken_back(log):
+    if not log.voided_at:
+        return ""
+    return format_html(' <span class="badge">Taken back: {}</span>', _text(log.void_reason))
 
 
-def _practice_cells(log) -> str:
+def _practice_cells(log):
     before = f"{_text(log.get_before_zone_display())} " if log.before_zone else ""
     after = f"{_text(log.get_after_zone_display())} " if log.after_zone else ""
-    return (
-        f"<td>{_text(log.partner.display_name)}</td>"
-        f"<td>{_text(log.homework.title)} · {_text(log.minutes)} min</td>\n"
-        f"        <td>{before}{_rating(log.before_intensity)} → "
-        f"{after}{_rating(log.after_intensity)}</td>\n"
-        f"        <td>{_text(log.note)}{_taken_back(log)}</td>"
+    return format_html(
+        "<td>{}</td><td>{} · {} min</td>\n        <td>{}{} → {}{}</td>\n        <td>{}{}</td>",
+        _text(log.partner.display_name),
+        _text(log.homework.title),
+        _text(log.minutes),
+        before,
+        _rating(log.before_intensity),
+        after,
+        _rating(log.after_intensity),
+        _text(log.note),
+        _taken_back(log),
     )
 
 
-def _time_out_cells(log) -> str:
-    note = f'<div class="small">{_text(log.reconvene_note)}</div>' if log.reconvene_note else ""
-    return (
-        f"<td>{_text(log.partner.display_name)}</td><td>{_text(log.called_by.display_name)}</td>"
-        f"<td>{_text(log.minutes_apart)} min</td>\n"
-        f"        <td>{'Yes' if log.reconvened else 'No'}{note}</td>"
-        f"<td>{_rating(log.intensity)}{_taken_back(log)}</td>"
+def _time_out_cells(log):
+    note = (
+        format_html('<div class="small">{}</div>', _text(log.reconvene_note))
+        if log.reconvene_note
+        else ""
+    )
+    return format_html(
+        "<td>{}</td><td>{}</td><td>{} min</td>\n        <td>{}{}</td><td>{}{}</td>",
+        _text(log.partner.display_name),
+        _text(log.called_by.display_name),
+        _text(log.minutes_apart),
+        "Yes" if log.reconvened else "No",
+        note,
+        _rating(log.intensity),
+        _taken_back(log),
     )
 
 
-def _check_in_cells(log) -> str:
-    return (
-        f"<td>{_text(log.partner.display_name)}</td>"
-        f'<td><span class="badge zone-{_text(log.zone)}">{_text(log.get_zone_display())}</span></td>'
-        f"<td>{_text(log.intensity)}</td>\n"
-        f"        <td>{_text(log.note)}{_taken_back(log)}</td>"
+def _check_in_cells(log):
+    return format_html(
+        '<td>{}</td><td><span class="badge zone-{}">{}</span></td><td>{}</td>\n'
+        "        <td>{}{}</td>",
+        _text(log.partner.display_name),
+        _text(log.zone),
+        _text(log.get_zone_display()),
+        _text(log.intensity),
+        _text(log.note),
+        _taken_back(log),
     )
 
 
@@ -89,15 +109,21 @@ def log_list_rows(context, rows, kind: str) -> SafeString:
     "time-out" or "check-in"): when, who and what, whether it was taken back and why, and the
     take-back form while it stands."""
     cells = CELLS[kind]
-    # The request's one token, as `{% csrf_token %}` writes it in each form.
+    # The request's one token, as `{% csrf_token %}` writes it in each form (markup it made).
     csrf_input = CsrfTokenNode().render(context)
-    return mark_safe(  # noqa: S308 - every value is escaped above
-        "".join(
-            f"\n      <tr{MUTED if row.log.voided_at else ''}>"
-            f"<td>{_text(row.when)}</td>{cells(row.log)}\n"
-            f"        <td>{_take_back(row, csrf_input)}</td></tr>\n    "
+    # format_html escapes every value; the cells and forms it was given it made itself.
+    return format_html_join(
+        "",
+        "\n      <tr{}><td>{}</td>{}\n        <td>{}</td></tr>\n    ",
+        (
+            (
+                MUTED if row.log.voided_at else "",
+                _text(row.when),
+                cells(row.log),
+                _take_back(row, csrf_input),
+            )
             for row in rows
-        )
+        ),
     )
 
 
@@ -109,18 +135,26 @@ def strip_cells(cells) -> SafeString:
     """One partner's row of the two-week regulation strip (`homework.extensions.strip_rows`):
     each day's zone as a class and a mark, its words (day, zone, intensity, and whether both
     partners were out of their window) for the title and for screen readers."""
-    out = []
-    for cell in cells:
+
+    def cell_values(cell):
         day, intensity = cell["day"], cell["intensity"]
-        both_out = " both-out" if day["both_out"] else ""
         words = f"{_text(day['day'])}: {_text(cell['label'])}"
         title = words if intensity is None else f"{words} ({_text(intensity)}/10)"
         spoken = words if intensity is None else f"{words}, {_text(intensity)} of 10"
         if day["both_out"]:
             spoken += ", both partners out of their window"
-        out.append(
-            f'<td class="day zone-{_text(cell["zone"] or "none")}{both_out}" title="{title}">'
-            f'<span class="visually-hidden">{spoken}</span>'
-            f'<span aria-hidden="true">{ZONE_MARKS.get(cell["zone"], "")}</span></td>'
+        return (
+            _text(cell["zone"] or "none"),
+            " both-out" if day["both_out"] else "",
+            title,
+            spoken,
+            ZONE_MARKS.get(cell["zone"], ""),
         )
-    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+    # format_html escapes every value.
+    return format_html_join(
+        "",
+        '<td class="day zone-{}{}" title="{}"><span class="visually-hidden">{}</span>'
+        '<span aria-hidden="true">{}</span></td>',
+        map(cell_values, cells),
+    )
