@@ -18,11 +18,15 @@ register = template.Library()
 NO_VALUE = "—"
 
 
-@lru_cache(maxsize=512)
-def localized_score(value, kind: type, language: str | None) -> str:
-    """A score as the active locale writes it (memoised: a page writes hundreds); escaped where
-    it is placed, by format_html."""
-    # `kind` keeps 1 and 1.0 apart (equal keys, different text); the language is the clinic's.
+def localized(value, language: str | None) -> str:
+    """A score or a date as `{{ value }}` writes it in the active language (the clinic's),
+    memoised: a page writes hundreds. Escaped where it is placed, by format_html."""
+    return _localized(value, type(value), language)
+
+
+@lru_cache(maxsize=1024)
+def _localized(value, kind: type, language: str | None) -> str:
+    # `kind` keeps 1 and 1.0 apart (equal keys, different text).
     return str(formats.localize(value))
 
 
@@ -35,7 +39,7 @@ def headline_items(headlines) -> SafeString:
 
     def item(h):
         value = h["value"]
-        shown = NO_VALUE if value is None else localized_score(value, type(value), language)
+        shown = NO_VALUE if value is None else localized(value, language)
         band = format_html(' <span class="muted">({})</span>', h["band"]) if h["band"] else ""
         return h["partner_name"], h["label"], shown, band
 

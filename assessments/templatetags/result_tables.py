@@ -7,17 +7,16 @@ loops most of the page's template time. The markup is the same the loops wrote, 
 escaped, dates and numbers as the clinic's locale writes them.
 """
 
-import uuid
 from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from assessments.templatetags.caseload_scores import NO_VALUE, localized_score
+from assessments.templatetags.caseload_scores import NO_VALUE, localized
+from clinic.addresses import address_of_each
 from clinic.date_style import format_when
 
 register = template.Library()
@@ -27,14 +26,8 @@ OVERDUE = SafeString('<span class="badge alert">Overdue</span>')
 
 
 @lru_cache(maxsize=1024)
-def _day(value, language: str | None) -> str:
-    # A bare `{{ date }}` in a template: the locale's DATE_FORMAT (the language is the clinic's).
-    return str(formats.localize(value))
-
-
-@lru_cache(maxsize=1024)
 def _difference(value, kind: type, language: str | None) -> str:
-    # `kind` keeps 1 and 1.0 apart, as in localized_score.
+    # `kind` keeps 1 and 1.0 apart, as in caseload_scores.localized.
     return str(floatformat(value, "-1"))
 
 
@@ -48,11 +41,11 @@ def score_points(points, *, staff: bool, show_bands: bool) -> SafeString:
 
     def item(pt):
         value = pt.value
-        shown = NO_VALUE if value is None else localized_score(value, type(value), language)
+        shown = NO_VALUE if value is None else localized(value, language)
         band = f" ({pt.band})" if pt.band and show_bands else ""
         star = "*" if pt.prorated else ""
         return (
-            _day(pt.on, language),
+            localized(pt.on, language),
             shown,
             band,
             star,
@@ -79,16 +72,12 @@ def partner_differences(rows) -> SafeString:
         else:
             verdict = " — raw difference"
         return (
-            _day(d.occasion, language),
+            localized(d.occasion, language),
             _difference(difference, type(difference), language),
             verdict,
         )
 
     return format_html_join("; ", "{}: difference {}{}", map(item, rows))
-
-
-#: stands for a response's id in its page's address, made once per table (see response_rows)
-_ANY_RESPONSE = uuid.UUID(int=0)
 
 
 def _score_cell(scores, language: str | None):
@@ -97,7 +86,7 @@ def _score_cell(scores, language: str | None):
     total = scores.get("total")
     if total is not None:
         band = format_html(" · {}", scores["band"]) if scores.get("band") else ""
-        shown = localized_score(total, type(total), language)
+        shown = localized(total, language)
         return format_html('<span class="score">{}</span>{}', shown, band)
     return format_html_join(
         "; ",
@@ -105,9 +94,7 @@ def _score_cell(scores, language: str | None):
         (
             (
                 s.get("name", ""),
-                NO_VALUE
-                if s.get("value") is None
-                else localized_score(s["value"], type(s["value"]), language),
+                NO_VALUE if s.get("value") is None else localized(s["value"], language),
             )
             for s in scores.get("scales") or []
         ),
@@ -120,16 +107,11 @@ def response_rows(responses, *, names, partner_a_id, today, clinic_slug) -> Safe
     the answers once submitted), whose it is (`names`: partner A's, partner B's), when it is
     due, its standing on `today` and its scores."""
     language = translation.get_language()
-    before, _, after = reverse(
-        "assessment-response",
-        kwargs={"clinic_slug": clinic_slug, "response_id": _ANY_RESPONSE},
-    ).rpartition(str(_ANY_RESPONSE))
+    answers = address_of_each("assessment-response", "response_id", clinic_slug=clinic_slug)
 
     def row(r):
         if r.is_submitted:
-            instrument = format_html(
-                '<a href="{}{}{}">{}</a>', before, r.pk, after, r.instrument_name
-            )
+            instrument = format_html('<a href="{}">{}</a>', answers(r.pk), r.instrument_name)
             status = format_html("Submitted {}", format_when(r.submitted_at, "date"))
         else:
             instrument = r.instrument_name

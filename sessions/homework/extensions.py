@@ -6,13 +6,12 @@ the therapist's couple page (a panel) and the partner's portal home (a section).
 loads its data in a fixed number of queries and audits every record it shows.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from django.urls import reverse
 from django.utils import dateformat
 
+from clinic.addresses import address_of_each
 from clinic.audit import record_read
 from clinic.date_style import format_when
 from clinic.extensions import CaseloadEnricher, CouplePanel, PortalSection
@@ -196,29 +195,21 @@ class LogRow:
     void_url: str
 
 
-#: stands for an entry's id in the take-back address made once per list (see log_rows)
-_ANY_LOG = uuid.UUID(int=0)
-
-
 def log_rows(logs, *, couple: Couple, kind: str, moment: str) -> list[LogRow]:
     """`logs` (one kind) as panel rows; `moment` names the field that dates an entry. The
-    take-back address is reversed once for the list and each entry's id put in its place:
-    reversing costs as much as the rest of a row, and a year-long couple has dozens."""
-    address = reverse(
+    take-back address is reversed once for the list (a year-long couple has dozens)."""
+    void_address = address_of_each(
         "staff-log-void",
-        kwargs={
-            "clinic_slug": couple.clinic.slug,
-            "couple_id": couple.pk,
-            "kind": kind,
-            "log_id": _ANY_LOG,
-        },
+        "log_id",
+        clinic_slug=couple.clinic.slug,
+        couple_id=couple.pk,
+        kind=kind,
     )
-    before, _, after = address.rpartition(str(_ANY_LOG))
     return [
         LogRow(
             log=log,
             when=format_when(getattr(log, moment), "day_time"),
-            void_url="" if log.voided_at else f"{before}{log.pk}{after}",
+            void_url="" if log.voided_at else void_address(log.pk),
         )
         for log in logs
     ]
