@@ -128,7 +128,7 @@ def clients_to_pair(
     clients = clients_visible_to(clinic=clinic, membership=membership).live()
     name = name.strip()
     if name:
-        match = Q(legal_name__icontains=name) | Q(preferred_name__icontains=name)
+        match = name_contains(name)
         order: tuple[str, ...] = ("legal_name", "preferred_name", "pk")
     else:
         paired = Couple.objects.for_clinic(clinic)
@@ -186,11 +186,15 @@ def couples_named(queryset: QuerySet[Couple], text: str) -> QuerySet[Couple]:
     text = text.strip()
     if not text:
         return queryset
-    match = Q()
-    for side in ("partner_a", "partner_b"):
-        for name in ("legal_name", "preferred_name"):
-            match |= Q(**{f"{side}__{name}__icontains": text})
-    return queryset.filter(match)
+    return queryset.filter(name_contains(text, "partner_a__") | name_contains(text, "partner_b__"))
+
+
+def name_contains(text: str, through: str = "") -> Q:
+    """A client whose legal or preferred name contains `text` (any case); `through` reaches the
+    client from another model ("partner_a__" from a couple)."""
+    return Q(**{f"{through}legal_name__icontains": text}) | Q(
+        **{f"{through}preferred_name__icontains": text}
+    )
 
 
 def get_couple_for_member(*, clinic: Clinic, membership: Membership, couple_id) -> Couple:
